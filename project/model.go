@@ -1,0 +1,117 @@
+package project
+
+import (
+	"github.com/lambdalens/lambdalens/project/config"
+	"github.com/lambdalens/lambdalens/project/routing"
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+// Project is the loaded model of one project directory.
+type Project struct {
+	// Root is the absolute project directory.
+	Root string `json:"-"`
+	// Config is the parsed vercel.json (an empty Config when absent).
+	Config *config.Config `json:"config"`
+	// Functions are sorted by ID.
+	Functions []*Function `json:"functions"`
+	// Routes is the complete route table, as written to config.json and
+	// evaluated by the dev server.
+	Routes []routing.Route `json:"routes"`
+	// PublicDir is the static files folder relative to Root ("public"),
+	// empty when there is none.
+	PublicDir string `json:"publicDir,omitempty"`
+	// GoVersion and PythonVersion are the detected language versions.
+	GoVersion     Version `json:"goVersion"`
+	PythonVersion Version `json:"pythonVersion"`
+	// Diagnostics of every file, sorted by file, line, column.
+	Diagnostics []runtimes.Diagnostic `json:"diagnostics"`
+}
+
+// Version is a detected language version and where it came from.
+type Version struct {
+	// Value is "1.26" / "1.26.1" / "3.12"; empty when unknown.
+	Value string `json:"value"`
+	// Source is the file (or "installed toolchain", "default") it came
+	// from.
+	Source string `json:"source"`
+}
+
+// Function is one entrypoint of the project: an api/ function, a Go
+// standalone server or a Python framework app.
+type Function struct {
+	// ID is the output path ("api/users/[id]"; "index" for a Go server; the
+	// framework name for a Python app). functions/<ID>.func in builds.
+	ID string `json:"id"`
+	// File is the entrypoint, slash-separated, relative to Root.
+	File       string              `json:"file"`
+	Entrypoint runtimes.Entrypoint `json:"entrypoint"`
+	// Route is the function's own route. For servers and apps it is the
+	// catch-all "/(.*)".
+	Route routing.FileRoute `json:"route"`
+	// Config holds the vercel.json "functions" settings that apply.
+	Config FunctionConfig `json:"config"`
+}
+
+// Language is a shorthand for f.Entrypoint.Language.
+func (f *Function) Language() runtimes.Language { return f.Entrypoint.Language }
+
+// Kind is a shorthand for f.Entrypoint.Kind.
+func (f *Function) Kind() runtimes.Kind { return f.Entrypoint.Kind }
+
+// FunctionConfig is what vercel.json "functions" (the first matching key)
+// and "builds" say about one function, with defaults applied.
+type FunctionConfig struct {
+	// Pattern is the "functions" key that matched; empty if none did.
+	Pattern string `json:"pattern,omitempty"`
+	// Memory in MB. Default 1024 (Vercel's default for new projects).
+	Memory int `json:"memory"`
+	// MaxDuration in seconds. Default 300 (Vercel's default with fluid
+	// compute); MaxDurationMax records an explicit "max".
+	MaxDuration    int  `json:"maxDuration"`
+	MaxDurationMax bool `json:"maxDurationMax,omitempty"`
+	// Architecture is "x86_64" (default) or "arm64".
+	Architecture string   `json:"architecture"`
+	IncludeFiles []string `json:"includeFiles,omitempty"`
+	ExcludeFiles []string `json:"excludeFiles,omitempty"`
+	Regions      []string `json:"regions,omitempty"`
+	// Runtime is an explicit "runtime" override (name@version), if any.
+	Runtime string `json:"runtime,omitempty"`
+}
+
+// Defaults applied to FunctionConfig when vercel.json says nothing.
+const (
+	DefaultMemory       = 1024
+	DefaultMaxDuration  = 300
+	DefaultArchitecture = "x86_64"
+)
+
+// Function returns the function with the given ID, or nil.
+func (p *Project) Function(id string) *Function {
+	for _, f := range p.Functions {
+		if f.ID == id {
+			return f
+		}
+	}
+	return nil
+}
+
+// FunctionByFile returns the function whose entrypoint is file (slash path
+// relative to Root), or nil.
+func (p *Project) FunctionByFile(file string) *Function {
+	for _, f := range p.Functions {
+		if f.File == file {
+			return f
+		}
+	}
+	return nil
+}
+
+// HasErrors reports whether any diagnostic is an error.
+func (p *Project) HasErrors() bool {
+	for _, d := range p.Diagnostics {
+		if d.Severity == runtimes.SeverityError {
+			return true
+		}
+	}
+	return false
+}

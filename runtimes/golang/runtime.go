@@ -1,0 +1,35 @@
+package golang
+
+import (
+	"log/slog"
+
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+// Runtime is the Go runtime. The zero value is ready to use: it runs the go
+// command found on PATH and logs to slog.Default().
+type Runtime struct {
+	// GoCommand is the go binary to run. Default: "go" from PATH.
+	GoCommand string
+	// Logger defaults to slog.Default() with component=golang.
+	Logger *slog.Logger
+}
+
+var _ runtimes.Runtime = (*Runtime)(nil)
+
+// Language reports runtimes.Go.
+func (r *Runtime) Language() runtimes.Language { return runtimes.Go }
+
+func (r *Runtime) goCmd() string {
+	if r == nil || r.GoCommand == "" {
+		return "go"
+	}
+	return r.GoCommand
+}
+
+func (r *Runtime) logger() *slog.Logger {
+	if r == nil || r.Logger == nil {
+		return slog.Default().With("component", "golang")
+	}
+	return r.Logger
+}
