@@ -54,6 +54,10 @@ type FunctionRule struct {
 	ExcludeFiles   []string `json:"excludeFiles,omitempty"`
 	Regions        []string `json:"regions,omitempty"`
 	MaxConcurrency int      `json:"maxConcurrency,omitempty"`
+	// FunctionFailoverRegions is "functionFailoverRegions"; nil when unset.
+	FunctionFailoverRegions []string `json:"functionFailoverRegions,omitempty"`
+	// SupportsCancellation is "supportsCancellation"; false when unset.
+	SupportsCancellation bool `json:"supportsCancellation,omitempty"`
 	// Node is the rule's value object.
 	Node *Node `json:"-"`
 }
@@ -85,6 +89,9 @@ type Rewrite struct {
 	Has         []Has          `json:"has,omitempty"`
 	Missing     []Has          `json:"missing,omitempty"`
 	Range       runtimes.Range `json:"range"`
+	// StatusCode overrides the status of the rewritten response; 0 when
+	// unset (keep the destination's status).
+	StatusCode int `json:"statusCode,omitempty"`
 }
 
 // Redirect is one "redirects" entry. StatusCode wins over Permanent; the
