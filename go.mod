@@ -1,6 +1,8 @@
 module github.com/lambdalens/lambdalens
 
-go 1.26
+go 1.26.0
+
+require golang.org/x/mod v0.42.0
 
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect

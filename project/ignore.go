@@ -1,0 +1,125 @@
+package project
+
+import (
+	"bufio"
+	"bytes"
+	"path"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// defaultIgnore is Vercel's default ignore list (reference §3.1): these
+// never count as project files, are never served and never watched.
+var defaultIgnore = []string{
+	".hg", ".git", ".gitmodules", ".svn", ".cache", ".next", ".now", ".vercel",
+	".npmignore", ".dockerignore", ".gitignore", ".*.swp", ".DS_Store",
+	".env.local", ".env.*.local", ".venv", ".yarn/cache", ".pnp*",
+	"node_modules", "__pycache__", "venv", "CVS",
+}
+
+// ignoreRule is one line of an ignore file in gitignore syntax.
+type ignoreRule struct {
+	pattern string // doublestar pattern, anchored at the root
+	// base is set for patterns without a slash ("node_modules", "*.log"):
+	// they match the last path segment at any depth, which path.Match on
+	// the base name decides much faster than a "**/" doublestar pattern.
+	base    string
+	negate  bool
+	dirOnly bool
+}
+
+// Ignorer decides which project paths are ignored: the default list plus
+// .vercelignore (gitignore syntax: "#" comments, "!" negation, a trailing
+// "/" for directories, a leading or inner "/" anchoring at the root, "**").
+//
+// It is written here on top of doublestar rather than taken from a
+// gitignore library because the Go gitignore packages available are either
+// unmaintained or part of a large VCS library; the subset Vercel honours is
+// small and fully tested in ignore_test.go.
+type Ignorer struct {
+	rules []ignoreRule
+}
+
+// NewIgnorer builds an Ignorer from the contents of .vercelignore (nil when
+// the file is absent).
+func NewIgnorer(vercelignore []byte) *Ignorer {
+	ig := &Ignorer{}
+	for _, p := range defaultIgnore {
+		ig.add(p)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(vercelignore))
+	for sc.Scan() {
+		ig.add(sc.Text())
+	}
+	return ig
+}
+
+func (ig *Ignorer) add(line string) {
+	line = strings.TrimRight(line, " \t\r")
+	if line == "" || strings.HasPrefix(line, "#") {
+		return
+	}
+	r := ignoreRule{}
+	if strings.HasPrefix(line, "!") {
+		r.negate = true
+		line = line[1:]
+	}
+	line = strings.TrimPrefix(line, `\`)
+	if strings.HasSuffix(line, "/") {
+		r.dirOnly = true
+		line = strings.TrimSuffix(line, "/")
+	}
+	if line == "" {
+		return
+	}
+	// A pattern with a slash (other than a trailing one) is anchored at
+	// the root; otherwise it matches at any depth.
+	if strings.Contains(line, "/") {
+		r.pattern = strings.TrimPrefix(line, "/")
+		if !doublestar.ValidatePattern(r.pattern) {
+			return
+		}
+	} else {
+		if _, err := path.Match(line, ""); err != nil {
+			return
+		}
+		r.base = line
+	}
+	ig.rules = append(ig.rules, r)
+}
+
+// Ignored reports whether rel (slash-separated, relative to the root) is
+// ignored. isDir tells whether rel is a directory. Callers walking a tree
+// skip ignored directories, so a file below an ignored directory is never
+// asked about; Ignored also checks the parents for callers that do not walk.
+func (ig *Ignorer) Ignored(rel string, isDir bool) bool {
+	if rel == "" || rel == "." {
+		return false
+	}
+	// Check parents first: a file inside an ignored directory is ignored
+	// (gitignore cannot re-include a file whose parent is excluded).
+	if dir := path.Dir(rel); dir != "." && ig.Ignored(dir, true) {
+		return true
+	}
+	return ig.match(rel, isDir)
+}
+
+func (ig *Ignorer) match(rel string, isDir bool) bool {
+	ignored := false
+	for _, r := range ig.rules {
+		if r.dirOnly && !isDir {
+			continue
+		}
+		var ok bool
+		if r.base != "" {
+			ok, _ = path.Match(r.base, path.Base(rel))
+		} else {
+			ok, _ = doublestar.Match(r.pattern, rel)
+		}
+		if ok {
+			ignored = !r.negate
+		}
+	}
+	return ignored
+}

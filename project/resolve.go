@@ -1,0 +1,132 @@
+package project
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/lambdalens/lambdalens/project/config"
+	"github.com/lambdalens/lambdalens/project/routing"
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+// resolveConfig applies vercel.json "functions" to every function (the
+// first matching key wins) and reports keys that match no function.
+func (l *loader) resolveConfig(p *Project) {
+	used := make([]bool, len(p.Config.Functions))
+	for _, f := range p.Functions {
+		f.Config = FunctionConfig{Memory: DefaultMemory, MaxDuration: DefaultMaxDuration, Architecture: DefaultArchitecture}
+		i := l.opts.Cache.matchFunction(l.configSrc, p.Config, f.File)
+		if i < 0 {
+			continue
+		}
+		rule := &p.Config.Functions[i]
+		used[i] = true
+		c := &f.Config
+		c.Pattern = rule.Pattern
+		if rule.Memory != 0 {
+			c.Memory = rule.Memory
+		}
+		if rule.MaxDuration != 0 {
+			c.MaxDuration = rule.MaxDuration
+		}
+		if rule.MaxDurationMax {
+			// "max" is the plan's limit on Vercel; on Lambda it is 900 s.
+			c.MaxDuration, c.MaxDurationMax = 900, true
+		}
+		if rule.Architecture != "" {
+			c.Architecture = rule.Architecture
+		}
+		c.IncludeFiles = rule.IncludeFiles
+		c.ExcludeFiles = rule.ExcludeFiles
+		c.Regions = rule.Regions
+		c.Runtime = rule.Runtime
+	}
+	for i, rule := range p.Config.Functions {
+		if used[i] {
+			continue
+		}
+		l.diags = append(l.diags, runtimes.Diagnostic{
+			File: config.File, Range: rule.PatternRange, Severity: runtimes.SeverityError, Code: "unused-function",
+			Message: fmt.Sprintf("the pattern %q in functions matches no function; functions are api/**/*.go and api/**/*.py files (and the entrypoints of a Go server or Python app)", rule.Pattern),
+		})
+	}
+}
+
+// routes computes each function's route, reports conflicts and builds the
+// project's route table.
+func (l *loader) routes(p *Project) {
+	kept := p.Functions[:0]
+	for _, f := range p.Functions {
+		if f.Kind() != runtimes.KindFunction {
+			f.Route = routing.FileRoute{ID: f.ID, Pattern: "/*", Src: "^/(.*)$", Dest: "/" + f.ID}
+			kept = append(kept, f)
+			continue
+		}
+		r, err := routing.ForFile(f.File, p.Config.CleanURLs)
+		if err != nil {
+			code := "invalid-route"
+			var re *routing.RouteError
+			if errors.As(err, &re) {
+				code = re.Code
+			}
+			l.diags = append(l.diags, runtimes.Diagnostic{
+				File: f.File, Range: f.Entrypoint.SymbolRange, Severity: runtimes.SeverityError, Code: code,
+				Message: err.Error() + ": this file is not served",
+			})
+			continue
+		}
+		f.Route = r
+		f.ID = r.ID
+		kept = append(kept, f)
+	}
+	p.Functions = kept
+	sort.SliceStable(p.Functions, func(i, j int) bool { return p.Functions[i].ID < p.Functions[j].ID })
+
+	var fileRoutes []routing.FileRoute
+	var fileFuncs []*Function
+	for _, f := range p.Functions {
+		if f.Kind() == runtimes.KindFunction {
+			fileRoutes = append(fileRoutes, f.Route)
+			fileFuncs = append(fileFuncs, f)
+		}
+	}
+	conflicting := map[*Function]bool{}
+	for _, c := range l.opts.Cache.conflictsOf(fileRoutes) {
+		a, b := fileFuncs[c.A], fileFuncs[c.B]
+		if c.Code == routing.CodeConflictingFilePath {
+			conflicting[b] = true // the first one keeps serving in dev
+		}
+		for _, x := range [][2]*Function{{a, b}, {b, a}} {
+			msg := fmt.Sprintf("%s and %s both serve %s: rename or remove one of them", x[0].File, x[1].File, x[0].Route.Pattern)
+			if c.Code == routing.CodeConflictingParamName {
+				msg = fmt.Sprintf("%s and %s name the same dynamic segment differently (%s, %s): use one parameter name", x[0].File, x[1].File, x[0].Route.Pattern, x[1].Route.Pattern)
+			}
+			l.diags = append(l.diags, runtimes.Diagnostic{
+				File: x[0].File, Range: x[0].Entrypoint.SymbolRange, Severity: runtimes.SeverityError, Code: c.Code,
+				Message: msg,
+				Related: []runtimes.Related{{File: x[1].File, Range: x[1].Entrypoint.SymbolRange, Message: "the other function"}},
+			})
+		}
+	}
+	if len(conflicting) > 0 {
+		kept := p.Functions[:0]
+		for _, f := range p.Functions {
+			if !conflicting[f] {
+				kept = append(kept, f)
+			}
+		}
+		p.Functions = kept
+	}
+
+	in := routing.Input{Config: p.Config}
+	if p.PublicDir != "" && l.exists(p.PublicDir+"/404.html") {
+		in.NotFoundPage = "404.html"
+	}
+	for _, f := range p.Functions {
+		in.Functions = append(in.Functions, routing.FunctionInfo{ID: f.ID, Route: f.Route, CatchAll: f.Kind() != runtimes.KindFunction})
+	}
+	routes, diags := l.opts.Cache.table(l.configSrc, in)
+	p.Routes = routes
+	l.diags = append(l.diags, diags...)
+}

@@ -1,0 +1,236 @@
+package project
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+	"golang.org/x/mod/modfile"
+
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+// Python versions the AWS Lambda managed runtimes support (python3.9 to
+// python3.14), and the default when a project says nothing (Vercel's).
+const (
+	minPythonMinor       = 9
+	maxPythonMinor       = 14
+	DefaultPythonVersion = "3.12"
+)
+
+var installedGo = sync.OnceValue(func() string {
+	// Read $GOROOT/VERSION of the go on PATH instead of running it: the
+	// loader must not start processes. The first line is "go1.26.8".
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(goBin); err == nil {
+		goBin = real
+	}
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(goBin)), "VERSION"))
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	return strings.TrimPrefix(strings.TrimSpace(line), "go")
+})
+
+// goVersion detects the Go version: go.mod "toolchain", then the "go"
+// directive, then .go-version, then the installed toolchain. It also
+// reports a go.mod that asks for a newer Go than the one installed.
+func (l *loader) goVersion() (Version, []runtimes.Diagnostic) {
+	var diags []runtimes.Diagnostic
+	if data, err := l.read("go.mod"); err == nil {
+		// Parse (not ParseLax, which skips the toolchain line); fall back
+		// to the lax parser for files with directives this x/mod lacks.
+		mf, err := modfile.Parse("go.mod", data, nil)
+		if err != nil {
+			if lax, laxErr := modfile.ParseLax("go.mod", data, nil); laxErr == nil {
+				mf, err = lax, nil
+			}
+		}
+		if err != nil {
+			diags = append(diags, runtimes.Diagnostic{
+				File: "go.mod", Severity: runtimes.SeverityError, Code: "go-mod-syntax",
+				Message: fmt.Sprintf("go.mod does not parse: %v", err),
+			})
+		} else {
+			var v Version
+			var rng runtimes.Range
+			switch {
+			case mf.Toolchain != nil:
+				v = Version{Value: strings.TrimPrefix(mf.Toolchain.Name, "go"), Source: "go.mod toolchain"}
+				rng = syntaxRange(mf.Toolchain.Syntax.Start, mf.Toolchain.Syntax.End)
+			case mf.Go != nil:
+				v = Version{Value: mf.Go.Version, Source: "go.mod go directive"}
+				rng = syntaxRange(mf.Go.Syntax.Start, mf.Go.Syntax.End)
+			}
+			if v.Value != "" {
+				if inst := installedGo(); inst != "" && compareVersions(v.Value, inst) > 0 {
+					diags = append(diags, runtimes.Diagnostic{
+						File: "go.mod", Range: rng, Severity: runtimes.SeverityWarning, Code: "go-version-newer",
+						Message: fmt.Sprintf("go.mod asks for Go %s but the installed toolchain is %s: builds will try to download a toolchain; install Go %s or lower the version", v.Value, inst, v.Value),
+					})
+				}
+				return v, diags
+			}
+		}
+	}
+	if data, err := l.read(".go-version"); err == nil {
+		if v := strings.TrimPrefix(strings.TrimSpace(string(data)), "go"); v != "" {
+			return Version{Value: v, Source: ".go-version"}, diags
+		}
+	}
+	if inst := installedGo(); inst != "" {
+		return Version{Value: inst, Source: "installed toolchain"}, diags
+	}
+	return Version{}, diags
+}
+
+func syntaxRange(start, end modfile.Position) runtimes.Range {
+	return runtimes.Range{
+		Start: runtimes.Position{Line: start.Line, Column: start.LineRune, Offset: start.Byte},
+		End:   runtimes.Position{Line: end.Line, Column: end.LineRune, Offset: end.Byte},
+	}
+}
+
+var pyVersionRe = regexp.MustCompile(`(\d+)\.(\d+)`)
+
+// pythonVersion detects the Python version: .python-version, runtime.txt,
+// Pipfile [requires] python_version, pyproject.toml requires-python, then
+// the default 3.12. Versions outside 3.9–3.14 (what Lambda runs) are
+// reported where they are written.
+func (l *loader) pythonVersion() (Version, []runtimes.Diagnostic) {
+	type source struct {
+		file    string
+		extract func([]byte) (string, string) // version, the text it came from
+	}
+	sources := []source{
+		{".python-version", func(b []byte) (string, string) {
+			for _, line := range strings.Split(string(b), "\n") {
+				line = strings.TrimSpace(line)
+				if line != "" && !strings.HasPrefix(line, "#") {
+					return line, line
+				}
+			}
+			return "", ""
+		}},
+		{"runtime.txt", func(b []byte) (string, string) {
+			s := strings.TrimSpace(string(b))
+			return strings.TrimPrefix(s, "python-"), s
+		}},
+		{"Pipfile", func(b []byte) (string, string) {
+			var pf struct {
+				Requires struct {
+					PythonVersion     string `toml:"python_version"`
+					PythonFullVersion string `toml:"python_full_version"`
+				} `toml:"requires"`
+			}
+			if _, err := toml.Decode(string(b), &pf); err != nil {
+				return "", ""
+			}
+			v := pf.Requires.PythonVersion
+			if v == "" {
+				v = pf.Requires.PythonFullVersion
+			}
+			return v, v
+		}},
+		{"pyproject.toml", func(b []byte) (string, string) {
+			var pp struct {
+				Project struct {
+					RequiresPython string `toml:"requires-python"`
+				} `toml:"project"`
+			}
+			if _, err := toml.Decode(string(b), &pp); err != nil {
+				return "", ""
+			}
+			return pp.Project.RequiresPython, pp.Project.RequiresPython
+		}},
+	}
+	for _, s := range sources {
+		data, err := l.read(s.file)
+		if err != nil {
+			continue
+		}
+		raw, text := s.extract(data)
+		if raw == "" {
+			continue
+		}
+		m := pyVersionRe.FindStringSubmatch(raw)
+		if m == nil {
+			return Version{Value: DefaultPythonVersion, Source: "default"}, []runtimes.Diagnostic{{
+				File: s.file, Range: textRange(data, text), Severity: runtimes.SeverityWarning, Code: "python-version-invalid",
+				Message: fmt.Sprintf("cannot read a Python version from %q; using the default %s", raw, DefaultPythonVersion),
+			}}
+		}
+		major, _ := strconv.Atoi(m[1])
+		minor, _ := strconv.Atoi(m[2])
+		v := Version{Value: fmt.Sprintf("%d.%d", major, minor), Source: s.file}
+		if major != 3 || minor < minPythonMinor || minor > maxPythonMinor {
+			return v, []runtimes.Diagnostic{{
+				File: s.file, Range: textRange(data, text), Severity: runtimes.SeverityError, Code: "python-version-unsupported",
+				Message: fmt.Sprintf("Python %s is not supported by AWS Lambda: use 3.%d to 3.%d", v.Value, minPythonMinor, maxPythonMinor),
+			}}
+		}
+		return v, nil
+	}
+	return Version{Value: DefaultPythonVersion, Source: "default"}, nil
+}
+
+// textRange is the range of the first occurrence of text in data (the
+// whole first line when text is not found).
+func textRange(data []byte, text string) runtimes.Range {
+	i := -1
+	if text != "" {
+		i = bytes.Index(data, []byte(text))
+	}
+	if i < 0 {
+		end := bytes.IndexByte(data, '\n')
+		if end < 0 {
+			end = len(data)
+		}
+		return rangeAt(data, 0, end)
+	}
+	return rangeAt(data, i, i+len(text))
+}
+
+// rangeAt converts byte offsets to a Range.
+func rangeAt(data []byte, start, end int) runtimes.Range {
+	return runtimes.Range{Start: posAt(data, start), End: posAt(data, end)}
+}
+
+func posAt(data []byte, off int) runtimes.Position {
+	off = min(max(off, 0), len(data))
+	line := 1 + bytes.Count(data[:off], []byte{'\n'})
+	col := off - (bytes.LastIndexByte(data[:off], '\n') + 1) + 1
+	return runtimes.Position{Line: line, Column: col, Offset: off}
+}
+
+// compareVersions compares dotted versions numerically ("1.26" < "1.26.1").
+func compareVersions(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < max(len(pa), len(pb)); i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(strings.TrimLeft(pa[i], "v"))
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
