@@ -1,0 +1,257 @@
+package proc
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// pollInterval is how often the port file and the PORT listener are
+// checked. Children usually take tens of milliseconds or more to start, so
+// 20ms keeps the added latency unnoticeable without busy-looping.
+const pollInterval = 20 * time.Millisecond
+
+// portWaiter waits for a child to report its port in one PortMode.
+type portWaiter struct {
+	mode     PortMode
+	env      []string // appended to the child's environment
+	fd3r     *os.File // parent's read end of fd 3 (PortFD3)
+	fd3w     *os.File // child's write end, closed by afterStart
+	portFile string   // PortFD3, PortFile
+	envPort  int      // PortEnv
+}
+
+func newPortWaiter(mode PortMode) (*portWaiter, error) {
+	w := &portWaiter{mode: mode}
+	switch mode {
+	case PortEnv:
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		w.envPort = port
+		w.env = append(w.env, "PORT="+strconv.Itoa(port))
+		return w, nil
+	case PortFD3, PortFile:
+	default:
+		return nil, fmt.Errorf("unknown port mode %d", int(mode))
+	}
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("naming the port file: %w", err)
+	}
+	w.portFile = filepath.Join(os.TempDir(), "lambdalens-port-"+hex.EncodeToString(b[:]))
+	w.env = append(w.env, PortFileEnv+"="+w.portFile, VercelPortFileEnv+"="+w.portFile)
+	if mode == PortFD3 {
+		r, wr, err := os.Pipe()
+		if err != nil {
+			return nil, fmt.Errorf("creating the fd 3 pipe: %w", err)
+		}
+		w.fd3r, w.fd3w = r, wr
+	}
+	return w, nil
+}
+
+// afterStart closes the parent's copy of the write end, so that reading
+// fd 3 ends at EOF once the child (and anything it passed fd 3 to) closed
+// it or exited.
+func (w *portWaiter) afterStart() {
+	if w.fd3w != nil {
+		w.fd3w.Close()
+		w.fd3w = nil
+	}
+}
+
+// cleanup releases the pipe and removes the port file.
+func (w *portWaiter) cleanup() {
+	w.afterStart()
+	if w.fd3r != nil {
+		w.fd3r.Close()
+	}
+	if w.portFile != "" {
+		os.Remove(w.portFile)
+	}
+}
+
+type portResult struct {
+	port int
+	err  error
+}
+
+// wait returns the reported port, or an error when exited is closed first
+// (errExited) or ctx ends (ctx.Err()).
+func (w *portWaiter) wait(ctx context.Context, exited <-chan struct{}) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan portResult, 3)
+	pending := 0
+	var joins []chan struct{}
+	spawn := func(f func(context.Context) portResult) {
+		pending++
+		j := make(chan struct{})
+		joins = append(joins, j)
+		go func() {
+			defer close(j)
+			results <- f(ctx)
+		}()
+	}
+	if w.fd3r != nil {
+		r := w.fd3r
+		spawn(func(context.Context) portResult { return readFD3(r) })
+	}
+	if w.portFile != "" {
+		spawn(w.pollFile)
+	}
+	if w.envPort != 0 {
+		spawn(w.pollDial)
+	}
+	defer func() {
+		cancel()
+		if w.fd3r != nil {
+			w.fd3r.Close() // unblocks readFD3
+		}
+		for _, j := range joins {
+			<-j
+		}
+	}()
+
+	for {
+		select {
+		case res := <-results:
+			pending--
+			if res.err == nil {
+				return res.port, nil
+			}
+			if !errors.Is(res.err, errNoFD3Port) {
+				return 0, res.err // garbage on fd 3, or ctx ended
+			}
+			if pending == 0 {
+				// Every channel failed (fd 3 closed empty and nothing
+				// else is watching): only the exit can tell more.
+				select {
+				case <-exited:
+					return 0, errExited
+				case <-ctx.Done():
+					return 0, ctx.Err()
+				}
+			}
+		case <-exited:
+			return 0, errExited
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+}
+
+// errNoFD3Port means fd 3 was closed without a port: the child either uses
+// the port file or exited.
+var errNoFD3Port = errors.New("fd 3 closed without a port")
+
+func readFD3(r *os.File) portResult {
+	// Read until EOF, or until a newline ends the digits, whichever comes
+	// first: a child that writes "8080\n" but keeps fd 3 open still counts.
+	var buf []byte
+	chunk := make([]byte, 16)
+	for len(buf) < 64 {
+		n, err := r.Read(chunk)
+		buf = append(buf, chunk[:n]...)
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			buf = buf[:i]
+			break
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return portResult{err: fmt.Errorf("reading fd 3: %w", err)}
+		}
+	}
+	if len(bytes.TrimSpace(buf)) == 0 {
+		return portResult{err: errNoFD3Port}
+	}
+	port, err := parsePort(buf)
+	if err != nil {
+		return portResult{err: fmt.Errorf("reading fd 3: %w", err)}
+	}
+	return portResult{port: port}
+}
+
+func (w *portWaiter) pollFile(ctx context.Context) portResult {
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		if b, err := os.ReadFile(w.portFile); err == nil {
+			if port, perr := parsePort(b); perr == nil {
+				os.Remove(w.portFile)
+				return portResult{port: port}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return portResult{err: ctx.Err()}
+		case <-t.C:
+		}
+	}
+}
+
+func (w *portWaiter) pollDial(ctx context.Context) portResult {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(w.envPort))
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	var d net.Dialer
+	for {
+		dctx, cancel := context.WithTimeout(ctx, time.Second)
+		c, err := d.DialContext(dctx, "tcp", addr)
+		cancel()
+		if err == nil {
+			c.Close()
+			return portResult{port: w.envPort}
+		}
+		select {
+		case <-ctx.Done():
+			return portResult{err: ctx.Err()}
+		case <-t.C:
+		}
+	}
+}
+
+// parsePort accepts ASCII digits with optional surrounding whitespace (a
+// trailing newline, typically) and a value in 1..65535.
+func parsePort(b []byte) (int, error) {
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return 0, errors.New("empty port")
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("port %q is not a number", s)
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("port %q out of range", s)
+	}
+	return n, nil
+}
+
+// freePort asks the kernel for a free 127.0.0.1 port. Another process may
+// take it before the child binds it; the child then fails to listen and the
+// caller sees its error.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("picking a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
