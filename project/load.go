@@ -50,7 +50,7 @@ type loader struct {
 	dirents map[string]fs.DirEntry
 	// configSrc is the vercel.json contents (nil when absent).
 	configSrc []byte
-	diags []runtimes.Diagnostic
+	diags     []runtimes.Diagnostic
 }
 
 // Load reads the project at dir.

@@ -43,7 +43,25 @@ type Route struct {
 type Origin struct {
 	File  string
 	Range runtimes.Range
+	// Kind says what produced the route (a vercel.json section, a function
+	// file, or a built-in rule); see the Origin* constants. Added for the
+	// route explainer and hovers; empty on hand-built routes.
+	Kind OriginKind
 }
+
+// OriginKind names what produced a Route.
+type OriginKind string
+
+const (
+	OriginRedirect      OriginKind = "redirect"      // vercel.json "redirects" entry
+	OriginHeader        OriginKind = "header"        // vercel.json "headers" entry
+	OriginRewrite       OriginKind = "rewrite"       // vercel.json "rewrites" entry
+	OriginLegacyRoute   OriginKind = "route"         // vercel.json "routes" entry
+	OriginCleanURLs     OriginKind = "cleanUrls"     // vercel.json "cleanUrls"
+	OriginTrailingSlash OriginKind = "trailingSlash" // vercel.json "trailingSlash"
+	OriginFunction      OriginKind = "function"      // a function file's own route
+	OriginBuiltin       OriginKind = "builtin"       // zero-config rules and phase markers
+)
 
 // Param is one dynamic segment of a function's file path.
 type Param struct {
@@ -109,4 +127,9 @@ type Result struct {
 	// Path is the path to forward upstream: the original request path
 	// (Vercel forwards the original pathname, not the rewritten one).
 	Path string
+	// External is set when a rewrite's destination is an absolute
+	// http(s) URL: the request is to be proxied there. It holds the full
+	// URL, query included (Query is merged into it). Output and Status
+	// are then empty.
+	External string
 }
