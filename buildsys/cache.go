@@ -1,0 +1,190 @@
+package buildsys
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+// A cache entry is a directory <dir>/<key>/ holding the function's files
+// under func/ and the runtime's Artifact in artifact.json. Entries are
+// written under a temporary name and renamed into place, so an entry that
+// exists is complete.
+const (
+	cacheFilesDir     = "func"
+	cacheArtifactFile = "artifact.json"
+)
+
+// WithCache returns a Builder that restores a function from dir when inner's
+// CacheKey finds an entry there, and otherwise builds it with inner and
+// stores the result. A restore that fails falls back to building; a store
+// that fails is logged and does not fail the build. A nil logger means
+// slog.Default().
+func WithCache(inner CacheableBuilder, dir string, logger *slog.Logger) Builder {
+	return newCache(inner, dir, logger, false)
+}
+
+// newCache is WithCache; rebuild skips lookups but still stores results.
+func newCache(inner CacheableBuilder, dir string, logger *slog.Logger, rebuild bool) *cachingBuilder {
+	if logger == nil {
+		logger = slog.Default().With("component", "buildsys")
+	}
+	return &cachingBuilder{inner: inner, dir: dir, logger: logger, rebuild: rebuild}
+}
+
+type cachingBuilder struct {
+	inner  CacheableBuilder
+	dir    string
+	logger *slog.Logger
+	// rebuild skips the lookup; results are still stored.
+	rebuild bool
+}
+
+func (c *cachingBuilder) Build(ctx context.Context, req Request) (*Result, error) {
+	key, err := c.inner.CacheKey(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if !validKey(key) {
+		return nil, fmt.Errorf("caching %s: unusable cache key %q", req.Function.File, key)
+	}
+	entry := filepath.Join(c.dir, key)
+	var art *runtimes.Artifact
+	err = fs.ErrNotExist
+	if !c.rebuild {
+		art, err = c.restore(entry, req.OutDir)
+	}
+	switch {
+	case err == nil:
+		return &Result{Artifact: art, Cached: true, Key: key}, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		c.logger.Warn("build cache entry unusable, rebuilding", "function", req.Function.ID, "entry", entry, "err", err)
+		if err := emptyDir(req.OutDir); err != nil {
+			return nil, err
+		}
+		// Drop the entry so that the fresh build can take its place.
+		if err := os.RemoveAll(entry); err != nil {
+			c.logger.Warn("removing unusable build cache entry", "entry", entry, "err", err)
+		}
+	}
+	res, err := c.inner.Build(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	res.Key = key
+	if c.rebuild {
+		// A forced rebuild refreshes the entry.
+		if err := os.RemoveAll(entry); err != nil {
+			c.logger.Warn("removing build cache entry", "entry", entry, "err", err)
+		}
+	}
+	if err := c.store(entry, req.OutDir, res.Artifact); err != nil {
+		c.logger.Warn("storing build in cache", "function", req.Function.ID, "err", err)
+	}
+	return res, nil
+}
+
+// restore copies entry's files into dst. It returns an error wrapping
+// fs.ErrNotExist when there is no entry.
+func (c *cachingBuilder) restore(entry, dst string) (*runtimes.Artifact, error) {
+	data, err := os.ReadFile(filepath.Join(entry, cacheArtifactFile))
+	if err != nil {
+		return nil, err
+	}
+	var art runtimes.Artifact
+	if err := json.Unmarshal(data, &art); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", filepath.Join(entry, cacheArtifactFile), err)
+	}
+	if err := copyTree(filepath.Join(entry, cacheFilesDir), dst, copyOptions{link: true}); err != nil {
+		return nil, fmt.Errorf("restoring %s: %w", entry, err)
+	}
+	// The entry's mtime records its last use, for whoever prunes the cache.
+	now := time.Now()
+	_ = os.Chtimes(entry, now, now)
+	return &art, nil
+}
+
+// store copies src into a new entry. Files are copied, not linked, so that
+// the cache owns its bytes.
+func (c *cachingBuilder) store(entry, src string, art *runtimes.Artifact) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return fmt.Errorf("creating cache dir %s: %w", c.dir, err)
+	}
+	tmp, err := os.MkdirTemp(c.dir, filepath.Base(entry)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("creating cache entry: %w", err)
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	if err := copyTree(src, filepath.Join(tmp, cacheFilesDir), copyOptions{}); err != nil {
+		return fmt.Errorf("copying %s into the cache: %w", src, err)
+	}
+	data, err := json.Marshal(art)
+	if err != nil {
+		return fmt.Errorf("encoding artifact: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, cacheArtifactFile), data, 0o644); err != nil {
+		return fmt.Errorf("writing cache entry: %w", err)
+	}
+	if err := os.Rename(tmp, entry); err != nil {
+		if _, serr := os.Stat(filepath.Join(entry, cacheArtifactFile)); serr == nil {
+			return nil // a concurrent build of the same key won the race
+		}
+		return fmt.Errorf("renaming cache entry into place: %w", err)
+	}
+	return nil
+}
+
+// pruneCache removes the entries of dir (and leftovers of interrupted
+// stores) last used more than ttl before now. Failures are logged: a cache
+// that cannot be pruned still works.
+func pruneCache(dir string, ttl time.Duration, now time.Time, logger *slog.Logger) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			logger.Warn("pruning the build cache", "dir", dir, "err", err)
+		}
+		return
+	}
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || !e.IsDir() || now.Sub(info.ModTime()) <= ttl {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			logger.Warn("pruning the build cache", "entry", e.Name(), "err", err)
+		}
+	}
+}
+
+// storeFile copies src into the existing cache entry directory of dst,
+// under a temporary name renamed into place. A missing entry (its store
+// failed) is an error.
+func storeFile(src, dst string) error {
+	if _, err := os.Stat(filepath.Dir(dst)); err != nil {
+		return err
+	}
+	tmp := fmt.Sprintf("%s.tmp-%d", dst, time.Now().UnixNano())
+	if err := copyFile(src, tmp, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("renaming %s into place: %w", dst, err)
+	}
+	return nil
+}
+
+// validKey reports whether key can name an entry directory: one plain path
+// element.
+func validKey(key string) bool {
+	return key != "" && key != "." && key != ".." && !strings.ContainsAny(key, `/\`+"\x00")
+}

@@ -1,0 +1,183 @@
+package buildsys
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+type copyOptions struct {
+	// link hardlinks regular files when the file system allows it, and
+	// copies them otherwise.
+	link bool
+	// follow copies what a symlink to a regular file points at instead of
+	// recreating the link; links to anything else are an error.
+	follow bool
+	// skip leaves out the slash path (relative to the source) and, for a
+	// directory, everything under it. Nil skips nothing.
+	skip func(rel string) bool
+}
+
+// copyTree copies the tree at src into dst, creating dst if needed. Regular
+// files keep their permission bits; directories are created 0755.
+func copyTree(src, dst string, o copyOptions) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return fmt.Errorf("locating %s in %s: %w", p, src, err)
+		}
+		if rel != "." && o.skip != nil && o.skip(filepath.ToSlash(rel)) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return fmt.Errorf("creating %s: %w", target, err)
+			}
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return fmt.Errorf("stat %s: %w", p, err)
+		}
+		switch m := info.Mode(); {
+		case m.IsRegular():
+			return linkOrCopy(p, target, m.Perm(), o.link)
+		case m&fs.ModeSymlink != 0 && o.follow:
+			st, err := os.Stat(p)
+			if err != nil {
+				return fmt.Errorf("following link %s: %w", p, err)
+			}
+			if !st.Mode().IsRegular() {
+				return fmt.Errorf("copying %s: a symlink to a %s, only links to regular files are supported", p, kind(st.Mode()))
+			}
+			return copyFile(p, target, st.Mode().Perm())
+		case m&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return fmt.Errorf("reading link %s: %w", p, err)
+			}
+			if err := os.Symlink(link, target); err != nil {
+				return fmt.Errorf("creating link %s: %w", target, err)
+			}
+			return nil
+		default:
+			return fmt.Errorf("copying %s: unsupported file type %s", p, m.Type())
+		}
+	})
+}
+
+func kind(m fs.FileMode) string {
+	if m.IsDir() {
+		return "directory"
+	}
+	return "special file"
+}
+
+func linkOrCopy(src, dst string, perm fs.FileMode, link bool) error {
+	if link && os.Link(src, dst) == nil {
+		return nil
+	}
+	return copyFile(src, dst, perm)
+}
+
+func copyFile(src, dst string, perm fs.FileMode) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", src, err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", dst, err)
+	}
+	defer func() {
+		if cerr := out.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing %s: %w", dst, cerr)
+		}
+	}()
+	if _, err := io.Copy(out, in); err != nil {
+		return fmt.Errorf("copying %s to %s: %w", src, dst, err)
+	}
+	// The umask may have dropped bits (the exec bit of a bootstrap).
+	if err := out.Chmod(perm); err != nil {
+		return fmt.Errorf("chmod %s: %w", dst, err)
+	}
+	return nil
+}
+
+// emptyDir removes everything inside dir, keeping dir.
+func emptyDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("emptying %s: %w", dir, err)
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("emptying %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// dirSize is the total size of the regular files under dir.
+func dirSize(dir string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				return fmt.Errorf("stat %s: %w", p, err)
+			}
+			n += info.Size()
+		}
+		return nil
+	})
+	return n, err
+}
+
+// errNotMaterialised marks a .func directory that depends on files outside
+// itself.
+var errNotMaterialised = errors.New("function files are not self-contained")
+
+// checkMaterialised verifies that dir is self-contained: only regular
+// files, directories and symlinks whose targets stay inside dir.
+func checkMaterialised(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		switch t := d.Type(); {
+		case t.IsDir(), t.IsRegular():
+			return nil
+		case t&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return fmt.Errorf("reading link %s: %w", p, err)
+			}
+			if filepath.IsAbs(link) {
+				return fmt.Errorf("%w: %s links to the absolute path %s", errNotMaterialised, p, link)
+			}
+			rel, err := filepath.Rel(dir, filepath.Join(filepath.Dir(p), link))
+			if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return fmt.Errorf("%w: %s links outside the function to %s", errNotMaterialised, p, link)
+			}
+			return nil
+		default:
+			return fmt.Errorf("%w: %s is a %s", errNotMaterialised, p, t)
+		}
+	})
+}

@@ -1,0 +1,236 @@
+package buildsys
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/lambdalens/lambdalens/project"
+	"github.com/lambdalens/lambdalens/project/routing"
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+// Names inside the output directory.
+const (
+	configFile   = "config.json"
+	vcConfigFile = ".vc-config.json"
+	functionsDir = "functions"
+	staticDir    = "static"
+)
+
+// vcConfig is .vc-config.json: the serialized Lambda of reference §7, in
+// Vercel's field order.
+type vcConfig struct {
+	Handler                   string            `json:"handler"`
+	Runtime                   string            `json:"runtime"`
+	RuntimeLanguage           string            `json:"runtimeLanguage,omitempty"`
+	Architecture              string            `json:"architecture"`
+	Memory                    int               `json:"memory,omitempty"`
+	MaxDuration               any               `json:"maxDuration,omitempty"`
+	MaxConcurrency            int               `json:"maxConcurrency,omitempty"`
+	Environment               map[string]string `json:"environment"`
+	Regions                   []string          `json:"regions,omitempty"`
+	SupportsWrapper           bool              `json:"supportsWrapper,omitempty"`
+	SupportsResponseStreaming bool              `json:"supportsResponseStreaming,omitempty"`
+}
+
+// newVCConfig merges a runtime's artifact with the function's vercel.json
+// settings; the settings win (reference §7 "Precedence"), and arch is the
+// already resolved architecture.
+func newVCConfig(p *project.Project, fn *project.Function, art *runtimes.Artifact, arch string) (*vcConfig, error) {
+	if art.Handler == "" || art.Runtime == "" {
+		return nil, fmt.Errorf("the %s runtime reported no handler or runtime for %s", fn.Language(), fn.File)
+	}
+	c := &vcConfig{
+		Handler:                   path.Clean(filepath.ToSlash(art.Handler)),
+		Runtime:                   art.Runtime,
+		RuntimeLanguage:           art.RuntimeLanguage,
+		Architecture:              arch,
+		Memory:                    fn.Config.Memory,
+		MaxConcurrency:            maxConcurrency(p, fn),
+		Environment:               map[string]string{},
+		Regions:                   fn.Config.Regions,
+		SupportsWrapper:           art.SupportsWrapper,
+		SupportsResponseStreaming: art.SupportsResponseStreaming,
+	}
+	switch {
+	case fn.Config.MaxDurationMax:
+		c.MaxDuration = "max"
+	case fn.Config.MaxDuration > 0:
+		c.MaxDuration = fn.Config.MaxDuration
+	}
+	for k, v := range art.Environment {
+		c.Environment[k] = v
+	}
+	return c, nil
+}
+
+// maxConcurrency is the maxConcurrency of the vercel.json rule that
+// configured fn (the model resolves the rest of the rule into fn.Config).
+func maxConcurrency(p *project.Project, fn *project.Function) int {
+	if p.Config == nil || fn.Config.Pattern == "" {
+		return 0
+	}
+	for _, r := range p.Config.Functions {
+		if r.Pattern == fn.Config.Pattern {
+			return r.MaxConcurrency
+		}
+	}
+	return 0
+}
+
+// checkEntrypoint verifies that the file Lambda starts exists: bootstrap for
+// the provided.* runtimes, the handler for Vercel's "executable" runtime.
+func checkEntrypoint(dir string, c *vcConfig) error {
+	var name string
+	switch {
+	case strings.HasPrefix(c.Runtime, "provided"):
+		name = "bootstrap"
+	case c.Runtime == "executable":
+		name = c.Handler
+	default:
+		return nil
+	}
+	st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name)))
+	if err != nil {
+		return fmt.Errorf("checking the %s entrypoint: %w", c.Runtime, err)
+	}
+	if !st.Mode().IsRegular() || st.Mode().Perm()&0o100 == 0 {
+		return fmt.Errorf("checking the %s entrypoint: %s is not an executable file", c.Runtime, name)
+	}
+	return nil
+}
+
+// writeJSON writes v indented by two spaces, without HTML escaping, with a
+// final newline (as Vercel's writers do).
+func writeJSON(file string, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encoding %s: %w", file, err)
+	}
+	// Remove first: file may be a hardlink into the build cache, which
+	// writing in place would change.
+	if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("replacing %s: %w", file, err)
+	}
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", file, err)
+	}
+	return nil
+}
+
+// outputConfig is config.json.
+type outputConfig struct {
+	Version int             `json:"version"`
+	Routes  []routing.Route `json:"routes"`
+}
+
+func writeConfig(outDir string, routes []routing.Route) error {
+	if routes == nil {
+		routes = []routing.Route{}
+	}
+	return writeJSON(filepath.Join(outDir, configFile), outputConfig{Version: 3, Routes: routes})
+}
+
+// copyStatic copies the public directory into static/. Links to files are
+// followed (the output must not point back into the tree); the .vercel
+// directory is left out when public is the root itself.
+func copyStatic(p *project.Project, outDir string) error {
+	if p.PublicDir == "" {
+		return nil
+	}
+	rel := path.Clean(filepath.ToSlash(p.PublicDir))
+	if rel == ".." || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
+		return fmt.Errorf("copying static files: public directory %q is outside the project", p.PublicDir)
+	}
+	src := filepath.Join(p.Root, filepath.FromSlash(rel))
+	skip := func(r string) bool { return rel == "." && (r == ".vercel" || strings.HasPrefix(r, ".vercel/")) }
+	if err := copyTree(src, filepath.Join(outDir, staticDir), copyOptions{follow: true, skip: skip}); err != nil {
+		return fmt.Errorf("copying static files from %s: %w", rel, err)
+	}
+	return nil
+}
+
+// checkReplaceable refuses to replace out unless it is missing, an empty
+// directory or a previous Build Output (it holds config.json), and refuses
+// an out that contains the project root.
+func checkReplaceable(root, out string) error {
+	if r, err := filepath.Rel(out, root); err == nil && (r == "." || !strings.HasPrefix(r, "..")) {
+		return fmt.Errorf("output directory %s contains the project %s", out, root)
+	}
+	st, err := os.Lstat(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking output directory: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("output %s exists and is not a directory", out)
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		return fmt.Errorf("checking output directory: %w", err)
+	}
+	if len(ents) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(out, configFile)); err != nil {
+		return fmt.Errorf("refusing to replace %s: it is not empty and has no %s, so it is not a Build Output directory", out, configFile)
+	}
+	return nil
+}
+
+// replaceDir moves the finished staging directory to out, replacing what
+// was there. On Linux the two directories are exchanged in one step; where
+// that is not available the old output is renamed aside first, and put back
+// if the second rename fails. exch is exchange, or a stand-in in tests.
+func replaceDir(staging, out string, exch func(a, b string) error) error {
+	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(staging, out); err != nil {
+			return fmt.Errorf("moving the build into %s: %w", out, err)
+		}
+		return nil
+	}
+	err := exch(staging, out)
+	if err == nil {
+		// staging now holds the previous output.
+		if err := os.RemoveAll(staging); err != nil {
+			return fmt.Errorf("removing the previous output: %w", err)
+		}
+		return nil
+	}
+	if !errors.Is(err, errors.ErrUnsupported) {
+		return fmt.Errorf("moving the build into %s: %w", out, err)
+	}
+	old := staging + ".old"
+	if err := os.Rename(out, old); err != nil {
+		return fmt.Errorf("moving the previous output aside: %w", err)
+	}
+	if err := os.Rename(staging, out); err != nil {
+		if rerr := os.Rename(old, out); rerr != nil {
+			return fmt.Errorf("moving the build into %s: %w (and restoring the previous output from %s: %v)", out, err, old, rerr)
+		}
+		return fmt.Errorf("moving the build into %s: %w", out, err)
+	}
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("removing the previous output: %w", err)
+	}
+	return nil
+}
+
+// validID reports whether a function ID is a clean relative slash path that
+// stays inside functions/.
+func validID(id string) bool {
+	return id != "" && path.Clean(id) == id && !path.IsAbs(id) && id != ".." &&
+		!strings.HasPrefix(id, "../") && !strings.Contains(id, "\\") && id != "."
+}

@@ -1,0 +1,220 @@
+package buildsys
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdalens/lambdalens/buildsys/zipper"
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+func TestReplaceDir(t *testing.T) {
+	unsupported := func(a, b string) error { return errors.ErrUnsupported }
+	failing := func(a, b string) error { return errors.New("EIO") }
+	tests := []struct {
+		description string
+		exch        func(a, b string) error
+		old         bool
+		wantErr     bool
+	}{
+		{"no previous output", exchange, false, false},
+		{"exchange", exchange, true, false},
+		{"fallback renames", unsupported, true, false},
+		{"exchange error keeps the old output", failing, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.description, func(t *testing.T) {
+			parent := t.TempDir()
+			out, staging := filepath.Join(parent, "output"), filepath.Join(parent, "output.tmp-1")
+			writeFile(t, filepath.Join(staging, configFile), "new")
+			if tt.old {
+				writeFile(t, filepath.Join(out, configFile), "old")
+				writeFile(t, filepath.Join(out, "functions", "gone.func", "bootstrap"), "old")
+			}
+			err := replaceDir(staging, out, tt.exch)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("replaceDir error = %v, wantErr %v", err, tt.wantErr)
+			}
+			want := map[string]string{configFile: "-rw-r--r--\nnew"}
+			if tt.wantErr {
+				want = map[string]string{configFile: "-rw-r--r--\nold", "functions/gone.func/bootstrap": "-rw-r--r--\nold"}
+			}
+			if got := snapshot(t, out); !mapsEqual(got, want) {
+				t.Errorf("output = %v, want %v", got, want)
+			}
+			ents, _ := os.ReadDir(parent)
+			if n := len(ents); !tt.wantErr && n != 1 {
+				t.Errorf("parent holds %d entries after the swap, want 1", n)
+			}
+		})
+	}
+}
+
+func TestCopyStatic(t *testing.T) {
+	p := testProject(t, map[string]string{
+		"public/index.html":   "<h1>",
+		"public/css/site.css": "body{}",
+		"shared/logo.svg":     "<svg/>",
+		"shared/dir/x.txt":    "x",
+	})
+	p.PublicDir = "public"
+	if err := os.Symlink(filepath.Join(p.Root, "shared", "logo.svg"), filepath.Join(p.Root, "public", "logo.svg")); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := copyStatic(p, out); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"index.html":   "-rw-r--r--\n<h1>",
+		"css/site.css": "-rw-r--r--\nbody{}",
+		"logo.svg":     "-rw-r--r--\n<svg/>", // the link's target, copied
+	}
+	if got := snapshot(t, filepath.Join(out, staticDir)); !mapsEqual(got, want) {
+		t.Errorf("static = %v, want %v", got, want)
+	}
+	// Copies, never links: writing to the output must not reach the tree.
+	a, _ := os.Stat(filepath.Join(p.Root, "public", "index.html"))
+	b, _ := os.Stat(filepath.Join(out, staticDir, "index.html"))
+	if os.SameFile(a, b) {
+		t.Error("static file is a hardlink to the user's file")
+	}
+
+	// A link to a directory is refused; public outside the project too.
+	if err := os.Symlink(filepath.Join(p.Root, "shared", "dir"), filepath.Join(p.Root, "public", "dir")); err != nil {
+		t.Fatal(err)
+	}
+	if err := copyStatic(p, t.TempDir()); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("copyStatic with a directory link: %v", err)
+	}
+	p.PublicDir = "../elsewhere"
+	if err := copyStatic(p, t.TempDir()); err == nil {
+		t.Error("copyStatic outside the project succeeded")
+	}
+
+	// Public at the root: the .vercel directory stays out.
+	root := testProject(t, map[string]string{"index.html": "hi", ".vercel/output/config.json": "{}"})
+	root.PublicDir = "."
+	out = t.TempDir()
+	if err := copyStatic(root, out); err != nil {
+		t.Fatal(err)
+	}
+	if got := snapshot(t, filepath.Join(out, staticDir)); len(got) != 1 || got["index.html"] == "" {
+		t.Errorf("static of the root = %v, want just index.html", got)
+	}
+}
+
+func TestRunZipsReproducibly(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	zipOf := func() []byte {
+		p := testProject(t, map[string]string{"api/a.go": "package handler", "api/b.py": "app = 1"}, fn("api/a.go"), fn("api/b.py"))
+		rts := map[runtimes.Language]runtimes.Runtime{
+			runtimes.Go: &fakeRuntime{lang: runtimes.Go}, runtimes.Python: &fakeRuntime{lang: runtimes.Python},
+		}
+		sum, err := Run(context.Background(), Options{Project: p, Runtimes: rts, Zip: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Functions[0].ZipSize == 0 || sum.Functions[0].Zip == "" {
+			t.Errorf("summary has no zip: %+v", sum.Functions[0])
+		}
+		data, err := os.ReadFile(filepath.Join(p.Root, ".vercel", "output", "functions", "api", "b.zip"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	// Two different project directories (so different paths, inodes and
+	// mtimes) give the same bytes.
+	a, b := zipOf(), zipOf()
+	if !bytes.Equal(a, b) {
+		t.Fatal("zips of the same source differ")
+	}
+	zr, err := zip.NewReader(bytes.NewReader(a), int64(len(a)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		if !f.Modified.Equal(time.Unix(1700000000, 0)) {
+			t.Errorf("%s: modified %v, want SOURCE_DATE_EPOCH", f.Name, f.Modified)
+		}
+	}
+	if got := strings.Join(names, " "); got != "_vendor/bin/tool vc__handler__python.py" {
+		t.Errorf("entries = %s (no .vc-config.json, sorted)", got)
+	}
+	if zr.File[0].Mode().Perm() != 0o755 || zr.File[1].Mode().Perm() != 0o644 {
+		t.Errorf("modes = %v %v", zr.File[0].Mode(), zr.File[1].Mode())
+	}
+
+	t.Setenv("SOURCE_DATE_EPOCH", "soon")
+	p := testProject(t, map[string]string{"api/a.go": "package handler"}, fn("api/a.go"))
+	if _, err := Run(context.Background(), Options{Project: p, Runtimes: goRuntimes(&fakeRuntime{lang: runtimes.Go}), Zip: true}); err == nil {
+		t.Error("a bad SOURCE_DATE_EPOCH was accepted")
+	}
+	if got, _ := zipper.SourceDateEpoch(""); !got.Equal(zipper.Epoch) {
+		t.Errorf("default zip time = %v", got)
+	}
+}
+
+func TestCachedOutputDoesNotTouchTheCache(t *testing.T) {
+	p := threeFunctions(t)
+	f := &fakeRuntime{lang: runtimes.Go, write: func(dir string) error {
+		// A runtime that writes its own .vc-config.json: ours replaces it.
+		return os.WriteFile(filepath.Join(dir, vcConfigFile), []byte("{\"runtime's\":1}"), 0o644)
+	}}
+	opts := Options{Project: p, Runtimes: goRuntimes(f)}
+	for range 2 {
+		if _, err := Run(context.Background(), opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _ := filepath.Glob(filepath.Join(p.Root, ".vercel", "cache", "build", "*", cacheFilesDir, vcConfigFile))
+	for _, e := range entries {
+		if data, _ := os.ReadFile(e); string(data) != "{\"runtime's\":1}" {
+			t.Errorf("%s was modified through a hardlink: %s", e, data)
+		}
+	}
+	if len(entries) != 3 {
+		t.Errorf("%d cache entries hold a .vc-config.json, want 3", len(entries))
+	}
+}
+
+func TestRunCachesZips(t *testing.T) {
+	p := testProject(t, map[string]string{"api/a.go": "package handler"}, fn("api/a.go"))
+	opts := Options{Project: p, Runtimes: goRuntimes(&fakeRuntime{lang: runtimes.Go}), Zip: true, ZipTime: time.Unix(1600000000, 0)}
+	first, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := filepath.Join(p.Root, ".vercel", "cache", "build", first.Functions[0].Key, "lambda-1600000000.zip")
+	want, err := os.ReadFile(cached)
+	if err != nil {
+		t.Fatalf("the zip was not kept in the cache: %v", err)
+	}
+	second, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(second.Functions[0].Zip)
+	if err != nil || !bytes.Equal(got, want) || second.Functions[0].ZipSize != int64(len(want)) {
+		t.Errorf("second zip (%v) differs from the cached one", err)
+	}
+	// Another timestamp is another zip.
+	opts.ZipTime = time.Unix(1700000000, 0)
+	third, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(third.Functions[0].Zip); bytes.Equal(got, want) {
+		t.Error("a new SOURCE_DATE_EPOCH reused the old zip")
+	}
+}
