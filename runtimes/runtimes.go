@@ -148,7 +148,7 @@ type Entrypoint struct {
 	// Package is the Go package name ("handler", "main"). Empty for Python.
 	Package string `json:"package,omitempty"`
 	// Symbol is the handler function (Go) or the app/application/handler
-	// variable or class (Python). Empty for a Go server (it has main).
+	// variable or class (Python); "main" for a Go server.
 	Symbol string `json:"symbol,omitempty"`
 	// SymbolRange is the range of the declaration line's name; editors put
 	// code lenses there.

@@ -1,0 +1,232 @@
+package golang
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+
+	"github.com/lambdalens/lambdalens/runtimes"
+	"github.com/lambdalens/lambdalens/runtimes/golang/lambdaloop"
+)
+
+// cacheKeyVersion changes when the way keys are computed changes.
+const cacheKeyVersion = "lambdalens-go-cachekey-2"
+
+// CacheKey returns a hex SHA-256 that changes whenever Build's output for
+// req would. It hashes exactly what goes into the build:
+//
+//   - the entry, its kind and handler, the architecture, the go build
+//     flags, the output-affecting environment (cacheKeyEnv) and the Go
+//     version the go command selects for the module;
+//   - for every package of the closure (listed with go/packages for
+//     linux/<arch>, GOPROXY=off) that is not read from the module cache
+//     (main, workspace and directory-replaced modules, vendored copies, and
+//     the generated wrapper and lambdaloop runtime laid over the build):
+//     the name and content of each Go, other and embedded file; for a
+//     module-cache package, its module's path and version (the standard
+//     library is covered by the Go version);
+//   - go.mod, go.sum, go.work, go.work.sum and vendor/modules.txt;
+//   - lambdaloop.Version;
+//   - the includeFiles: their names, modes and contents.
+//
+// Names are relative to the module directory, so two checkouts of the same
+// sources have the same key.
+func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (string, error) {
+	log := req.Logger
+	if log == nil {
+		log = r.logger()
+	}
+	op := "computing the cache key of " + req.File
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
+	settings, err := lambdaSettings(req.Arch, req.Env)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", op, err)
+	}
+	server := req.Entrypoint.Kind == runtimes.KindServer
+	includes, err := resolveIncludes(req.Root, includeBase(req.File, server), req.IncludeFiles, req.ExcludeFiles, log)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", op, err)
+	}
+
+	h := sha256.New()
+	field := func(k string, v ...string) { fmt.Fprintf(h, "%s %q\n", k, v) }
+	field("version", cacheKeyVersion, lambdaloop.Version)
+	field("entry", req.File, string(req.Entrypoint.Kind), req.Entrypoint.Symbol)
+	field("target", settings.goos, settings.arch)
+	field("flags", settings.flags...)
+	for _, k := range slices.Sorted(slices.Values(cacheKeyEnv)) {
+		v, _ := envValue(settings.env, k)
+		field("env", k, v)
+	}
+
+	scratch := r.lambdaScratch(req, settings)
+	specs := []planSpec{{wrap: wrapLambda, scratch: scratch}}
+	if server {
+		specs = []planSpec{{wrap: wrapNone, scratch: scratch + "-server"}, {wrap: wrapChild, scratch: scratch + "-bootstrap"}}
+	}
+	var goenv goEnv
+	for i, spec := range specs {
+		spec.root, spec.file, spec.symbol, spec.settings = req.Root, req.File, req.Entrypoint.Symbol, settings
+		p, err := r.plan(ctx, spec)
+		if err != nil {
+			return "", wrapOp(op, err)
+		}
+		if i == 0 {
+			goenv, err = r.goEnv(ctx, p)
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", op, err)
+			}
+			field("go", goenv.version)
+		}
+		pkgs, err := r.load(ctx, p)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", op, err)
+		}
+		if err := p.hashClosure(h, pkgs, goenv.modCache); err != nil {
+			return "", fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	for _, f := range includes {
+		sum, err := fileHash(f.src)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", op, err)
+		}
+		field("include", f.dest, f.mode.String(), sum)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// hashClosure writes the plan's package closure into h. Packages read from
+// the module cache are named by module version (go.sum pins their
+// content); every other non-standard package (the user's modules, local
+// replacements, vendored copies, the generated wrapper) by its files.
+func (p *plan) hashClosure(h hash.Hash, pkgs []*packages.Package, modCache string) error {
+	var all []*packages.Package
+	packages.Visit(pkgs, nil, func(pkg *packages.Package) { all = append(all, pkg) })
+	slices.SortFunc(all, func(a, b *packages.Package) int { return strings.Compare(a.ID, b.ID) })
+	modFiles := map[string]bool{}
+	for _, pkg := range all {
+		fmt.Fprintf(h, "package %q\n", pkg.ID)
+		for _, e := range pkg.Errors {
+			fmt.Fprintf(h, "error %q\n", e.Msg)
+		}
+		switch {
+		case pkg.Module != nil && !inModCache(pkg, modCache):
+			files := slices.Concat(pkg.GoFiles, pkg.OtherFiles, pkg.EmbedFiles)
+			slices.Sort(files)
+			for _, f := range slices.Compact(files) {
+				if err := p.hashFile(h, "file", f); err != nil {
+					return err
+				}
+			}
+			if pkg.Module.GoMod != "" {
+				modFiles[pkg.Module.GoMod] = true
+				modFiles[filepath.Join(filepath.Dir(pkg.Module.GoMod), "go.sum")] = true
+			}
+		case pkg.Module != nil:
+			fmt.Fprintf(h, "module %q %q\n", pkg.Module.Path, pkg.Module.Version)
+			if rep := pkg.Module.Replace; rep != nil {
+				fmt.Fprintf(h, "replace %q %q\n", rep.Path, rep.Version)
+			}
+		}
+	}
+	for _, f := range p.moduleFiles() {
+		modFiles[f] = true
+	}
+	for _, f := range sortedKeys(modFiles) {
+		if err := p.hashFile(h, "modfile", f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hashFile writes "<kind> <name> <content hash>" for the file the go
+// command sees at path (through the overlay); a missing file hashes as
+// "absent".
+func (p *plan) hashFile(h hash.Hash, kind, path string) error {
+	path = filepath.Clean(path)
+	actual := path
+	if a, ok := p.ov.replace[path]; ok {
+		actual = a
+	}
+	sum := "absent"
+	if actual != "" {
+		s, err := fileHash(actual)
+		switch {
+		case err == nil:
+			sum = s
+		case !os.IsNotExist(err):
+			return err
+		}
+	}
+	fmt.Fprintf(h, "%s %q %s\n", kind, relSlash(p.t.modDir, path), sum)
+	return nil
+}
+
+func fileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// inModCache reports whether the package's files come from the module
+// cache.
+func inModCache(pkg *packages.Package, modCache string) bool {
+	files := slices.Concat(pkg.GoFiles, pkg.OtherFiles)
+	if modCache == "" || len(files) == 0 {
+		return false
+	}
+	for _, f := range files {
+		if !within(modCache, f) {
+			return false
+		}
+	}
+	return true
+}
+
+// goEnv is what CacheKey asks the go command.
+type goEnv struct {
+	// version is the Go version the go command builds the module with
+	// (GOTOOLCHAIN may select another toolchain than the one on PATH).
+	version string
+	// modCache is GOMODCACHE.
+	modCache string
+}
+
+// goEnv runs go env once for the plan's module.
+func (r *Runtime) goEnv(ctx context.Context, p *plan) (goEnv, error) {
+	cmd := r.command(ctx, p.t.modDir, p.env, "env", "GOVERSION", "GOMODCACHE")
+	if p.t.virtualMod {
+		// The go.mod exists only in the overlay, which go env does not
+		// read; it names the local toolchain, so ask that one.
+		cmd.Dir = os.TempDir()
+		cmd.Env = mergeEnv(p.env, []string{"GOTOOLCHAIN=local"})
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		return goEnv{}, fmt.Errorf("running %s env: %w%s", r.goCmd(), err, stderrOf(err))
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		return goEnv{}, fmt.Errorf("running %s env: unexpected output %q", r.goCmd(), out)
+	}
+	return goEnv{version: strings.TrimSpace(lines[0]), modCache: strings.TrimSpace(lines[1])}, nil
+}
