@@ -17,15 +17,21 @@
 //
 // # How the package is used
 //
-// The build does not import this package. Package golang embeds its source
-// files (see Sources), rewrites their package clause to "package main" and
-// writes them next to a generated main.go:
+// The build does not import this package from the module cache. Package
+// golang embeds its source files (see Sources) and lays them over, unchanged,
+// as a package "lambdaloop" inside a virtual directory of the user's module
+// (go build -overlay), next to a generated main.go:
 //
-//	func main() { Start(http.HandlerFunc(userpkg.Handler)) }
+//	func main() { lambdaloop.Start(http.HandlerFunc(userpkg.Handler)) }
 //
 // or, for a Go standalone server compiled separately as "user-server":
 //
-//	func main() { StartChild("user-server") }
+//	func main() { lambdaloop.StartChild("user-server") }
+//
+// Keeping it a package of its own means no identifier of the user's can
+// collide with the runtime's. The files also compile when rewritten into a
+// package main (the lambdatest end-to-end test does this), hence the rules
+// below.
 //
 // Architecture Invariant: the runtime files import only the standard library,
 // declare no init or main function, and prefix every unexported package-level
