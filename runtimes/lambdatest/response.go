@@ -40,7 +40,8 @@ func (e *FunctionError) Error() string {
 }
 
 // functionErrorKeys are the keys an error document may have.
-var functionErrorKeys = []string{"errorMessage", "errorType", "stackTrace", "cause"}
+// awslambdaric adds "requestId".
+var functionErrorKeys = []string{"errorMessage", "errorType", "stackTrace", "cause", "requestId"}
 
 // DecodeResponse reads a function's answer to an event of the given kind.
 // A function error document is returned as a *FunctionError; a payload 2.0

@@ -1,0 +1,297 @@
+package python
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+// pyTarget is the Lambda a build is for.
+type pyTarget struct {
+	// version is the Python major.minor ("3.12").
+	version string
+	// lambdaArch is the .vc-config.json architecture: "x86_64" or "arm64".
+	lambdaArch string
+	// wheelArch is the machine in wheel platform tags: "x86_64" or
+	// "aarch64".
+	wheelArch string
+	// glibcMinor is the newest manylinux_2_X the runtime's OS can load:
+	// python3.9 to 3.11 run on Amazon Linux 2 (glibc 2.26), python3.12 and
+	// later on Amazon Linux 2023 (glibc 2.34).
+	glibcMinor int
+}
+
+// Python versions with a managed Lambda runtime, and the default (Vercel's).
+const (
+	minLambdaPythonMinor      = 9
+	maxLambdaPythonMinor      = 14
+	defaultLambdaPython       = "3.12"
+	firstAL2023PythonMinor    = 12
+	al2GlibcMinor             = 26
+	al2023GlibcMinor          = 34
+	uvAL2PlatformGlibcMinor   = 17 // uv offers manylinux_2_17 and 2_28+, none in between
+	manylinuxOldestGlibcMinor = 17
+)
+
+// lambdaTarget validates and normalises a BuildRequest's Python version
+// ("3.12", "3.12.4"; empty means 3.12) and architecture ("x86_64" or
+// "arm64"; empty means x86_64; "amd64" and "aarch64" are accepted).
+func lambdaTarget(version, arch string) (pyTarget, error) {
+	t := pyTarget{version: defaultLambdaPython}
+	if version != "" {
+		parts := strings.Split(version, ".")
+		major, err1 := strconv.Atoi(parts[0])
+		minor := -1
+		var err2 error
+		if len(parts) > 1 {
+			minor, err2 = strconv.Atoi(parts[1])
+		}
+		if err1 != nil || err2 != nil || len(parts) < 2 || len(parts) > 3 {
+			return pyTarget{}, fmt.Errorf("python version %q: want major.minor such as %q", version, defaultLambdaPython)
+		}
+		if major != 3 || minor < minLambdaPythonMinor || minor > maxLambdaPythonMinor {
+			return pyTarget{}, fmt.Errorf("python %d.%d has no AWS Lambda runtime: use 3.%d to 3.%d", major, minor, minLambdaPythonMinor, maxLambdaPythonMinor)
+		}
+		t.version = fmt.Sprintf("3.%d", minor)
+	}
+	switch arch {
+	case "", "x86_64", "amd64":
+		t.lambdaArch, t.wheelArch = "x86_64", "x86_64"
+	case "arm64", "aarch64":
+		t.lambdaArch, t.wheelArch = "arm64", "aarch64"
+	default:
+		return pyTarget{}, fmt.Errorf("architecture %q: want x86_64 or arm64", arch)
+	}
+	t.glibcMinor = al2GlibcMinor
+	if minor, _ := strconv.Atoi(strings.TrimPrefix(t.version, "3.")); minor >= firstAL2023PythonMinor {
+		t.glibcMinor = al2023GlibcMinor
+	}
+	return t, nil
+}
+
+// runtime is the Lambda runtime name: "python3.12".
+func (t pyTarget) runtime() string { return "python" + t.version }
+
+// platformTag is the newest manylinux tag the target accepts, for
+// messages and cache keys.
+func (t pyTarget) platformTag() string {
+	return fmt.Sprintf("manylinux_2_%d_%s", t.glibcMinor, t.wheelArch)
+}
+
+// String describes the target in messages: "CPython 3.12 on
+// manylinux_2_34_aarch64 (Lambda arm64)".
+func (t pyTarget) String() string {
+	return fmt.Sprintf("CPython %s on %s (Lambda %s)", t.version, t.platformTag(), t.lambdaArch)
+}
+
+// pipPlatforms are pip's --platform values: every manylinux tag the
+// target's glibc can load (pip does not widen manylinux_2_X by itself;
+// it does widen manylinux2014 to manylinux2010 and manylinux1).
+func (t pyTarget) pipPlatforms() []string {
+	out := []string{"manylinux2014_" + t.wheelArch}
+	for m := manylinuxOldestGlibcMinor; m <= t.glibcMinor; m++ {
+		out = append(out, fmt.Sprintf("manylinux_2_%d_%s", m, t.wheelArch))
+	}
+	return out
+}
+
+// uvPlatform is uv's --python-platform value.
+func (t pyTarget) uvPlatform() string {
+	m := t.glibcMinor
+	if m < 28 {
+		m = uvAL2PlatformGlibcMinor
+	}
+	return fmt.Sprintf("%s-manylinux_2_%d", t.wheelArch, m)
+}
+
+// Installers.
+const (
+	installerUV  = "uv"
+	installerPip = "pip"
+	// installerEnv forces an installer ("uv" or "pip") in the build
+	// environment; by default uv is used when it is on PATH.
+	installerEnv = "LAMBDALENS_PYTHON_INSTALLER"
+)
+
+// installer is a chosen dependency installer.
+type installer struct {
+	name string // installerUV or installerPip
+	// path is uv, or the Python interpreter that runs pip.
+	path string
+}
+
+// chooseInstaller picks uv when it is on PATH and pip (run by the base
+// interpreter, see Runtime.Python) otherwise; $LAMBDALENS_PYTHON_INSTALLER
+// forces one.
+func (r *Runtime) chooseInstaller(ctx context.Context, env []string) (installer, error) {
+	want := getenv(env, installerEnv)
+	switch want {
+	case "", installerUV, installerPip:
+	default:
+		return installer{}, fmt.Errorf("%s=%q: want uv or pip", installerEnv, want)
+	}
+	if want != installerPip {
+		if uv, err := lookPath("uv", getenv(env, "PATH")); err == nil {
+			return installer{name: installerUV, path: uv}, nil
+		} else if want == installerUV {
+			return installer{}, fmt.Errorf("%s=uv but uv is not on PATH: %w", installerEnv, err)
+		}
+	}
+	base, err := r.baseInterp(ctx, env)
+	if err != nil {
+		return installer{}, fmt.Errorf("finding an installer (uv is not on PATH, and pip needs a Python): %w", err)
+	}
+	return installer{name: installerPip, path: base.Path}, nil
+}
+
+// installPlan is the commands that install a project's dependencies.
+type installPlan struct {
+	cmds []*exec.Cmd
+	// files are written before the commands run: generated requirement
+	// and constraint files, by path.
+	files map[string][]byte
+}
+
+// planInstall returns the commands that install d into target (a
+// directory that will become _vendor) for t. scratch is a directory for
+// generated files. Every command runs in the project root with env.
+func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in installer, target, scratch string, env []string) (installPlan, error) {
+	plan := installPlan{files: map[string][]byte{}}
+	command := func(name string, args ...string) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Dir = root
+		cmd.Env = env
+		plan.cmds = append(plan.cmds, cmd)
+		return cmd
+	}
+	reqFile := d.src.ReqFile
+	if reqFile == "" {
+		reqFile = filepath.Join(scratch, "requirements.txt")
+		plan.files[reqFile] = []byte(strings.Join(d.src.Reqs, "\n") + "\n")
+	}
+	var constraints string
+
+	if in.name == installerUV {
+		args := []string{"pip", "install", "--target", target,
+			"--python-platform", t.uvPlatform(), "--python-version", t.version,
+			"--only-binary", ":all:", "--no-progress"}
+		if d.uvLock != "" {
+			// Exactly the locked set, markers evaluated for the target by
+			// the install; the project itself is not a dependency.
+			reqFile = filepath.Join(scratch, "uv-export.txt")
+			delete(plan.files, filepath.Join(scratch, "requirements.txt"))
+			command(in.path, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-editable",
+				"--no-header", "--format", "requirements.txt", "--output-file", reqFile, "--quiet")
+			args = append(args, "--no-deps")
+		}
+		command(in.path, append(args, "-r", reqFile)...)
+		return plan, nil
+	}
+
+	if d.uvLock != "" {
+		b, err := os.ReadFile(d.uvLock)
+		if err != nil {
+			return installPlan{}, fmt.Errorf("reading uv.lock: %w", err)
+		}
+		pins, err := uvLockPins(b)
+		if err != nil {
+			return installPlan{}, err
+		}
+		constraints = filepath.Join(scratch, "uv-lock-constraints.txt")
+		plan.files[constraints] = []byte(strings.Join(pins, "\n") + "\n")
+	}
+	args := []string{"-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+		"--no-compile", "--no-warn-script-location", "--no-warn-conflicts",
+		"--target", target, "--implementation", "cp", "--python-version", t.version,
+		"--only-binary=:all:"}
+	for _, p := range t.pipPlatforms() {
+		args = append(args, "--platform", p)
+	}
+	args = append(args, "-r", reqFile)
+	if constraints != "" {
+		args = append(args, "-c", constraints)
+	}
+	command(in.path, args...)
+	return plan, nil
+}
+
+// installEnv is the environment of installer commands: the process's,
+// then the request's, with the settings that would make pip install
+// somewhere else or refuse to run turned off.
+func installEnv(reqEnv []string) []string {
+	env := append(os.Environ(), reqEnv...)
+	env = setenv(env, "PIP_USER", "0")
+	env = setenv(env, "PIP_REQUIRE_VIRTUALENV", "0")
+	env = slices.DeleteFunc(env, func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return k == "PIP_PREFIX" || k == "PIP_ROOT" // conflict with --target
+	})
+	env = setenv(env, "PYTHONDONTWRITEBYTECODE", "1")
+	return env
+}
+
+// runInstall writes the plan's files and runs its commands with run. A
+// failure is a *runtimes.BuildError with the installer's output; when the
+// output shows a package without a wheel for the target, the error says
+// which package and which target.
+func runInstall(ctx context.Context, plan installPlan, run func(*exec.Cmd) ([]byte, error), op string, t pyTarget, log *slog.Logger) error {
+	for p, b := range plan.files {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	for _, cmd := range plan.cmds {
+		log.Debug("running installer", "cmd", cmd.Args)
+		out, err := run(cmd)
+		if err == nil {
+			continue
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fmt.Errorf("%s: %w", op, ctxErr)
+		}
+		output := strings.TrimSpace(string(out))
+		if pkg := missingWheel(output); pkg != "" {
+			err = fmt.Errorf("%w: no wheel of %s for %s; lambdalens installs only binary wheels for the Lambda platform (a package that publishes only a source distribution cannot be installed)", errNoWheel, pkg, t)
+		}
+		return &runtimes.BuildError{Op: op, Output: output, Err: err}
+	}
+	return nil
+}
+
+// errNoWheel is wrapped by the error of an install that found no wheel of
+// a package for the target.
+var errNoWheel = errors.New("missing wheel")
+
+var (
+	// pip: "ERROR: No matching distribution found for docopt==0.6.2".
+	pipNoDistRe = regexp.MustCompile(`No matching distribution found for ([^\s;]+)`)
+	// uv: "Because docopt==0.6.2 has no usable wheels", "Because foo has
+	// no wheels with a matching platform tag", "Because bar was not found
+	// in the package registry", "Because there is no version of baz==9".
+	uvNoWheelRe   = regexp.MustCompile(`Because (?:only )?([A-Za-z0-9][A-Za-z0-9._\-\[\],]*(?:[=<>!~]=?[^\s,]+)?) (?:has no (?:usable )?wheels|has no wheels with a matching|was not found in the package registry|has no versions? )`)
+	uvNoVersionRe = regexp.MustCompile(`Because there is no version of ([^\s,]+)`)
+)
+
+// missingWheel returns the requirement that pip's or uv's output says has
+// no installable distribution for the target, or "".
+func missingWheel(output string) string {
+	for _, re := range []*regexp.Regexp{pipNoDistRe, uvNoWheelRe, uvNoVersionRe} {
+		if m := re.FindStringSubmatch(output); m != nil {
+			return strings.Trim(m[1], "`'\".,")
+		}
+	}
+	return ""
+}

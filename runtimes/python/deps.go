@@ -1,0 +1,318 @@
+package python
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// lambdaDeps is what a Lambda build installs into _vendor.
+type lambdaDeps struct {
+	// src is the dependency declaration, found as for dev processes
+	// (findDeps): pyproject.toml [project.dependencies], Pipfile.lock,
+	// Pipfile or requirements.txt, in that order.
+	src *depSource
+	// uvLock is the uv.lock next to pyproject.toml, when src is it. The
+	// install is then frozen: exactly the locked versions.
+	uvLock string
+	// files are every file whose content decides the install: src.Files,
+	// uv.lock and the files requirements.txt includes with -r or -c.
+	files []string
+}
+
+// findLambdaDeps returns the project's dependencies, or nil when it
+// declares none.
+func findLambdaDeps(root string) (*lambdaDeps, error) {
+	src, err := findDeps(root)
+	if err != nil || src == nil {
+		return nil, err
+	}
+	d := &lambdaDeps{src: src, files: slices.Clone(src.Files)}
+	if src.Name == "pyproject.toml" {
+		lock := filepath.Join(root, "uv.lock")
+		if _, err := os.Stat(lock); err == nil {
+			d.uvLock = lock
+			d.files = append(d.files, lock)
+		}
+	}
+	if src.ReqFile != "" {
+		inc, err := requirementIncludes(src.ReqFile)
+		if err != nil {
+			return nil, err
+		}
+		d.files = append(d.files, inc...)
+	}
+	return d, nil
+}
+
+// maxRequirementIncludes bounds how many files -r/-c includes may pull in.
+const maxRequirementIncludes = 64
+
+// requirementIncludes returns the files a requirements file includes with
+// -r/--requirement and -c/--constraint, transitively, relative to the
+// including file. A missing file is an error, as it is for pip.
+func requirementIncludes(reqFile string) ([]string, error) {
+	seen := map[string]bool{reqFile: true}
+	var out []string
+	queue := []string{reqFile}
+	for len(queue) > 0 {
+		f := queue[0]
+		queue = queue[1:]
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", f, err)
+		}
+		for _, inc := range parseRequirementIncludes(b) {
+			p := inc
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(filepath.Dir(f), filepath.FromSlash(inc))
+			}
+			if seen[p] {
+				continue
+			}
+			if _, err := os.Stat(p); err != nil {
+				return nil, fmt.Errorf("%s includes %s: %w", filepath.Base(f), inc, err)
+			}
+			if len(seen) > maxRequirementIncludes {
+				return nil, fmt.Errorf("%s includes more than %d files", filepath.Base(reqFile), maxRequirementIncludes)
+			}
+			seen[p] = true
+			out = append(out, p)
+			queue = append(queue, p)
+		}
+	}
+	return out, nil
+}
+
+// parseRequirementIncludes returns the file names of the -r and -c lines
+// of a requirements file ("-r base.txt", "--requirement=base.txt",
+// "-cconstraints.txt"). URLs are not files and are left out.
+func parseRequirementIncludes(b []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if i := strings.Index(line, " #"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		var rest string
+		for _, opt := range []string{"--requirement", "--constraint", "-r", "-c"} {
+			if after, ok := strings.CutPrefix(line, opt); ok {
+				if strings.HasPrefix(opt, "--") && after != "" && after[0] != '=' && after[0] != ' ' && after[0] != '\t' {
+					continue // --requirementsfoo is not an option
+				}
+				rest = strings.TrimLeft(after, "= \t")
+				break
+			}
+		}
+		if rest == "" || strings.Contains(rest, "://") {
+			continue
+		}
+		out = append(out, rest)
+	}
+	return out
+}
+
+// uvLockPins returns "name==version" for every package of a uv.lock that
+// comes from a package index: the constraints that make pip install what
+// the lock says when uv is not available.
+func uvLockPins(b []byte) ([]string, error) {
+	var lock struct {
+		Package []struct {
+			Name    string         `toml:"name"`
+			Version string         `toml:"version"`
+			Source  map[string]any `toml:"source"`
+		} `toml:"package"`
+	}
+	if err := toml.Unmarshal(b, &lock); err != nil {
+		return nil, fmt.Errorf("reading uv.lock: %w", err)
+	}
+	var pins []string
+	for _, p := range lock.Package {
+		if _, ok := p.Source["registry"]; !ok || p.Name == "" || p.Version == "" {
+			continue
+		}
+		pins = append(pins, p.Name+"=="+p.Version)
+	}
+	slices.Sort(pins)
+	return pins, nil
+}
+
+// depsCacheFormat changes whenever the layout of a dependency cache entry
+// or the way it is filled changes.
+const depsCacheFormat = "lambdalens python deps 1"
+
+// depsKey identifies one install: the dependency files' names and
+// contents, the target and the installer.
+func depsKey(root string, d *lambdaDeps, t pyTarget, installer string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n%s\n", depsCacheFormat, t.version, t.wheelArch, t.platformTag(), installer)
+	fmt.Fprintf(h, "source %s frozen=%t\n", d.src.Name, d.uvLock != "")
+	for _, r := range d.src.Reqs {
+		fmt.Fprintf(h, "req %q\n", r)
+	}
+	for _, f := range d.files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("hashing %s: %w", f, err)
+		}
+		fmt.Fprintf(h, "file %s %d\n", relToRoot(root, f), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32], nil
+}
+
+const (
+	// depsCompleteMarker is written last into a cache entry; an entry
+	// without it is never used.
+	depsCompleteMarker = "lambdalens-complete"
+	// depsCacheSubdir is the entries' parent under the cache directory.
+	depsCacheSubdir = "python/deps"
+)
+
+// depsLocks serialises installs of one cache entry within this process
+// (the functions of a project build concurrently and share their
+// dependencies). Values are chan struct{} of capacity 1, so that waiting
+// honours the context.
+var depsLocks sync.Map
+
+func lockDeps(ctx context.Context, key string) (unlock func(), err error) {
+	v, _ := depsLocks.LoadOrStore(key, make(chan struct{}, 1))
+	ch := v.(chan struct{})
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for another install of the same dependencies: %w", ctx.Err())
+	}
+}
+
+// cachedVendor returns the _vendor directory of the cache entry for key,
+// filling the entry with install first when it is missing. install gets
+// an empty directory to install into. Entries are filled under a
+// temporary name and renamed into place, so that a crashed or concurrent
+// build never leaves a half-filled entry behind.
+func cachedVendor(ctx context.Context, cacheDir, key string, log *slog.Logger, install func(ctx context.Context, target string) error) (string, error) {
+	parent := filepath.Join(cacheDir, filepath.FromSlash(depsCacheSubdir))
+	entry := filepath.Join(parent, key)
+	vendor := filepath.Join(entry, vendorDir)
+	unlock, err := lockDeps(ctx, entry)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if _, err := os.Stat(filepath.Join(entry, depsCompleteMarker)); err == nil {
+		now := time.Now()
+		_ = os.Chtimes(entry, now, now) // records the last use, for pruning
+		log.Debug("using cached dependencies", "entry", entry)
+		return vendor, nil
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", fmt.Errorf("creating the dependency cache %s: %w", parent, err)
+	}
+	tmp, err := os.MkdirTemp(parent, key+".tmp-")
+	if err != nil {
+		return "", fmt.Errorf("creating a dependency cache entry: %w", err)
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	if err := install(ctx, filepath.Join(tmp, vendorDir)); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, depsCompleteMarker), nil, 0o644); err != nil {
+		return "", fmt.Errorf("marking the dependency cache entry complete: %w", err)
+	}
+	// An incomplete entry left by a crash is in the way; a complete one
+	// written meanwhile by another process is as good as ours.
+	if _, err := os.Stat(filepath.Join(entry, depsCompleteMarker)); err == nil {
+		return vendor, nil
+	}
+	if err := os.RemoveAll(entry); err != nil {
+		return "", fmt.Errorf("removing an incomplete dependency cache entry: %w", err)
+	}
+	if err := os.Rename(tmp, entry); err != nil {
+		if _, serr := os.Stat(filepath.Join(entry, depsCompleteMarker)); serr == nil {
+			return vendor, nil
+		}
+		return "", fmt.Errorf("storing the dependency cache entry: %w", err)
+	}
+	pruneDepsCache(parent, time.Now().Add(-depsCacheMaxAge), log)
+	return vendor, nil
+}
+
+// depsCacheMaxAge is how long a dependency cache entry may go unused
+// before an install removes it. Entries are keyed by content, so edits to
+// requirements leave old ones behind; a month keeps those of branches that
+// are switched between.
+const depsCacheMaxAge = 30 * 24 * time.Hour
+
+// pruneDepsCache removes the entries of parent last used before cutoff,
+// and leftovers of interrupted installs of that age.
+func pruneDepsCache(parent string, cutoff time.Time, log *slog.Logger) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !e.IsDir() || info.ModTime().After(cutoff) {
+			continue
+		}
+		p := filepath.Join(parent, e.Name())
+		if err := os.RemoveAll(p); err != nil {
+			log.Warn("removing an old dependency cache entry", "entry", p, "err", err)
+		}
+	}
+}
+
+// linkTree recreates the tree src under dst, hard-linking files (copying
+// them when a link is not possible, across devices say). Symlinks are
+// recreated as they are.
+func linkTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case d.Type().IsRegular():
+			if err := os.Link(p, target); err == nil {
+				return nil
+			} else if errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("linking %s: %w", rel, err)
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			return copyFileMode(target, p, info.Mode().Perm())
+		}
+		return nil
+	})
+}

@@ -1,0 +1,283 @@
+package python
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+// realPython is the interpreter behind python3 on PATH (not a pyenv shim).
+var realPython = sync.OnceValues(func() (string, error) {
+	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	return strings.TrimSpace(string(out)), err
+})
+
+// fakeVenv makes dir look like a virtual environment whose bin/python3
+// links to the real interpreter: enough for interpreter selection.
+func fakeVenv(t *testing.T, dir string) string {
+	t.Helper()
+	py, err := realPython()
+	if err != nil {
+		t.Skipf("python3 is not available: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "bin", "python3")
+	if err := os.Symlink(py, link); err != nil {
+		t.Fatal(err)
+	}
+	return link
+}
+
+func TestInterpreterOrder(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		virtualEnv bool     // set VIRTUAL_ENV to a fake venv outside root
+		venvs      []string // fake venvs inside root
+		files      map[string]string
+		wantSource string
+		wantIn     string // the venv the interpreter must come from ("" = none)
+	}{
+		{"VIRTUAL_ENV wins over .venv", true, []string{".venv"}, nil, SourceVirtualEnv, "VIRTUAL_ENV"},
+		{".venv wins over venv", false, []string{".venv", "venv"}, nil, SourceDotVenv, ".venv"},
+		{"venv", false, []string{"venv"}, nil, SourceVenv, "venv"},
+		{"a project venv wins over a managed one", false, []string{".venv"}, map[string]string{"requirements.txt": "flask\n"}, SourceDotVenv, ".venv"},
+		{"no venv, no dependencies", false, nil, map[string]string{"pyproject.toml": "[tool.black]\n"}, SourcePath, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			writeTree(t, root, tt.files)
+			env := baseEnv()
+			want := map[string]string{}
+			if tt.virtualEnv {
+				ve := filepath.Join(t.TempDir(), "activated")
+				want["VIRTUAL_ENV"] = fakeVenv(t, ve)
+				env = append(env, "VIRTUAL_ENV="+ve)
+			}
+			for _, v := range tt.venvs {
+				want[v] = fakeVenv(t, filepath.Join(root, v))
+			}
+			r := &Runtime{Logger: quietLogger()}
+			in, err := r.interpreter(t.Context(), root, filepath.Join(root, ".vercel", "cache"), env, quietLogger())
+			if err != nil {
+				t.Fatalf("interpreter: %v", err)
+			}
+			if in.Source != tt.wantSource {
+				t.Errorf("Source = %q, want %q", in.Source, tt.wantSource)
+			}
+			if tt.wantIn != "" && in.Path != want[tt.wantIn] {
+				t.Errorf("Path = %s, want %s", in.Path, want[tt.wantIn])
+			}
+			if tt.wantIn == "" && in.Venv != "" {
+				t.Errorf("Venv = %s, want none", in.Venv)
+			}
+			if !strings.HasPrefix(in.Version, "3.") {
+				t.Errorf("Version = %q", in.Version)
+			}
+		})
+	}
+}
+
+func TestInterpreterErrors(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	r := &Runtime{Logger: quietLogger()}
+	cache := filepath.Join(root, ".vercel", "cache")
+	t.Run("VIRTUAL_ENV without an interpreter", func(t *testing.T) {
+		_, err := r.interpreter(t.Context(), root, cache, baseEnv("VIRTUAL_ENV="+t.TempDir()), quietLogger())
+		if err == nil || !strings.Contains(err.Error(), "VIRTUAL_ENV=") || !strings.Contains(err.Error(), "bin/python3") {
+			t.Fatalf("err = %v, want a VIRTUAL_ENV error", err)
+		}
+	})
+	t.Run("no python3 on PATH", func(t *testing.T) {
+		_, err := r.interpreter(t.Context(), root, cache, []string{"PATH=" + t.TempDir()}, quietLogger())
+		if err == nil || !strings.Contains(err.Error(), "python3 was not found") {
+			t.Fatalf("err = %v, want a missing-interpreter error", err)
+		}
+	})
+	t.Run("configured interpreter missing", func(t *testing.T) {
+		r := &Runtime{Python: "/nonexistent/python3.99", Logger: quietLogger()}
+		_, err := r.interpreter(t.Context(), root, cache, baseEnv(), quietLogger())
+		if err == nil || !strings.Contains(err.Error(), "/nonexistent/python3.99 was not found") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+// writeWheel writes a minimal pure-Python wheel of package tinypkg, so that
+// pip can install it without the network.
+func writeWheel(t *testing.T, path, value string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, e := range []struct{ name, body string }{
+		{"tinypkg/__init__.py", "VALUE = " + value + "\n"},
+		{"tinypkg-0.1.dist-info/METADATA", "Metadata-Version: 2.1\nName: tinypkg\nVersion: 0.1\n"},
+		{"tinypkg-0.1.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: lambdalens-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+		{"tinypkg-0.1.dist-info/RECORD", "tinypkg/__init__.py,,\ntinypkg-0.1.dist-info/METADATA,,\ntinypkg-0.1.dist-info/WHEEL,,\ntinypkg-0.1.dist-info/RECORD,,\n"},
+	} {
+		w, err := zw.Create(e.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(e.body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestManagedVenv(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeWheel(t, filepath.Join(root, "tinypkg-0.1-py3-none-any.whl"), "41")
+	writeTree(t, root, map[string]string{"requirements.txt": "# a local wheel keeps the test offline\n./tinypkg-0.1-py3-none-any.whl\n"})
+	// PIP_NO_INDEX proves the install never needs PyPI.
+	env := baseEnv("PIP_NO_INDEX=1")
+	r := &Runtime{Logger: quietLogger()}
+	cache := filepath.Join(root, ".vercel", "cache")
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+
+	first, err := r.interpreter(ctx, root, cache, env, quietLogger())
+	if err != nil {
+		t.Fatalf("first interpreter: %v", err)
+	}
+	if !strings.HasPrefix(first.Source, "managed venv .vercel/cache/python/venv-") {
+		t.Errorf("Source = %q", first.Source)
+	}
+	if !strings.HasPrefix(first.Path, filepath.Join(root, ".vercel", "cache", "python", "venv-")) {
+		t.Errorf("Path = %s, want inside .vercel/cache/python", first.Path)
+	}
+	out, err := exec.Command(first.Path, "-c", "import tinypkg; print(tinypkg.VALUE + 1)").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "42" {
+		t.Fatalf("tinypkg in the managed venv: %q, %v", out, err)
+	}
+
+	// Unchanged dependency files: the same venv, not reinstalled.
+	sentinel := filepath.Join(first.Venv, "sentinel")
+	if err := os.WriteFile(sentinel, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second, err := r.interpreter(ctx, root, cache, env, quietLogger())
+	if err != nil {
+		t.Fatalf("second interpreter: %v", err)
+	}
+	if second != first {
+		t.Errorf("second call = %+v, want %+v", second, first)
+	}
+	if _, err := os.Stat(sentinel); err != nil {
+		t.Errorf("the venv was recreated although requirements.txt did not change: %v", err)
+	}
+
+	// A change gives a new venv and removes the stale one.
+	writeTree(t, root, map[string]string{"requirements.txt": "./tinypkg-0.1-py3-none-any.whl\n# changed\n"})
+	third, err := r.interpreter(ctx, root, cache, env, quietLogger())
+	if err != nil {
+		t.Fatalf("third interpreter: %v", err)
+	}
+	if third.Venv == first.Venv {
+		t.Errorf("venv %s reused after requirements.txt changed", third.Venv)
+	}
+	if _, err := os.Stat(first.Venv); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale venv %s not removed: %v", first.Venv, err)
+	}
+
+	// A failed install is a BuildError with pip's output, and leaves no
+	// half-made venv behind.
+	writeTree(t, root, map[string]string{"requirements.txt": "./missing-0.1-py3-none-any.whl\n"})
+	_, err = r.interpreter(ctx, root, cache, env, quietLogger())
+	var be *runtimes.BuildError
+	if !errors.As(err, &be) {
+		t.Fatalf("err = %v (%T), want *runtimes.BuildError", err, err)
+	}
+	if !strings.Contains(be.Op, "requirements.txt") || !strings.Contains(be.Output, "missing-0.1-py3-none-any.whl") {
+		t.Errorf("BuildError = Op %q Output %q", be.Op, be.Output)
+	}
+	venvs, _ := filepath.Glob(filepath.Join(cache, "python", "venv-*"))
+	if len(venvs) != 1 || venvs[0] != third.Venv {
+		t.Errorf("venvs after the failure = %v, want only %s", venvs, third.Venv)
+	}
+}
+
+func TestFindDeps(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		files    map[string]string
+		wantName string // "" = no dependencies
+		wantReqs []string
+		wantErr  string
+	}{
+		{"none", map[string]string{"app.py": ""}, "", nil, ""},
+		{"requirements.txt", map[string]string{"requirements.txt": "flask\n"}, "requirements.txt", nil, ""},
+		{"pyproject dependencies win", map[string]string{
+			"pyproject.toml":   "[project]\nname = \"x\"\ndependencies = [\"fastapi>=0.100\", \"uvicorn\"]\n",
+			"requirements.txt": "flask\n",
+		}, "pyproject.toml", []string{"fastapi>=0.100", "uvicorn"}, ""},
+		{"pyproject without dependencies falls through", map[string]string{
+			"pyproject.toml":   "[tool.ruff]\nline-length = 100\n",
+			"requirements.txt": "flask\n",
+		}, "requirements.txt", nil, ""},
+		{"Pipfile", map[string]string{"Pipfile": `[packages]
+flask = "*"
+requests = ">=2.0"
+uvicorn = {version = "==0.30.0", extras = ["standard"]}
+pywin32 = {version = "*", markers = "sys_platform == 'win32'"}
+`}, "Pipfile", []string{"flask", "pywin32; sys_platform == 'win32'", "requests>=2.0", "uvicorn[standard]==0.30.0"}, ""},
+		{"Pipfile.lock wins over Pipfile", map[string]string{
+			"Pipfile":      "[packages]\nflask = \"*\"\n",
+			"Pipfile.lock": `{"default": {"flask": {"version": "==3.1.0"}, "click": {"version": "==8.1.7", "markers": "python_version >= '3.7'"}}}`,
+		}, "Pipfile.lock", []string{"click==8.1.7; python_version >= '3.7'", "flask==3.1.0"}, ""},
+		{"Pipfile git source", map[string]string{"Pipfile": "[packages]\nmylib = {git = \"https://example.com/x.git\"}\n"}, "", nil, "git source"},
+		{"bad pyproject", map[string]string{"pyproject.toml": "[project\n"}, "", nil, "pyproject.toml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			writeTree(t, root, tt.files)
+			d, err := findDeps(root)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantName == "" {
+				if d != nil {
+					t.Fatalf("deps = %+v, want none", d)
+				}
+				return
+			}
+			if d == nil || d.Name != tt.wantName {
+				t.Fatalf("deps = %+v, want %s", d, tt.wantName)
+			}
+			if strings.Join(d.Reqs, "|") != strings.Join(tt.wantReqs, "|") {
+				t.Errorf("Reqs = %q, want %q", d.Reqs, tt.wantReqs)
+			}
+		})
+	}
+}

@@ -1,0 +1,313 @@
+"""lambdalens dev shim: serve one Python entrypoint over HTTP on 127.0.0.1.
+
+lambdalens writes this file and lambdalens_asgi.py to
+<project>/.vercel/cache/python/shim-<hash>/ and runs it with the project's
+interpreter:
+
+    python -u .../shim-<hash>/lambdalens_dev.py --root ROOT --file api/x.py \
+        [--kind asgi|wsgi|handler] [--symbol app]
+
+It imports the entrypoint, decides at run time whether it is ASGI, WSGI or a
+BaseHTTPRequestHandler class (--kind and --symbol are hints from lambdalens'
+static analysis), listens on 127.0.0.1:0 and reports the port: ASCII digits
+and a newline written to fd 3 (then closed), or, when fd 3 is not a pipe,
+the file named by $LAMBDALENS_DEV_PORT_FILE.
+
+Servers: ASGI apps run under uvicorn when the interpreter has it, otherwise
+under the small asyncio HTTP/1.1 server in lambdalens_asgi.py (request and
+response streaming, lifespan). WSGI apps run under werkzeug when available,
+otherwise under a threaded wsgiref server. Handler classes run under
+http.server.ThreadingHTTPServer. LAMBDALENS_DEV_SERVER=builtin forces the
+standard-library servers.
+
+Imports: the project root is put first on sys.path, then the file is imported
+by path under its dotted name relative to the root (api/x.py becomes module
+"api.x", a member of the namespace package "api"). So `from api.lib import z`
+and `from . import helpers` work. The entrypoint's own directory is not put on
+sys.path, exactly as in the Lambda bundle (the task root only): an import that
+works in dev works after `lambdalens build` too.
+
+Exit codes: 0 after SIGINT/SIGTERM, 3 when the entrypoint cannot be imported
+or started (the traceback is on stderr, for lambdalens to parse), 2 for bad
+arguments.
+"""
+
+import argparse
+import importlib.util
+import inspect
+import os
+import signal
+import socket
+import stat
+import sys
+import traceback
+from http.server import BaseHTTPRequestHandler
+
+EXIT_START_FAILURE = 3
+
+
+def log(msg):
+    print("lambdalens: " + msg, file=sys.stderr, flush=True)
+
+
+def fail(msg):
+    log("error: " + msg)
+    sys.exit(EXIT_START_FAILURE)
+
+
+# ---------------------------------------------------------------- port report
+
+
+def report_port(port):
+    """Tell lambdalens the port: fd 3 when it is a pipe, else the port file."""
+    data = b"%d\n" % port
+    try:
+        if stat.S_ISFIFO(os.fstat(3).st_mode):
+            os.write(3, data)
+            os.close(3)
+            return
+    except OSError:
+        pass
+    path = os.environ.get("LAMBDALENS_DEV_PORT_FILE") or os.environ.get("VERCEL_DEV_PORT_FILE")
+    if not path:
+        log("listening on port %d (no fd 3 and no port file to report it)" % port)
+        return
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def listen():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
+# -------------------------------------------------------------------- import
+
+
+def module_name(rel):
+    parts = rel[:-3].split("/") if rel.endswith(".py") else rel.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(p for p in parts if p) or "__lambdalens_entry__"
+
+
+def import_entry(root, rel):
+    path = os.path.join(root, *rel.split("/"))
+    entry_dir = os.path.dirname(path)
+    shim_dir = os.path.dirname(os.path.abspath(__file__))
+    rest = [p for p in sys.path if p and os.path.abspath(p) not in (shim_dir, root, entry_dir)]
+    sys.path[:] = [root] + rest
+    name = module_name(rel)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        fail("cannot load %s" % rel)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def print_user_traceback():
+    """Print the current exception without the shim's and importlib's
+    frames, which say nothing about the user's code."""
+    exc_type, exc, tb = sys.exc_info()
+    here = os.path.abspath(__file__)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if os.path.abspath(name) != here and not name.startswith("<frozen importlib"):
+            break
+        tb = tb.tb_next
+    if tb is None:
+        # A SyntaxError has no frame of its own; keep the header lambdalens
+        # looks for.
+        print("Traceback (most recent call last):", file=sys.stderr)
+    traceback.print_exception(exc_type, exc, tb)
+    sys.stderr.flush()
+
+
+def load_sibling(name):
+    """Import a helper module shipped next to this file. The shim's
+    directory is not on sys.path (see import_entry), so load it by path."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
+    spec = importlib.util.spec_from_file_location("_lambdalens_" + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ----------------------------------------------------------- app detection
+
+
+def is_handler_class(obj):
+    return inspect.isclass(obj) and issubclass(obj, BaseHTTPRequestHandler)
+
+
+def positional_params(fn):
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    n = 0
+    for p in sig.parameters.values():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            n += 1
+        elif p.kind == p.VAR_POSITIONAL:
+            return None
+    return n
+
+
+def classify(obj, hint):
+    """Return "asgi", "wsgi" or "handler" for obj; hint breaks ties."""
+    if is_handler_class(obj):
+        return "handler"
+    if not callable(obj):
+        return None
+    fn = obj if (inspect.isfunction(obj) or inspect.ismethod(obj)) else getattr(obj, "__call__", obj)
+    if inspect.iscoroutinefunction(fn):
+        return "asgi"
+    n = positional_params(fn)
+    if n == 3:
+        return "asgi"
+    if n == 2:
+        return "wsgi"
+    return hint if hint in ("asgi", "wsgi") else None
+
+
+def find_app(module, symbol, hint, rel):
+    names = [symbol] if symbol else []
+    names += [n for n in ("app", "application", "handler") if n not in names]
+    for name in names:
+        obj = getattr(module, name, None)
+        if obj is not None:
+            kind = classify(obj, hint)
+            if kind is None:
+                fail("%s: %s is neither an ASGI nor a WSGI application nor a "
+                     "BaseHTTPRequestHandler subclass" % (rel, name))
+            return name, obj, kind
+    for name, obj in vars(module).items():
+        if name.lower() == "handler" and is_handler_class(obj):
+            return name, obj, "handler"
+    fail("%s: no app, application or handler found (expected an ASGI/WSGI app "
+         "or a class handler(BaseHTTPRequestHandler))" % rel)
+
+
+# ------------------------------------------------------ thread-based servers
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise _Stop()
+
+
+def serve_forever(server, label):
+    """Run a socketserver-style server until SIGINT or SIGTERM."""
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    port = server.server_address[1]
+    log("serving %s on http://127.0.0.1:%d" % (label, port))
+    report_port(port)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except (_Stop, KeyboardInterrupt):
+        pass
+    finally:
+        server.server_close()
+
+
+def run_handler(cls, rel):
+    from http.server import ThreadingHTTPServer  # daemon_threads is True
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), cls)
+    serve_forever(server, "%s (BaseHTTPRequestHandler, http.server)" % rel)
+
+
+def run_wsgi(app, rel, builtin_only):
+    if not builtin_only and importlib.util.find_spec("werkzeug") is not None:
+        from werkzeug.serving import make_server
+
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        serve_forever(server, "%s (wsgi, werkzeug)" % rel)
+        return
+    import socketserver
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class Handler(WSGIRequestHandler):
+        def log_message(self, format, *args):
+            sys.stderr.write("%s - %s\n" % (self.address_string(), format % args))
+
+    server = make_server("127.0.0.1", 0, app, server_class=ThreadingWSGIServer, handler_class=Handler)
+    serve_forever(server, "%s (wsgi, wsgiref)" % rel)
+
+
+# ------------------------------------------------------------------ uvicorn
+
+
+def run_uvicorn(app, rel):
+    import uvicorn
+
+    sock = listen()
+    port = sock.getsockname()[1]
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None):
+            await super().startup(sockets=sockets)
+            if not self.should_exit:
+                log("serving %s (asgi, uvicorn) on http://127.0.0.1:%d" % (rel, port))
+                report_port(port)
+
+    config = uvicorn.Config(app, lifespan="auto", log_level="info")
+    server = Server(config)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    if not server.started:
+        fail("%s: the ASGI application did not start" % rel)
+
+
+# --------------------------------------------------------------------- main
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="lambdalens_dev")
+    p.add_argument("--root", required=True)
+    p.add_argument("--file", required=True)
+    p.add_argument("--kind", default="")
+    p.add_argument("--symbol", default="")
+    args = p.parse_args(argv)
+    root = os.path.abspath(args.root)
+    rel = args.file.replace(os.sep, "/")
+    builtin_only = os.environ.get("LAMBDALENS_DEV_SERVER") == "builtin"
+
+    try:
+        module = import_entry(root, rel)
+    except SystemExit:
+        raise
+    except BaseException:
+        print_user_traceback()
+        sys.exit(EXIT_START_FAILURE)
+
+    _, obj, kind = find_app(module, args.symbol, args.kind, rel)
+    if kind == "handler":
+        run_handler(obj, rel)
+    elif kind == "wsgi":
+        run_wsgi(obj, rel, builtin_only)
+    elif not builtin_only and importlib.util.find_spec("uvicorn") is not None:
+        run_uvicorn(obj, rel)
+    else:
+        load_sibling("lambdalens_asgi").run(obj, rel, sys.modules[__name__])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

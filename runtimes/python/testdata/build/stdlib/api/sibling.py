@@ -1,0 +1,1 @@
+KIND_SUFFIX = "-sibling-ok"

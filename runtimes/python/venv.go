@@ -1,0 +1,352 @@
+package python
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+)
+
+// depSource is the file that declares a project's dependencies, and the
+// requirements it yields.
+type depSource struct {
+	// Name is the declaring file, relative to the root ("requirements.txt").
+	Name string
+	// Files are the absolute files whose content decides the install.
+	Files []string
+	// ReqFile is the requirements file to pass to the installer as is
+	// (requirements.txt). Empty when Reqs holds converted requirements.
+	ReqFile string
+	// Reqs are requirement specifiers converted from pyproject.toml or a
+	// Pipfile; written to a file inside the venv before installing.
+	Reqs []string
+}
+
+// findDeps returns the project's dependency declaration, or nil when it
+// declares none. The order follows Vercel's manifest discovery:
+// pyproject.toml (when it has [project.dependencies]), Pipfile.lock,
+// Pipfile, requirements.txt.
+func findDeps(root string) (*depSource, error) {
+	pyproject := filepath.Join(root, "pyproject.toml")
+	if b, err := os.ReadFile(pyproject); err == nil {
+		var doc struct {
+			Project struct {
+				Dependencies []string `toml:"dependencies"`
+			} `toml:"project"`
+		}
+		if _, err := toml.Decode(string(b), &doc); err != nil {
+			return nil, fmt.Errorf("reading the dependencies in pyproject.toml: %w", err)
+		}
+		if len(doc.Project.Dependencies) > 0 {
+			return &depSource{Name: "pyproject.toml", Files: []string{pyproject}, Reqs: doc.Project.Dependencies}, nil
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading pyproject.toml: %w", err)
+	}
+
+	lock := filepath.Join(root, "Pipfile.lock")
+	if b, err := os.ReadFile(lock); err == nil {
+		reqs, err := pipfileLockReqs(b)
+		if err != nil {
+			return nil, fmt.Errorf("reading the dependencies in Pipfile.lock: %w", err)
+		}
+		return &depSource{Name: "Pipfile.lock", Files: []string{lock}, Reqs: reqs}, nil
+	}
+
+	pipfile := filepath.Join(root, "Pipfile")
+	if b, err := os.ReadFile(pipfile); err == nil {
+		reqs, err := pipfileReqs(b)
+		if err != nil {
+			return nil, fmt.Errorf("reading the dependencies in Pipfile: %w", err)
+		}
+		return &depSource{Name: "Pipfile", Files: []string{pipfile}, Reqs: reqs}, nil
+	}
+
+	req := filepath.Join(root, "requirements.txt")
+	if _, err := os.Stat(req); err == nil {
+		return &depSource{Name: "requirements.txt", Files: []string{req}, ReqFile: req}, nil
+	}
+	return nil, nil
+}
+
+// pipfileLockReqs pins every "default" package of a Pipfile.lock.
+func pipfileLockReqs(b []byte) ([]string, error) {
+	var lock struct {
+		Default map[string]struct {
+			Version string   `json:"version"`
+			Extras  []string `json:"extras"`
+			Markers string   `json:"markers"`
+			Git     string   `json:"git"`
+			Path    string   `json:"path"`
+			File    string   `json:"file"`
+		} `json:"default"`
+	}
+	if err := json.Unmarshal(b, &lock); err != nil {
+		return nil, err
+	}
+	var reqs []string
+	for name, p := range lock.Default {
+		if p.Git != "" || p.Path != "" || p.File != "" {
+			return nil, fmt.Errorf("package %q comes from a VCS, path or file source, which lambdalens does not install; create .venv yourself", name)
+		}
+		reqs = append(reqs, requirement(name, p.Extras, p.Version, p.Markers))
+	}
+	sort.Strings(reqs)
+	return reqs, nil
+}
+
+// pipfileReqs converts the [packages] table of a Pipfile.
+func pipfileReqs(b []byte) ([]string, error) {
+	var doc struct {
+		Packages map[string]any `toml:"packages"`
+	}
+	if _, err := toml.Decode(string(b), &doc); err != nil {
+		return nil, err
+	}
+	var reqs []string
+	for name, v := range doc.Packages {
+		switch v := v.(type) {
+		case string:
+			reqs = append(reqs, requirement(name, nil, v, ""))
+		case map[string]any:
+			for _, k := range []string{"git", "path", "file", "hg", "svn", "bzr"} {
+				if _, ok := v[k]; ok {
+					return nil, fmt.Errorf("package %q uses a %s source, which lambdalens does not install; create .venv yourself", name, k)
+				}
+			}
+			version, _ := v["version"].(string)
+			markers, _ := v["markers"].(string)
+			var extras []string
+			if xs, ok := v["extras"].([]any); ok {
+				for _, x := range xs {
+					if s, ok := x.(string); ok {
+						extras = append(extras, s)
+					}
+				}
+			}
+			reqs = append(reqs, requirement(name, extras, version, markers))
+		default:
+			return nil, fmt.Errorf("package %q: unsupported value %v", name, v)
+		}
+	}
+	sort.Strings(reqs)
+	return reqs, nil
+}
+
+// requirement formats a PEP 508 specifier; version "*" means any.
+func requirement(name string, extras []string, version, markers string) string {
+	s := name
+	if len(extras) > 0 {
+		s += "[" + strings.Join(extras, ",") + "]"
+	}
+	if version = strings.TrimSpace(version); version != "" && version != "*" {
+		s += version
+	}
+	if markers = strings.TrimSpace(markers); markers != "" {
+		s += "; " + markers
+	}
+	return s
+}
+
+// hasRequirements reports whether a requirements file has any line that is
+// not blank or a comment (pip refuses to install from an empty one).
+func hasRequirements(b []byte) bool {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line != "" && !strings.HasPrefix(line, "#") {
+			return true
+		}
+	}
+	return false
+}
+
+// managedVenvMarker is written last into a managed venv; a directory
+// without it is a failed or interrupted install and is rebuilt.
+const managedVenvMarker = "lambdalens-installed"
+
+// venvLocks serialises creation of one managed venv within this process
+// (two functions of one project may start at once). Values are
+// chan struct{} of capacity 1, so that waiting honours the context.
+var venvLocks sync.Map
+
+func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
+	v, _ := venvLocks.LoadOrStore(dir, make(chan struct{}, 1))
+	ch := v.(chan struct{})
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for another install into %s: %w", dir, ctx.Err())
+	}
+}
+
+// venvHash identifies the content of a managed venv: the base interpreter
+// and the dependency files.
+func venvHash(base Interp, deps *depSource) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "lambdalens managed venv 1\n%s\n%s\n%s\n", base.Path, base.Version, deps.Name)
+	for _, f := range deps.Files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("hashing %s: %w", f, err)
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// managedVenv returns the interpreter of the managed venv for deps,
+// creating and filling it first when it does not exist yet.
+func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *depSource, env []string, logger *slog.Logger) (Interp, error) {
+	hash, err := venvHash(base, deps)
+	if err != nil {
+		return Interp{}, err
+	}
+	parent := filepath.Join(cacheDir, "python")
+	dir := filepath.Join(parent, "venv-"+hash)
+	in := Interp{Source: SourceManagedPrefix + relToRoot(root, dir), Venv: dir, Version: base.Version}
+
+	unlock, err := lockDir(ctx, dir)
+	if err != nil {
+		return Interp{}, err
+	}
+	defer unlock()
+	if _, err := os.Stat(filepath.Join(dir, managedVenvMarker)); err == nil {
+		if py := venvPython(dir); py != "" {
+			in.Path = py
+			return in, nil
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return Interp{}, fmt.Errorf("removing the incomplete venv %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return Interp{}, fmt.Errorf("creating %s: %w", parent, err)
+	}
+
+	uv, _ := lookPath("uv", getenv(env, "PATH"))
+	installer := "pip"
+	if uv != "" {
+		installer = "uv"
+	}
+	logger.Info("creating a managed virtual environment", "dir", relToRoot(root, dir), "from", deps.Name, "installer", installer)
+
+	// Without uv, pip >= 22.3 of the base interpreter can install into a
+	// venv created --without-pip (pip --python), which skips ensurepip:
+	// seconds faster per venv.
+	outerPip := uv == "" && pipHasPythonFlag(ctx, base.Path, env)
+	var create *exec.Cmd
+	switch {
+	case uv != "":
+		create = exec.CommandContext(ctx, uv, "venv", "--python", base.Path, dir)
+	case outerPip:
+		create = exec.CommandContext(ctx, base.Path, "-m", "venv", "--without-pip", dir)
+	default:
+		create = exec.CommandContext(ctx, base.Path, "-m", "venv", dir)
+	}
+	create.Dir = root
+	create.Env = env
+	if out, err := create.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return Interp{}, installError(ctx, fmt.Sprintf("creating the virtual environment %s with %s", relToRoot(root, dir), installer), out, err)
+	}
+	py := venvPython(dir)
+	if py == "" {
+		os.RemoveAll(dir)
+		return Interp{}, fmt.Errorf("creating the virtual environment %s: no interpreter in it afterwards", dir)
+	}
+
+	reqFile := deps.ReqFile
+	if reqFile == "" {
+		reqFile = filepath.Join(dir, "lambdalens-requirements.txt")
+		if err := os.WriteFile(reqFile, []byte(strings.Join(deps.Reqs, "\n")+"\n"), 0o644); err != nil {
+			return Interp{}, fmt.Errorf("writing %s: %w", reqFile, err)
+		}
+	}
+	reqs, err := os.ReadFile(reqFile)
+	if err != nil {
+		return Interp{}, fmt.Errorf("reading %s: %w", reqFile, err)
+	}
+	if hasRequirements(reqs) {
+		var install *exec.Cmd
+		switch {
+		case uv != "":
+			install = exec.CommandContext(ctx, uv, "pip", "install", "--python", py, "-r", reqFile)
+		case outerPip:
+			install = exec.CommandContext(ctx, base.Path, "-m", "pip", "--python", py, "install", "--disable-pip-version-check", "-r", reqFile)
+		default:
+			install = exec.CommandContext(ctx, py, "-m", "pip", "install", "--disable-pip-version-check", "-r", reqFile)
+		}
+		install.Dir = root // local paths in requirements are relative to the project
+		install.Env = setenv(env, "VIRTUAL_ENV", dir)
+		if out, err := install.CombinedOutput(); err != nil {
+			os.RemoveAll(dir)
+			return Interp{}, installError(ctx, fmt.Sprintf("installing the dependencies of %s into %s with %s", deps.Name, relToRoot(root, dir), installer), out, err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, managedVenvMarker), []byte(deps.Name+"\n"), 0o644); err != nil {
+		return Interp{}, fmt.Errorf("marking %s complete: %w", dir, err)
+	}
+	removeStaleVenvs(parent, dir, logger)
+	in.Path = py
+	return in, nil
+}
+
+// pipVersionRE finds pip's version in `pip --version` output.
+var pipVersionRE = regexp.MustCompile(`^pip (\d+)\.(\d+)`)
+
+// pipHasPythonFlag reports whether python's pip is 22.3 or newer, the first
+// release with `pip --python <interpreter>`.
+func pipHasPythonFlag(ctx context.Context, python string, env []string) bool {
+	ctx, cancel := context.WithTimeout(ctx, versionQueryTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "-m", "pip", "--version")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		return false
+	}
+	m := pipVersionRE.FindSubmatch(bytes.TrimSpace(out))
+	if m == nil {
+		return false
+	}
+	major, _ := strconv.Atoi(string(m[1]))
+	minor, _ := strconv.Atoi(string(m[2]))
+	return major > 22 || major == 22 && minor >= 3
+}
+
+// removeStaleVenvs deletes the other managed venvs of the project: they
+// belong to dependency files that have since changed.
+func removeStaleVenvs(parent, keep string, logger *slog.Logger) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		p := filepath.Join(parent, e.Name())
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "venv-") || p == keep {
+			continue
+		}
+		if err := os.RemoveAll(p); err != nil {
+			logger.Warn("removing a stale managed venv", "dir", p, "err", err)
+		}
+	}
+}
