@@ -1,0 +1,44 @@
+package devserver
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestLineWriter(t *testing.T) {
+	var got []Event
+	p := &printer{hook: func(ev Event) { got = append(got, ev) }, w: nil}
+	p.w = discard{}
+	w := &lineWriter{p: p, function: "api/a", file: "api/a.go", stream: "stderr"}
+	for _, chunk := range []string{"one\ntw", "o\r\n", "", "\nthree"} {
+		if n, err := w.Write([]byte(chunk)); n != len(chunk) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", chunk, n, err)
+		}
+	}
+	w.flush()
+	w.flush() // nothing left: no event
+	var lines []string
+	for _, ev := range got {
+		if ev.Type != EventOutput || ev.Function != "api/a" || ev.File != "api/a.go" || ev.Stream != "stderr" {
+			t.Errorf("event = %+v", ev)
+		}
+		lines = append(lines, ev.Message)
+	}
+	if want := []string{"one", "two", "", "three"}; !reflect.DeepEqual(lines, want) {
+		t.Errorf("lines = %q, want %q", lines, want)
+	}
+	// A line longer than maxLine is cut, not kept growing.
+	got = nil
+	long := make([]byte, maxLine+10)
+	for i := range long {
+		long[i] = 'x'
+	}
+	w.Write(long)
+	if len(got) != 1 || len(got[0].Message) != maxLine+10 {
+		t.Errorf("a %d-byte line without newline gave %d events", len(long), len(got))
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,0 +1,427 @@
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lambdalens/lambdalens/project"
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+// Bounds of the process lifecycle.
+const (
+	// stopTimeout bounds stopping one process (the runtime's grace period
+	// between SIGINT and SIGKILL is shorter).
+	stopTimeout = 10 * time.Second
+	// maxDrain bounds how long a replaced process may keep serving the
+	// requests it had when the new one took over. A request cannot outlive
+	// its function's maxDuration anyway; this caps the default of 300 s.
+	maxDrain = 60 * time.Second
+	// acquireAttempts bounds how often one request waits for a start
+	// (a process that dies right after starting, builds superseded by
+	// newer edits) before it gives up.
+	acquireAttempts = 10
+)
+
+// function is one entrypoint of the project and its process. The serving
+// instance is read without locks on the request path; starting, swapping
+// and failures are guarded by mu.
+type function struct {
+	s   *Server
+	id  string
+	def atomic.Pointer[project.Function]
+	// cur is the instance serving requests, nil before the first start,
+	// after a crash and after a failed build.
+	cur atomic.Pointer[instance]
+
+	mu sync.Mutex
+	// pending is the build-and-start in progress, if any.
+	pending *startCall
+	// dirty: a relevant change arrived while pending ran; one follow-up
+	// build runs when it ends (changes are coalesced).
+	dirty       bool
+	dirtyReason string
+	// failure is the page served after a failed build, until a build
+	// succeeds.
+	failure *httpError
+	// inputs are the files the function depends on; nil until the runtime
+	// told us (see inputs.go). inputsStale: they may have changed since
+	// (new files, changed imports or manifests); the next build refreshes
+	// them.
+	inputs      *inputSet
+	inputsStale bool
+	// removed: the function is gone from the project or the server is
+	// closing; nothing starts any more.
+	removed bool
+	// crashed: the last process crashed; the next start says so.
+	crashed bool
+}
+
+// startCall is one build-and-start. Requests that need the process wait on
+// done; err is set before done is closed (nil when the result is for them
+// to look up in the function).
+type startCall struct {
+	done chan struct{}
+	err  error
+}
+
+// instance is one running process of a function.
+type instance struct {
+	f    *function
+	proc runtimes.DevProcess
+	addr string
+	// target is the proxy's URL for the process.
+	target *url.URL
+	// output are the writers of its stdout and stderr, flushed when it
+	// exits.
+	output [2]*lineWriter
+	// inflight counts requests using the instance. Once retired, the last
+	// one out closes drained.
+	inflight  atomic.Int64
+	retired   atomic.Bool
+	drained   chan struct{}
+	drainOnce sync.Once
+	// stopping is set before the dev server stops the process, so that its
+	// exit is not reported as a crash.
+	stopping atomic.Bool
+}
+
+func newFunction(s *Server, def *project.Function) *function {
+	f := &function{s: s, id: def.ID, inputsStale: true}
+	f.def.Store(def)
+	return f
+}
+
+// maxDuration is the function's vercel.json maxDuration.
+func (f *function) maxDuration() time.Duration {
+	d := f.def.Load().Config.MaxDuration
+	if d <= 0 {
+		d = project.DefaultMaxDuration
+	}
+	return time.Duration(d) * time.Second
+}
+
+func (i *instance) exited() bool {
+	select {
+	case <-i.proc.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+func (i *instance) release() {
+	if i.inflight.Add(-1) == 0 && i.retired.Load() {
+		i.drainOnce.Do(func() { close(i.drained) })
+	}
+}
+
+// acquire returns a live instance with its in-flight count taken, starting
+// the process if needed (concurrent callers share one start). The caller
+// must call release. Errors are *httpError (a failed build, a failed
+// start) or ctx's error.
+func (f *function) acquire(ctx context.Context) (*instance, error) {
+	for range acquireAttempts {
+		if inst := f.cur.Load(); inst != nil && !inst.exited() {
+			inst.inflight.Add(1)
+			// A swap between the load and the increment would let the old
+			// instance drain and stop under us: check it is still current.
+			if f.cur.Load() == inst {
+				return inst, nil
+			}
+			inst.release()
+			continue
+		}
+		p, err := f.ensureStarting("first request")
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			continue
+		}
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if p.err != nil {
+			return nil, p.err
+		}
+	}
+	return nil, newHTTPError(http.StatusBadGateway, codeNoResponse,
+		fmt.Errorf("%s did not stay up after %d starts", f.id, acquireAttempts))
+}
+
+// ensureStarting returns the start in progress, starting one if there is
+// no live instance. It returns nil, nil when an instance is live.
+func (f *function) ensureStarting(reason string) (*startCall, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.removed {
+		return nil, newHTTPError(http.StatusBadGateway, codeNoResponse, fmt.Errorf("%s was removed from the project", f.id))
+	}
+	if inst := f.cur.Load(); inst != nil && !inst.exited() {
+		return nil, nil
+	}
+	if f.failure != nil {
+		return nil, f.failure
+	}
+	if f.pending == nil {
+		if f.crashed || f.cur.Load() != nil {
+			reason = "restart after a crash"
+		}
+		f.startLocked(reason)
+	}
+	return f.pending, nil
+}
+
+// prewarm starts the function unless it runs already.
+func (f *function) prewarm() {
+	if _, err := f.ensureStarting("prewarm"); err != nil {
+		f.s.log.Debug("prewarm skipped", "function", f.id, "err", err)
+	}
+}
+
+// changed is called when an input of the function changed; structural
+// says the set of inputs may have changed too. A running (or failed, or
+// prewarmed) function is rebuilt in the background while the old process
+// keeps serving; a function that never started stays lazy.
+func (f *function) changed(reason string, structural bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.removed {
+		return
+	}
+	f.inputsStale = f.inputsStale || structural
+	if f.pending != nil {
+		if !f.dirty {
+			f.dirty, f.dirtyReason = true, reason
+		}
+		return
+	}
+	inst := f.cur.Load()
+	running := inst != nil && !inst.exited()
+	if !running && f.failure == nil && !f.s.cfg.Prewarm {
+		return
+	}
+	f.startLocked(reason)
+}
+
+// startLocked starts a build-and-start in the background. f.mu is held.
+func (f *function) startLocked(reason string) {
+	p := &startCall{done: make(chan struct{})}
+	f.pending = p
+	if !f.s.goBackground("building "+f.id, func() { f.build(p, reason) }) {
+		f.pending = nil
+		p.err = newHTTPError(http.StatusBadGateway, codeNoResponse, errors.New("the dev server is shutting down"))
+		close(p.done)
+	}
+}
+
+// build runs one build-and-start and publishes its result.
+func (f *function) build(p *startCall, reason string) {
+	s := f.s
+	def := f.def.Load()
+	snap := s.state.Load()
+	s.out.emit(Event{Type: EventBuildStarted, Function: f.id, File: def.File, Reason: reason})
+	start := time.Now()
+
+	var proc runtimes.DevProcess
+	var err error
+	stdout := &lineWriter{p: s.out, function: f.id, file: def.File, stream: "stdout"}
+	stderr := &lineWriter{p: s.out, function: f.id, file: def.File, stream: "stderr"}
+	rt, ok := s.cfg.Runtimes[def.Language()]
+	if !ok {
+		err = fmt.Errorf("no runtime for %s functions is configured", def.Language())
+	} else {
+		proc, err = rt.StartDev(s.ctx, runtimes.DevRequest{
+			Root:       s.root,
+			File:       def.File,
+			Entrypoint: def.Entrypoint,
+			Env:        snap.env,
+			CacheDir:   s.cacheDir,
+			Stdout:     stdout,
+			Stderr:     stderr,
+			Logger:     s.cfg.Logger,
+		})
+	}
+	var inst *instance
+	if err == nil {
+		// The new process may listen on a port an exited one used: drop
+		// idle keep-alive connections, which could lead to the dead one.
+		s.dropIdleConns()
+		inst = &instance{f: f, proc: proc, addr: proc.Addr(), drained: make(chan struct{}), output: [2]*lineWriter{stdout, stderr}}
+		inst.target = &url.URL{Scheme: "http", Host: inst.addr}
+		s.out.emit(Event{Type: EventBuildFinished, Function: f.id, File: def.File, Duration: time.Since(start), PID: proc.PID(), Addr: inst.addr})
+		s.out.emit(Event{Type: EventProcessStarted, Function: f.id, File: def.File, PID: proc.PID(), Addr: inst.addr})
+	} else if s.closing() {
+		s.log.Debug("build abandoned: shutting down", "function", f.id, "err", err)
+	} else {
+		ev := Event{Type: EventBuildFailed, Function: f.id, File: def.File, Duration: time.Since(start), Message: err.Error()}
+		var be *runtimes.BuildError
+		if errors.As(err, &be) {
+			ev.Output, ev.Diagnostics, ev.Message = be.Output, be.Diagnostics, be.Op+": "+errString(be.Err)
+		}
+		s.out.emit(ev)
+		s.log.Debug("build failed", "function", f.id, "err", err)
+	}
+
+	var retire *instance
+	var be *runtimes.BuildError
+	isBuildErr := errors.As(err, &be)
+	f.mu.Lock()
+	f.pending = nil
+	refresh := ok && (err == nil || isBuildErr) && f.inputsStale
+	if refresh {
+		f.inputsStale = false
+	}
+	redo, redoReason := f.dirty, f.dirtyReason
+	f.dirty, f.dirtyReason = false, ""
+	switch {
+	case f.removed || s.closing():
+		p.err = newHTTPError(http.StatusBadGateway, codeNoResponse, errors.New("the function was removed or the dev server is shutting down"))
+		retire, inst = inst, nil
+		redo = false
+	case err == nil:
+		retire = f.cur.Swap(inst)
+		f.failure, f.crashed = nil, false
+	case redo:
+		// A newer change is waiting: this failure is stale, and the old
+		// process (if any) keeps serving until the follow-up build ends.
+	case isBuildErr || !ok:
+		// The code does not compile: serve the error page until it does.
+		f.failure = buildFailure(f.id, err)
+		p.err = f.failure
+		retire = f.cur.Swap(nil)
+	default:
+		// The process failed to start (crashed before reporting its port,
+		// timed out). Not remembered: the next request tries again.
+		p.err = buildFailure(f.id, err)
+	}
+	if redo {
+		f.startLocked(redoReason)
+	}
+	f.mu.Unlock()
+	close(p.done)
+
+	if inst != nil && !s.goBackground("watching "+f.id, inst.monitor) {
+		inst.stop()
+	}
+	if retire != nil {
+		s.retire(retire)
+	}
+	if refresh {
+		f.refreshInputs(rt, def)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "failed"
+	}
+	return err.Error()
+}
+
+// monitor waits for the process to end and reports a crash; the next
+// request then starts a new process. A crash is an exit the dev server did
+// not ask for, or one the runtime reports as a failure (the process may
+// have died on its own just before the dev server stopped it).
+func (i *instance) monitor() {
+	<-i.proc.Done()
+	f, s := i.f, i.f.s
+	s.dropIdleConns()
+	for _, w := range i.output {
+		w.flush()
+	}
+	def := f.def.Load()
+	ev := Event{Type: EventProcessExited, Function: f.id, File: def.File, PID: i.proc.PID(), ExitStatus: "exited"}
+	err := i.proc.Err()
+	if err != nil {
+		ev.ExitStatus = err.Error()
+	}
+	if err != nil || !i.stopping.Load() {
+		ev.Crashed = true
+		s.log.Warn("function process crashed", "function", f.id, "pid", ev.PID, "status", ev.ExitStatus)
+		f.mu.Lock()
+		if f.cur.CompareAndSwap(i, nil) {
+			f.crashed = true
+		}
+		f.mu.Unlock()
+	}
+	s.out.emit(ev)
+}
+
+// markStopping records that the dev server ends the process, so that its
+// exit is not reported as a crash; a process already gone crashed.
+func (i *instance) markStopping() {
+	if !i.exited() {
+		i.stopping.Store(true)
+	}
+}
+
+// stop ends the process and waits for it, bounded by stopTimeout.
+func (i *instance) stop() {
+	i.markStopping()
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	if err := i.proc.Stop(ctx); err != nil {
+		i.f.s.log.Warn("stopping function process", "function", i.f.id, "pid", i.proc.PID(), "err", err)
+	}
+}
+
+// retire stops an instance that no longer receives new requests once its
+// in-flight requests have finished (bounded by maxDrain and the function's
+// maxDuration).
+func (s *Server) retire(old *instance) {
+	old.retired.Store(true)
+	if old.inflight.Load() == 0 {
+		old.drainOnce.Do(func() { close(old.drained) })
+	}
+	bound := min(old.f.maxDuration(), maxDrain)
+	started := s.goBackground("draining "+old.f.id, func() {
+		t := time.NewTimer(bound)
+		defer t.Stop()
+		select {
+		case <-old.drained:
+		case <-t.C:
+			s.log.Warn("replaced process still busy; stopping it", "function", old.f.id, "pid", old.proc.PID(), "inflight", old.inflight.Load())
+		case <-s.ctx.Done():
+		}
+		old.stop()
+	})
+	if !started {
+		old.stop()
+	}
+}
+
+// remove retires the function: it was deleted from the project.
+func (f *function) remove() {
+	f.mu.Lock()
+	f.removed = true
+	old := f.cur.Swap(nil)
+	f.mu.Unlock()
+	if old != nil {
+		f.s.retire(old)
+	}
+}
+
+// shutdown stops the function's process at once (server Close).
+func (f *function) shutdown(ctx context.Context) {
+	f.mu.Lock()
+	f.removed = true
+	old := f.cur.Swap(nil)
+	f.mu.Unlock()
+	if old == nil {
+		return
+	}
+	old.markStopping()
+	if err := old.proc.Stop(ctx); err != nil {
+		f.s.log.Warn("stopping function process", "function", f.id, "err", err)
+	}
+}

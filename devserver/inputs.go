@@ -1,0 +1,214 @@
+package devserver
+
+import (
+	"bufio"
+	"bytes"
+	"go/parser"
+	"go/token"
+	"hash/maphash"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/lambdalens/lambdalens/devserver/watch"
+	"github.com/lambdalens/lambdalens/project"
+	"github.com/lambdalens/lambdalens/runtimes"
+)
+
+// inputSet is runtimes.Inputs prepared for matching paths.
+type inputSet struct {
+	files map[string]struct{}
+	dirs  map[string]struct{}
+	trees []string
+	exts  []string
+}
+
+func newInputSet(in runtimes.Inputs) *inputSet {
+	s := &inputSet{files: make(map[string]struct{}, len(in.Files)), dirs: make(map[string]struct{}, len(in.Dirs)), exts: in.Exts}
+	for _, f := range in.Files {
+		s.files[filepath.Clean(f)] = struct{}{}
+	}
+	for _, d := range in.Dirs {
+		s.dirs[filepath.Clean(d)] = struct{}{}
+	}
+	for _, t := range in.Trees {
+		s.trees = append(s.trees, filepath.Clean(t))
+	}
+	return s
+}
+
+func (s *inputSet) hasExt(p string) bool {
+	return len(s.exts) == 0 || slices.ContainsFunc(s.exts, func(ext string) bool { return strings.HasSuffix(p, ext) })
+}
+
+func (s *inputSet) matches(p string) bool {
+	if _, ok := s.files[p]; ok {
+		return true
+	}
+	if !s.hasExt(p) {
+		return false
+	}
+	if _, ok := s.dirs[filepath.Dir(p)]; ok {
+		return true
+	}
+	for _, t := range s.trees {
+		if inDir(p, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// affectedBy reports whether ev touches one of the function's inputs.
+// Until the runtime has told the inputs, every file of the function's
+// language counts.
+func (f *function) affectedBy(ev watch.Event) bool {
+	if ev.IsDir {
+		return false
+	}
+	def := f.def.Load()
+	if ev.Rel == def.File {
+		return true
+	}
+	lang := def.Language()
+	if !strings.Contains(ev.Rel, "/") && slices.Contains(languageManifests[lang], ev.Rel) {
+		return true
+	}
+	f.mu.Lock()
+	in := f.inputs
+	f.mu.Unlock()
+	if in == nil {
+		return strings.HasSuffix(ev.Rel, languageExts[lang])
+	}
+	return in.matches(ev.Path)
+}
+
+// refreshInputs asks the runtime which files the function depends on, and
+// indexes their imports so that later edits can tell whether the import
+// graph may have changed. It runs in the build's goroutine after the new
+// process is serving, and only when the inputs may be stale
+// (function.inputsStale): go list is too slow for every save.
+func (f *function) refreshInputs(rt runtimes.Runtime, def *project.Function) {
+	in, err := rt.Inputs(f.s.ctx, runtimes.InputsRequest{Root: f.s.root, File: def.File})
+	if err != nil {
+		f.s.log.Debug("computing inputs; every file of the language counts", "function", f.id, "err", err)
+		f.mu.Lock()
+		f.inputsStale = true
+		f.mu.Unlock()
+		return
+	}
+	set := newInputSet(in)
+	f.s.imports.index(set)
+	f.mu.Lock()
+	f.inputs = set
+	f.mu.Unlock()
+}
+
+// structural reports whether ev may change a function's inputs (and not
+// only their content): files appearing or going away, module and
+// dependency manifests, and source files whose imports changed.
+func (s *Server) structural(ev watch.Event) bool {
+	if ev.Op.Has(watch.Create) || ev.Op.Has(watch.Remove) || ev.Op.Has(watch.Rename) || ev.Op.Has(watch.Overflow) {
+		return true
+	}
+	base := filepath.Base(ev.Path)
+	for _, names := range languageManifests {
+		if slices.Contains(names, base) {
+			return true
+		}
+	}
+	return s.imports.changed(ev.Path)
+}
+
+// importIndex remembers a hash of the import list of each source file
+// seen, so that an edit which leaves the imports alone does not make the
+// dev server ask the runtime for the inputs again.
+type importIndex struct {
+	seed maphash.Seed
+	mu   sync.Mutex
+	m    map[string]uint64 // guarded by mu
+}
+
+func newImportIndex() *importIndex {
+	return &importIndex{seed: maphash.MakeSeed(), m: make(map[string]uint64)}
+}
+
+// changed re-reads the imports of path and reports whether they differ
+// from the recorded ones (true for a file never indexed, and for a file
+// whose imports cannot be read).
+func (x *importIndex) changed(path string) bool {
+	h, ok := x.hash(path)
+	if !ok {
+		return strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".py")
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	old, seen := x.m[path]
+	x.m[path] = h
+	return !seen || old != h
+}
+
+// index records the imports of the source files in set.
+func (x *importIndex) index(set *inputSet) {
+	paths := make([]string, 0, len(set.files))
+	for p := range set.files {
+		paths = append(paths, p)
+	}
+	for d := range set.dirs {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if p := filepath.Join(d, e.Name()); !e.IsDir() && set.hasExt(p) {
+				paths = append(paths, p)
+			}
+		}
+	}
+	for _, p := range paths {
+		if h, ok := x.hash(p); ok {
+			x.mu.Lock()
+			x.m[p] = h
+			x.mu.Unlock()
+		}
+	}
+}
+
+// hash returns a hash of the imports of a Go or Python file: the import
+// paths of a Go file (go/parser in ImportsOnly mode, a fraction of a
+// millisecond), the import statements of a Python file.
+func (x *importIndex) hash(path string) (uint64, bool) {
+	var h maphash.Hash
+	h.SetSeed(x.seed)
+	switch filepath.Ext(path) {
+	case ".go":
+		file, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return 0, false
+		}
+		h.WriteString(file.Name.Name)
+		for _, imp := range file.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			h.WriteString("\x00" + p)
+		}
+	case ".py":
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return 0, false
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			line := strings.TrimSpace(sc.Text())
+			if strings.HasPrefix(line, "import ") || strings.HasPrefix(line, "from ") {
+				h.WriteString(line + "\x00")
+			}
+		}
+	default:
+		return 0, false
+	}
+	return h.Sum64(), true
+}

@@ -1,0 +1,279 @@
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// maxBodyBytes is the largest request body a function accepts: Vercel's
+// 4.5 MB function payload limit (4.5 MiB).
+const maxBodyBytes = 4608 << 10
+
+var (
+	// errTimeout is the cancellation cause of a request that ran past its
+	// function's maxDuration.
+	errTimeout = errors.New("the function exceeded its maxDuration")
+	// errBodyTooLarge is returned by limitedBody past maxBodyBytes.
+	errBodyTooLarge = errors.New("the request body exceeds 4.5 MB")
+)
+
+// Response header values shared by every response (never mutated).
+var (
+	serverValue         = []string{"lambdalens"}
+	cacheMissValue      = []string{"MISS"}
+	defaultCacheControl = []string{"public, max-age=0, must-revalidate"}
+)
+
+// callKey is the context key of *call.
+type callKey struct{}
+
+// call is the state of one proxied request, shared by the handler and the
+// ReverseProxy hooks (which find it in the request's context).
+type call struct {
+	id string
+	// target is the upstream: the function process, or an external
+	// rewrite's scheme and host.
+	target       *url.URL
+	external     bool
+	fnID         string
+	inst         *instance
+	routeHeaders http.Header
+	// status forced by a route; 0 keeps the upstream's.
+	status int
+	body   *limitedBody
+	// err is set by the ErrorHandler and returned by the handler; refused
+	// records that the upstream refused the connection.
+	err     error
+	refused bool
+	// vals backs the header values rewrite and modifyResponse set (id,
+	// client address, original host), so that they cost no allocation.
+	vals [3]string
+	// freshConn is set once the request had a newly dialed connection to
+	// the upstream (the transport retries some failures on a new one);
+	// trace reports it.
+	freshConn atomic.Bool
+	trace     httptrace.ClientTrace
+}
+
+func callFrom(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
+}
+
+// newProxies builds the reverse proxy to function processes and the one to
+// external rewrite targets.
+func (s *Server) newProxies() (fn, ext *httputil.ReverseProxy) {
+	local := &http.Transport{
+		// Never through an HTTP proxy: children are on 127.0.0.1.
+		Proxy:       nil,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		// Keep a connection per concurrent request warm: without that, a
+		// busy dev server opens and closes a TCP connection per request.
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
+		// Pass compressed bodies through untouched.
+		DisableCompression:    true,
+		ExpectContinueTimeout: time.Second,
+		WriteBufferSize:       32 << 10,
+		ReadBufferSize:        32 << 10,
+	}
+	remote, _ := http.DefaultTransport.(*http.Transport)
+	var extTransport http.RoundTripper = http.DefaultTransport
+	if remote != nil {
+		extTransport = remote.Clone()
+	}
+	errLog := slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)
+	pool := newBufferPool()
+	fn = &httputil.ReverseProxy{
+		Rewrite:        s.rewrite,
+		Transport:      local,
+		ModifyResponse: s.modifyResponse,
+		ErrorHandler:   s.proxyError,
+		ErrorLog:       errLog,
+		BufferPool:     pool,
+	}
+	ext = &httputil.ReverseProxy{
+		Rewrite:        s.rewrite,
+		Transport:      extTransport,
+		ModifyResponse: s.modifyResponse,
+		ErrorHandler:   s.proxyError,
+		ErrorLog:       errLog,
+		BufferPool:     pool,
+	}
+	return fn, ext
+}
+
+// dropIdleConns closes the idle connections to function processes, after
+// one exited: the port may be reused by another process, and a request on
+// a stale connection would fail.
+func (s *Server) dropIdleConns() {
+	if t, ok := s.proxy.Transport.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+}
+
+// rewrite points the outbound request at the upstream and adds the
+// headers Vercel adds (reference §3.4): X-Forwarded-*, x-real-ip,
+// x-vercel-forwarded-for, x-vercel-id and x-vercel-deployment-url. The Host
+// header becomes the upstream's, as with vercel dev (the original is in
+// X-Forwarded-Host). Unlike vercel dev, no "connection: close": upstream
+// connections are reused.
+func (s *Server) rewrite(pr *httputil.ProxyRequest) {
+	c := callFrom(pr.In.Context())
+	pr.SetURL(c.target)
+	pr.SetXForwarded()
+	h := pr.Out.Header
+	h["X-Forwarded-Port"] = s.portValue
+	if c.external {
+		return
+	}
+	ip := pr.In.RemoteAddr
+	if host, _, err := net.SplitHostPort(ip); err == nil {
+		ip = host
+	}
+	c.vals[1], c.vals[2] = ip, pr.In.Host
+	// Capacity-limited slices: an Add elsewhere cannot write into a
+	// neighbour.
+	h["X-Vercel-Id"] = c.vals[0:1:1]
+	h["X-Real-Ip"] = c.vals[1:2:2]
+	h["X-Vercel-Forwarded-For"] = c.vals[1:2:2]
+	h["X-Vercel-Deployment-Url"] = c.vals[2:3:3]
+}
+
+// modifyResponse decorates the upstream's response (reference §3.5): the
+// function's own cache-control and the route's headers' keys it set win.
+func (s *Server) modifyResponse(res *http.Response) error {
+	c := callFrom(res.Request.Context())
+	if c.body != nil && c.body.exceeded.Load() {
+		return errBodyTooLarge
+	}
+	decorate(res.Header, c.vals[0:1:1], c.routeHeaders)
+	if c.status != 0 && res.StatusCode != http.StatusSwitchingProtocols {
+		res.StatusCode = c.status
+	}
+	return nil
+}
+
+// decorate adds the headers every response carries. Existing values win
+// over the default cache-control and the route headers; server, x-vercel-id
+// and x-vercel-cache are always ours.
+func decorate(h http.Header, id []string, routeHeaders http.Header) {
+	h["Server"] = serverValue
+	h["X-Vercel-Id"] = id
+	h["X-Vercel-Cache"] = cacheMissValue
+	for k, v := range routeHeaders {
+		if _, ok := h[k]; !ok {
+			h[k] = v
+		}
+	}
+	if _, ok := h["Cache-Control"]; !ok {
+		h["Cache-Control"] = defaultCacheControl
+	}
+}
+
+// proxyError is the ReverseProxy's ErrorHandler: it classifies the failure
+// with errors.Is and leaves it in the call for the handler to return. It
+// runs only before any response byte was written; later failures abort the
+// connection (http.ErrAbortHandler).
+func (s *Server) proxyError(_ http.ResponseWriter, r *http.Request, err error) {
+	c := callFrom(r.Context())
+	c.refused = errors.Is(err, syscall.ECONNREFUSED)
+	c.err = classifyProxyError(r.Context(), c, err)
+}
+
+func classifyProxyError(ctx context.Context, c *call, err error) error {
+	switch {
+	case errors.Is(err, errBodyTooLarge) || c.body != nil && c.body.exceeded.Load():
+		return newHTTPError(http.StatusRequestEntityTooLarge, codePayloadTooLarge, err)
+	case errors.Is(context.Cause(ctx), errTimeout):
+		e := newHTTPError(http.StatusGatewayTimeout, codeTimeout, fmt.Errorf("%s: %w", c.fnID, errTimeout))
+		return e
+	case ctx.Err() != nil:
+		return &httpError{Status: statusClientClosed, Code: "CLIENT_CLOSED_REQUEST", Title: "The client went away.", Err: err}
+	case c.external:
+		return newHTTPError(http.StatusBadGateway, codeExternal, fmt.Errorf("proxying to %s: %w", c.target.Host, err))
+	}
+	e := newHTTPError(http.StatusBadGateway, codeNoResponse, fmt.Errorf("proxying to %s at %s: %w", c.fnID, c.target.Host, err))
+	if c.inst != nil && c.inst.exited() {
+		e.Detail = "The function process exited while handling the request."
+		if perr := c.inst.proc.Err(); perr != nil {
+			e.Detail += "\n" + perr.Error()
+		} else if ls, ok := c.inst.proc.(interface{ LastStderr() string }); ok && ls.LastStderr() != "" {
+			e.Detail += "\n" + ls.LastStderr()
+		}
+	}
+	return e
+}
+
+// limitedBody fails reads past maxBodyBytes with errBodyTooLarge, for
+// bodies of unknown length (chunked requests).
+type limitedBody struct {
+	rc       io.ReadCloser
+	left     int64
+	exceeded atomic.Bool // read by the handler goroutine, set by the transport's
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, errBodyTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		b.exceeded.Store(true)
+		return 0, errBodyTooLarge
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// bufferPool recycles the ReverseProxy's copy buffers without allocating
+// (a sync.Pool of []byte would box each Put).
+type bufferPool struct{ free chan []byte }
+
+func newBufferPool() *bufferPool { return &bufferPool{free: make(chan []byte, 256)} }
+
+func (p *bufferPool) Get() []byte {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+		return make([]byte, 32<<10)
+	}
+}
+
+func (p *bufferPool) Put(b []byte) {
+	select {
+	case p.free <- b:
+	default:
+	}
+}
+
+// isUpgrade reports whether r asks to switch protocols (WebSocket).
+func isUpgrade(r *http.Request) bool {
+	for _, v := range r.Header["Connection"] {
+		for part := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,310 @@
+package devserver
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+var acceptCases = []struct {
+	accept string
+	ctype  string
+	check  func(t *testing.T, body []byte, status int, code string)
+}{
+	{"application/json", "application/json", func(t *testing.T, body []byte, status int, code string) {
+		var b errorBody
+		if err := json.Unmarshal(body, &b); err != nil {
+			t.Fatalf("body %q is not JSON: %v", body, err)
+		}
+		if b.Error.Code != status || b.Error.ErrorCode != code || b.Error.Message == "" || !idPattern.MatchString(b.Error.ID) {
+			t.Errorf("JSON error = %+v, want code %d and %s with a message and an id", b.Error, status, code)
+		}
+	}},
+	{"text/html,application/xhtml+xml", "text/html", func(t *testing.T, body []byte, status int, code string) {
+		if !bytes.Contains(body, []byte("<!DOCTYPE html>")) || !bytes.Contains(body, []byte(code)) {
+			t.Errorf("HTML error page %q lacks the doctype or %s", body, code)
+		}
+	}},
+	{"", "text/plain", func(t *testing.T, body []byte, status int, code string) {
+		if !bytes.Contains(body, []byte("\n\n"+code+"\n")) {
+			t.Errorf("text error %q lacks %q", body, code)
+		}
+	}},
+}
+
+func TestProxyErrors(t *testing.T) {
+	h := startHarness(t, map[string]string{
+		"api/hello.go": goHandler("1"),
+		"api/slow.go":  goHandler("1"),
+		"vercel.json":  `{"functions": {"api/slow.go": {"maxDuration": 1}}}`,
+	})
+	big := strings.Repeat("x", maxBodyBytes+1)
+	for _, ac := range acceptCases {
+		name := ac.accept
+		if name == "" {
+			name = "no accept"
+		}
+		t.Run(name, func(t *testing.T) {
+			h.t = t
+			check := func(resp *http.Response, body []byte, status int, code string) {
+				t.Helper()
+				if resp.StatusCode != status {
+					t.Fatalf("status = %d, want %d; body %q", resp.StatusCode, status, body)
+				}
+				if !strings.HasPrefix(resp.Header.Get("Content-Type"), ac.ctype) {
+					t.Errorf("content-type = %q, want %s", resp.Header.Get("Content-Type"), ac.ctype)
+				}
+				if resp.Header.Get("Server") != "lambdalens" || !idPattern.MatchString(resp.Header.Get("X-Vercel-Id")) {
+					t.Errorf("error response lacks server or x-vercel-id: %v", resp.Header)
+				}
+				ac.check(t, body, status, code)
+			}
+			hdr := func(extra string) map[string]string {
+				m := map[string]string{}
+				if ac.accept != "" {
+					m["Accept"] = ac.accept
+				}
+				if extra != "" {
+					m["X-Fake"] = extra
+				}
+				return m
+			}
+
+			// The process dies mid-request: 502, then the next request
+			// gets a new process. (A POST: an idempotent request sent on a
+			// kept-alive connection is replayed once, as Go's transport
+			// does, and would crash the next process too.)
+			before := h.getEcho("/api/hello", nil)
+			resp, body := h.do("POST", "/api/hello", hdr("crash"), nil)
+			check(resp, body, http.StatusBadGateway, codeNoResponse)
+			after := h.getEcho("/api/hello", nil)
+			if after.PID == before.PID {
+				t.Errorf("the crashed process (pid %d) still answers", before.PID)
+			}
+
+			// maxDuration of 1 s exceeded: 504.
+			start := time.Now()
+			resp, body = h.do("GET", "/api/slow", hdr("sleep=10s"), nil)
+			check(resp, body, http.StatusGatewayTimeout, codeTimeout)
+			if d := time.Since(start); d > 8*time.Second {
+				t.Errorf("the timeout took %s, want about 1 s", d)
+			}
+
+			// Too large with a Content-Length: 413 before the function runs.
+			resp, body = h.do("POST", "/api/hello", hdr(""), strings.NewReader(big))
+			check(resp, body, http.StatusRequestEntityTooLarge, codePayloadTooLarge)
+
+			// Too large without a Content-Length (chunked): 413 too.
+			resp, body = h.do("POST", "/api/hello", hdr(""), io.MultiReader(strings.NewReader(big)))
+			check(resp, body, http.StatusRequestEntityTooLarge, codePayloadTooLarge)
+		})
+	}
+	t.Run("body at the limit passes", func(t *testing.T) {
+		h.t = t
+		resp, body := h.do("POST", "/api/hello", nil, io.MultiReader(strings.NewReader(big[:maxBodyBytes])))
+		var e echo
+		if resp.StatusCode != 200 || json.Unmarshal(body, &e) != nil || e.Body != maxBodyBytes {
+			t.Errorf("POST of exactly %d bytes = %d (function read %d bytes)", maxBodyBytes, resp.StatusCode, e.Body)
+		}
+	})
+	h.events.waitFor(t, "a restart after a crash", func(ev Event) bool {
+		return ev.Type == EventBuildStarted && ev.Reason == "restart after a crash"
+	})
+	eventually(t, 10*time.Second, "a crash event per crash", func() (bool, string) {
+		n := h.events.count(func(ev Event) bool {
+			return ev.Type == EventProcessExited && ev.Crashed && ev.ExitStatus == "exit status 3"
+		})
+		return n == len(acceptCases), fmt.Sprint(n)
+	})
+}
+
+func TestStartFailures(t *testing.T) {
+	h := startHarness(t, map[string]string{
+		"api/broken.go": goHandler("1") + "\nSYNTAX ERROR\n",
+		"api/crashy.go": goHandler("1") + "\n// CRASH ON START\n",
+	})
+	resp, body := h.do("GET", "/api/broken", map[string]string{"Accept": "text/html"}, nil)
+	if resp.StatusCode != http.StatusBadGateway || !bytes.Contains(body, []byte("api/broken.go:8:1: syntax error")) {
+		t.Errorf("broken build = %d %q, want 502 with the compiler output", resp.StatusCode, body)
+	}
+	// The failure is remembered: no rebuild per request.
+	h.do("GET", "/api/broken", nil, nil)
+	if n := h.goRT.startCount("api/broken.go"); n != 1 {
+		t.Errorf("StartDev called %d times for a failed build, want 1 until the file changes", n)
+	}
+	ev := h.events.waitFor(t, "build-failed", func(ev Event) bool { return ev.Type == EventBuildFailed && ev.Function == "api/broken" })
+	if len(ev.Diagnostics) != 1 || ev.Diagnostics[0].Range.Start.Line != 8 || !strings.Contains(ev.Output, "syntax error") {
+		t.Errorf("build-failed event = %+v, want one diagnostic on line 8 and the output", ev)
+	}
+
+	// A process that dies before reporting its port: 502 each time, and
+	// each request tries again.
+	for i := range 2 {
+		resp, body = h.do("GET", "/api/crashy", map[string]string{"Accept": "application/json"}, nil)
+		if resp.StatusCode != http.StatusBadGateway || !bytes.Contains(body, []byte("panic: boom")) {
+			t.Errorf("crash on start = %d %q, want 502 with the process output", resp.StatusCode, body)
+		}
+		if n := h.goRT.startCount("api/crashy.go"); n != i+1 {
+			t.Errorf("after %d requests StartDev ran %d times", i+1, n)
+		}
+	}
+}
+
+func TestConcurrentFirstRequestsShareOneStart(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/hello.go": goHandler("1") + "// BUILD DELAY 300\n"})
+	const n = 8
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			resp, err := h.client.Get(h.srv.URL() + "/api/hello")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := h.goRT.startCount("api/hello.go"); got != 1 {
+		t.Errorf("StartDev ran %d times for %d concurrent first requests, want 1", got, n)
+	}
+}
+
+func TestServerSentEventsStream(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/events.go": goHandler("1")})
+	req, _ := http.NewRequest("GET", h.srv.URL()+"/api/events", nil)
+	req.Header.Set("X-Fake", "sse")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Errorf("content-type = %q", ct)
+	}
+	// The first event must arrive while the function is still running
+	// (it waits for sseRelease before sending the second one): a
+	// buffering proxy would block here until the client timeout.
+	br := bufio.NewReader(resp.Body)
+	if line := readLineTimeout(t, br, 10*time.Second); line != "data: first\n" {
+		t.Fatalf("first line = %q", line)
+	}
+	h.goRT.sseRelease <- struct{}{}
+	rest, err := io.ReadAll(br)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rest), "data: second") {
+		t.Errorf("rest of stream = %q", rest)
+	}
+}
+
+// readLineTimeout reads a line or fails the test after d.
+func readLineTimeout(t *testing.T, br *bufio.Reader, d time.Duration) string {
+	t.Helper()
+	type result struct {
+		line string
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		line, err := br.ReadString('\n')
+		ch <- result{line, err}
+	}()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			t.Fatalf("reading stream: %v", r.err)
+		}
+		return r.line
+	case <-timer.C:
+		t.Fatalf("no line within %s: the response is buffered", d)
+		return ""
+	}
+}
+
+func TestWebSocketUpgrade(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/ws.go": goHandler("1")})
+	u, _ := url.Parse(h.srv.URL())
+	conn, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	const key = "dGhlIHNhbXBsZSBub25jZQ=="
+	fmt.Fprintf(conn, "GET /api/ws?room=1 HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nX-Fake: ws\r\n\r\n", u.Host, key)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("status = %d, want 101", resp.StatusCode)
+	}
+	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	if got, want := resp.Header.Get("Sec-WebSocket-Accept"), base64.StdEncoding.EncodeToString(sum[:]); got != want {
+		t.Errorf("Sec-WebSocket-Accept = %q, want %q", got, want)
+	}
+	if got := resp.Header.Get("X-Fake-Path"); got != "/api/ws" {
+		t.Errorf("the function saw path %q", got)
+	}
+	fmt.Fprint(conn, "hello\n")
+	if line := readLine(t, br); line != "echo: hello\n" {
+		t.Errorf("echo = %q", line)
+	}
+}
+
+// A process that died an instant ago (its port refuses connections, but
+// its exit was not seen yet) costs no failed request: the request starts
+// a new process and is sent there.
+func TestRefusedConnectionRestartsTheFunction(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+	first := h.getEcho("/api/a", nil)
+	procs := h.goRT.liveProcs()
+	if len(procs) != 1 {
+		t.Fatalf("%d live processes, want 1", len(procs))
+	}
+	// The listener is gone, Done is not closed yet, and the transport has
+	// noticed its kept-alive connections closing (dropped here to make
+	// that deterministic).
+	procs[0].srv.Close()
+	h.srv.dropIdleConns()
+	second := h.getEcho("/api/a", nil)
+	if second.PID == first.PID {
+		t.Errorf("answered by the dead process %d", first.PID)
+	}
+	// POST bodies are never sent twice: a refused POST fails.
+	for _, p := range h.goRT.liveProcs() {
+		if p.pid == second.PID {
+			p.srv.Close()
+		}
+	}
+	h.srv.dropIdleConns()
+	resp, _ := h.do("POST", "/api/a", nil, strings.NewReader("payload"))
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("refused POST = %d, want 502", resp.StatusCode)
+	}
+	third := h.getEcho("/api/a", nil)
+	if third.PID == second.PID {
+		t.Errorf("answered by the dead process %d", second.PID)
+	}
+}
