@@ -1,0 +1,231 @@
+package lsp_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lambdalens/lambdalens/lsp/lsptest"
+)
+
+const goFunction = `
+-- go.mod --
+module example.com/app
+
+go 1.22
+-- api/hello.go --
+package handler
+
+import "net/http"
+
+func Hello(w http.ResponseWriter, r *http.Request) {
+	w.Write([]byte("hello"))
+}
+`
+
+func TestDiagnosticsWhileTyping(t *testing.T) {
+	runTest(t, goFunction, testOpts{}, func(e *env) {
+		e.open("api/hello.go")
+		v := e.replace("api/hello.go", `r \*http.Request`, "r http.Request")
+		e.await("go-handler-signature on api/hello.go", func(s *lsptest.State) bool {
+			fd := s.Diagnostics["api/hello.go"]
+			return fd.Version == v && s.HasDiagnostic("api/hello.go", "go-handler-signature")
+		})
+		d := e.State().Diagnostic("api/hello.go", "go-handler-signature")
+		if d.Source != "lambdalens" || d.Range.Start.Line != 4 || d.Range.Start.Character != 5 {
+			t.Errorf("diagnostic = %+v, want source lambdalens at 4:5", d)
+		}
+		if d.CodeDescription == nil || !strings.Contains(string(d.CodeDescription.Href), "vercel.com/docs") {
+			t.Errorf("diagnostic has no documentation link: %+v", d.CodeDescription)
+		}
+		v = e.replace("api/hello.go", `r http.Request`, "r *http.Request")
+		e.await("api/hello.go clean", func(s *lsptest.State) bool {
+			return s.Diagnostics["api/hello.go"].Version == v && s.NoDiagnostics("api/hello.go")
+		})
+	})
+}
+
+// A workspace with one problem of every kind the project model reports.
+const brokenProject = `
+-- go.mod --
+module example.com/app
+
+go 1.99
+-- .python-version --
+3.5
+-- vercel.json --
+{
+  "functions": {
+    "api/*.go": { "memory": "lots" }
+  },
+  "cleanUrl": true
+}
+-- api/ok.go --
+package handler
+
+import "net/http"
+
+func OK(w http.ResponseWriter, r *http.Request) {}
+-- api/nohandler.py --
+def foo():
+    pass
+-- api/main.go --
+package main
+
+import "net/http"
+
+func H(w http.ResponseWriter, r *http.Request) {}
+-- api/users.go --
+package handler
+
+import "net/http"
+
+func Users(w http.ResponseWriter, r *http.Request) {}
+-- api/users.py --
+from http.server import BaseHTTPRequestHandler
+
+class handler(BaseHTTPRequestHandler):
+    pass
+`
+
+func TestProjectDiagnostics(t *testing.T) {
+	runTest(t, brokenProject, testOpts{editor: lsptest.Options{RelatedInfo: true}}, func(e *env) {
+		for _, tc := range []struct {
+			file, code string
+			line, char uint32 // start, 0-based
+		}{
+			{"api/nohandler.py", "py-no-entrypoint", 0, 0},
+			{"api/main.go", "go-package-main", 0, 0},
+			{"api/users.go", "conflicting-file-path", 4, 5},
+			{"api/users.py", "conflicting-file-path", 2, 6},
+			{"go.mod", "go-version-newer", 2, 0},
+			{"vercel.json", "invalid-type", 2, 28}, // the value "lots"
+			{"vercel.json", "unknown-key", 4, 2},   // the key "cleanUrl"
+			{".python-version", "python-version-unsupported", 0, 0},
+		} {
+			e.await(tc.code+" on "+tc.file, func(s *lsptest.State) bool { return s.HasDiagnostic(tc.file, tc.code) })
+			d := e.State().Diagnostic(tc.file, tc.code)
+			if d.Range.Start.Line != tc.line || d.Range.Start.Character != tc.char {
+				t.Errorf("%s on %s starts at %d:%d, want %d:%d", tc.code, tc.file, d.Range.Start.Line, d.Range.Start.Character, tc.line, tc.char)
+			}
+		}
+		// A route conflict points at the other file.
+		d := e.State().Diagnostic("api/users.go", "conflicting-file-path")
+		if len(d.RelatedInformation) != 1 || !strings.HasSuffix(string(d.RelatedInformation[0].Location.URI), "api/users.py") {
+			t.Errorf("related information = %+v, want api/users.py", d.RelatedInformation)
+		}
+		if !e.State().NoDiagnostics("api/ok.go") {
+			t.Errorf("api/ok.go has diagnostics: %+v", e.State().Diagnostics["api/ok.go"])
+		}
+	})
+}
+
+// Without relatedInformation support, the other file goes in the message.
+func TestRelatedInMessage(t *testing.T) {
+	runTest(t, brokenProject, testOpts{}, func(e *env) {
+		e.await("conflict on api/users.go", func(s *lsptest.State) bool { return s.HasDiagnostic("api/users.go", "conflicting-file-path") })
+		d := e.State().Diagnostic("api/users.go", "conflicting-file-path")
+		if len(d.RelatedInformation) != 0 || !strings.Contains(d.Message, "\napi/users.py:3:7: the other function") {
+			t.Errorf("diagnostic = %q with %d related, want the other file in the message", d.Message, len(d.RelatedInformation))
+		}
+	})
+}
+
+// Columns are UTF-16 code units on lines with non-ASCII text, both in
+// diagnostics and in the edits the editor sends.
+func TestUTF16Columns(t *testing.T) {
+	const archive = `
+-- go.mod --
+module example.com/app
+
+go 1.22
+-- api/wide.go --
+package handler
+
+import "net/http"
+
+/* héllo 🎉 wörld */ func Wide(w http.ResponseWriter, r *http.Request) {}
+`
+	runTest(t, archive, testOpts{}, func(e *env) {
+		e.open("api/wide.go")
+		// Edit after the emoji: the editor sends UTF-16 positions.
+		v := e.replace("api/wide.go", `r \*http.Request`, "r http.Request")
+		e.await("signature error", func(s *lsptest.State) bool {
+			return s.Diagnostics["api/wide.go"].Version == v && s.HasDiagnostic("api/wide.go", "go-handler-signature")
+		})
+		text, _ := e.BufferText("api/wide.go")
+		want := lsptest.Position([]byte(text), strings.Index(text, "Wide"))
+		d := e.State().Diagnostic("api/wide.go", "go-handler-signature")
+		if d.Range.Start != want {
+			t.Errorf("diagnostic starts at %+v, want %+v (UTF-16)", d.Range.Start, want)
+		}
+		if d.Range.End.Character-d.Range.Start.Character != 4 {
+			t.Errorf("diagnostic range %+v does not cover Wide", d.Range)
+		}
+		if want.Character != 26 {
+			t.Fatalf("test setup: Wide is at UTF-16 column %d, want 26", want.Character)
+		}
+	})
+}
+
+// A change without a range replaces the whole document.
+func TestFullDocumentChange(t *testing.T) {
+	runTest(t, goFunction, testOpts{}, func(e *env) {
+		e.open("api/hello.go")
+		v, err := e.SendFullChange(e.ctx, "api/hello.go", "package main\n\nimport \"net/http\"\n\nfunc Hello(w http.ResponseWriter, r *http.Request) {}\n")
+		e.must(err)
+		e.await("go-package-main", func(s *lsptest.State) bool {
+			return s.Diagnostics["api/hello.go"].Version == v && s.HasDiagnostic("api/hello.go", "go-package-main")
+		})
+	})
+}
+
+// Unsaved new files count, and closing a buffer returns to the disk.
+func TestOverlayOnlyFile(t *testing.T) {
+	runTest(t, goFunction, testOpts{}, func(e *env) {
+		e.must(e.OpenBuffer(e.ctx, "api/new.py", "x = 1\n"))
+		e.await("py-no-entrypoint on the unsaved file", func(s *lsptest.State) bool { return s.HasDiagnostic("api/new.py", "py-no-entrypoint") })
+		e.must(e.CloseFile(e.ctx, "api/new.py"))
+		e.await("cleared after close", func(s *lsptest.State) bool { return s.NoDiagnostics("api/new.py") })
+	})
+}
+
+// Each workspace folder is its own project.
+func TestMultipleFolders(t *testing.T) {
+	const archive = `
+-- one/api/a.py --
+x = 1
+-- two/api/b.go --
+package main
+
+import "net/http"
+
+func B(w http.ResponseWriter, r *http.Request) {}
+`
+	dir := t.TempDir()
+	if err := lsptest.WriteTxtar(dir, archive); err != nil {
+		t.Fatal(err)
+	}
+	runTestIn(t, dir, testOpts{editor: lsptest.Options{Folders: []string{dir + "/one", dir + "/two"}}}, func(e *env) {
+		e.await("diagnostics in both folders", func(s *lsptest.State) bool {
+			return s.HasDiagnostic("one/api/a.py", "py-no-entrypoint") && s.HasDiagnostic("two/api/b.go", "go-package-main")
+		})
+	})
+}
+
+// An editor that opens a lone file (no workspace folder) gets the project
+// around it: the nearest directory with a vercel.json.
+func TestNoWorkspaceFolder(t *testing.T) {
+	const archive = `
+-- proj/vercel.json --
+{}
+-- proj/api/deep/x.py --
+x = 1
+`
+	runTest(t, archive, testOpts{editor: lsptest.Options{NoWorkspace: true}}, func(e *env) {
+		e.open("proj/api/deep/x.py")
+		e.await("the file's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("proj/api/deep/x.py", "py-no-entrypoint") })
+		if got := e.lenses("proj/vercel.json"); len(got) != 2 {
+			t.Errorf("vercel.json lenses in the guessed project = %q", got)
+		}
+	})
+}

@@ -1,0 +1,153 @@
+package lsp
+
+import (
+	"context"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"go.lsp.dev/protocol"
+
+	"github.com/lambdalens/lambdalens/devserver/watch"
+)
+
+// watchedGlobs are the files whose changes outside the editor (a git
+// checkout, a new file in api/, a generator) can change the model.
+var watchedGlobs = []string{
+	"**/*.go", "**/*.py", "**/vercel.json", "**/.vercelignore", "**/go.mod", "**/go.work",
+	"**/.go-version", "**/.python-version", "**/pyproject.toml", "**/requirements.txt", "**/Pipfile",
+	"**/public/404.html",
+}
+
+// ignoredDirs are directory names whose contents never matter to the
+// model (and can be huge).
+var ignoredDirs = map[string]bool{
+	".git": true, ".hg": true, ".svn": true, ".vercel": true, "node_modules": true,
+	".venv": true, "venv": true, "__pycache__": true, ".mypy_cache": true, ".pytest_cache": true, ".idea": true, ".vscode": true,
+}
+
+// startWatching sets up file watching for every folder: the client's
+// watcher when it can register one dynamically (and the setting allows),
+// else fsnotify.
+func (s *server) startWatching() {
+	s.mu.Lock()
+	folders := append([]*folder(nil), s.folders...)
+	caps, settings := s.caps, s.settings
+	s.mu.Unlock()
+	if useClientWatcher(caps, settings) {
+		var watchers []protocol.FileSystemWatcher
+		for _, g := range watchedGlobs {
+			watchers = append(watchers, protocol.FileSystemWatcher{GlobPattern: g, Kind: protocol.WatchKindCreate + protocol.WatchKindChange + protocol.WatchKindDelete})
+		}
+		s.register(protocol.Registration{
+			ID:              "lambdalens-watched-files",
+			Method:          protocol.MethodWorkspaceDidChangeWatchedFiles,
+			RegisterOptions: protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: watchers},
+		})
+		return
+	}
+	for _, f := range folders {
+		s.startWatchingFolder(f)
+	}
+}
+
+func useClientWatcher(caps clientCaps, settings Settings) bool {
+	switch settings.FileWatcher {
+	case watchClient:
+		return true
+	case watchAuto:
+		return caps.watchedFiles
+	}
+	return false
+}
+
+// startWatchingFolder starts an fsnotify watcher on a folder, unless the
+// client watches files or watching is off. It does nothing before
+// initialized: startWatching covers the folders known by then.
+func (s *server) startWatchingFolder(f *folder) {
+	select {
+	case <-s.ready:
+	default:
+		return
+	}
+	s.mu.Lock()
+	caps, settings := s.caps, s.settings
+	s.mu.Unlock()
+	if settings.FileWatcher == watchOff || useClientWatcher(caps, settings) {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.watcher != nil || f.isClosedLocked() {
+		return
+	}
+	w, err := watch.New(s.ctx, f.root, ignoreWatch, f.filesChanged, baseLogger(s.cfg))
+	if err != nil {
+		s.logMessage(protocol.MessageTypeWarning, "lambdalens: cannot watch "+f.root+" for changes made outside the editor: "+err.Error())
+		return
+	}
+	f.watcher = w
+}
+
+// tooBroad reports whether root is a directory no one means as a project
+// (the file system root, the home directory) and which would take
+// minutes and thousands of watches to watch.
+func tooBroad(root string) bool {
+	if filepath.Dir(root) == root {
+		return true
+	}
+	home, err := os.UserHomeDir()
+	return err == nil && filepath.Clean(home) == root
+}
+
+// ignoreWatch rejects what never matters to the model.
+func ignoreWatch(rel string, isDir bool) bool {
+	base := path.Base(rel)
+	if isDir {
+		return ignoredDirs[base]
+	}
+	return strings.HasSuffix(base, ".pyc") || strings.HasSuffix(base, "~") || strings.HasPrefix(base, ".#")
+}
+
+// filesChanged receives fsnotify batches.
+func (f *folder) filesChanged(events []watch.Event) {
+	for _, ev := range events {
+		if ev.Op.Has(watch.Overflow) || ev.IsDir || f.relevant(ev.Rel) {
+			f.invalidate(time.Now())
+			return
+		}
+	}
+}
+
+// relevant reports whether a file (relative to the root) can change the
+// model.
+func (f *folder) relevant(rel string) bool {
+	for _, g := range watchedGlobs {
+		if ok, _ := doublestar.Match(g, rel); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// DidChangeWatchedFiles reloads the folders whose files changed.
+func (s *server) DidChangeWatchedFiles(_ context.Context, params *protocol.DidChangeWatchedFilesParams) error {
+	touched := map[*folder]bool{}
+	for _, ev := range params.Changes {
+		p, err := uriPath(ev.URI)
+		if err != nil {
+			continue
+		}
+		if f := s.folderFor(p); f != nil {
+			touched[f] = true
+		}
+	}
+	now := time.Now()
+	for f := range touched {
+		f.invalidate(now)
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package lsp_test
+
+import (
+	"os"
+	"testing"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/lambdalens/lambdalens/lsp/lsptest"
+)
+
+const newGoFunction = "package handler\n\nimport \"net/http\"\n\nfunc New(w http.ResponseWriter, r *http.Request) {}\n"
+
+// A client that can watch files is asked to; its notifications reload.
+func TestWatchedFilesByClient(t *testing.T) {
+	o := testOpts{editor: lsptest.Options{WatchedFiles: true, CodeLensRefresh: true}}
+	runTest(t, goFunction, o, func(e *env) {
+		e.await("the registration", func(s *lsptest.State) bool {
+			for _, r := range s.Registrations {
+				if r.Method == protocol.MethodWorkspaceDidChangeWatchedFiles {
+					return true
+				}
+			}
+			return false
+		})
+		e.await("the first lens refresh", func(s *lsptest.State) bool { return s.LensRefreshes > 0 })
+		refreshes := e.State().LensRefreshes
+		e.must(os.WriteFile(e.Path("api/broken.py"), []byte("x = 1\n"), 0o644))
+		e.must(os.WriteFile(e.Path("api/new.go"), []byte(newGoFunction), 0o644))
+		e.must(e.ChangeWatchedFiles(e.ctx, protocol.FileChangeTypeCreated, "api/broken.py", "api/new.go"))
+		e.await("the new file's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("api/broken.py", "py-no-entrypoint") })
+		e.await("a lens refresh for the new function", func(s *lsptest.State) bool { return s.LensRefreshes > refreshes })
+		if got := e.lenses("api/new.go"); len(got) != 2 {
+			t.Errorf("lenses of the new function = %q", got)
+		}
+		e.must(os.Remove(e.Path("api/broken.py")))
+		e.must(e.ChangeWatchedFiles(e.ctx, protocol.FileChangeTypeDeleted, "api/broken.py"))
+		e.await("the deleted file's diagnostics cleared", func(s *lsptest.State) bool { return s.NoDiagnostics("api/broken.py") })
+	})
+}
+
+// A client that cannot (Neovim on Linux) gets the server's own watcher.
+func TestWatchedFilesByServer(t *testing.T) {
+	runTest(t, goFunction, testOpts{}, func(e *env) {
+		e.lenses("api/hello.go") // a round trip: initialized was handled
+		if n := len(e.State().Registrations); n != 0 {
+			t.Errorf("registered %d capabilities with a client that cannot", n)
+		}
+		e.must(os.MkdirAll(e.Path("api/sub"), 0o755))
+		e.must(os.WriteFile(e.Path("api/sub/broken.py"), []byte("x = 1\n"), 0o644))
+		e.await("the new file's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("api/sub/broken.py", "py-no-entrypoint") })
+		e.must(os.WriteFile(e.Path("api/new.go"), []byte(newGoFunction), 0o644))
+		e.eventually("lenses on the new function", func() bool { return len(e.lenses("api/new.go")) == 2 })
+		e.must(os.RemoveAll(e.Path("api/sub")))
+		e.await("cleared", func(s *lsptest.State) bool { return s.NoDiagnostics("api/sub/broken.py") })
+	})
+}
+
+// fileWatcher "off" watches nothing.
+func TestWatchedFilesOff(t *testing.T) {
+	o := testOpts{editor: lsptest.Options{WatchedFiles: true, InitializationOptions: map[string]any{"fileWatcher": "off"}}}
+	runTest(t, goFunction, o, func(e *env) {
+		e.open("api/hello.go") // a round trip after initialized
+		if n := len(e.State().Registrations); n != 0 {
+			t.Errorf("registered %d capabilities with fileWatcher off", n)
+		}
+	})
+}
