@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files with the current output")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"lambdalens": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the CLI scenarios in testdata/script/*.txtar.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		UpdateScripts:       *update,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			examples, err := filepath.Abs("../../examples")
+			env.Setenv("EXAMPLES", examples)
+			return err
+		},
+	})
+}
+
+// machineSpecific scrubs values that depend on the machine (the installed
+// Go toolchain's version) from inspect output.
+var machineSpecific = regexp.MustCompile(`"value": "[^"]*",\n(\s*)"source": "installed toolchain"`)
+
+// TestInspectGolden compares `lambdalens inspect --json` on every example
+// with testdata/golden/<example>.json. Run with -update to rewrite them.
+func TestInspectGolden(t *testing.T) {
+	examples, err := filepath.Glob("../../examples/*")
+	if err != nil || len(examples) < 7 {
+		t.Fatalf("found %d examples (%v), want at least 7", len(examples), err)
+	}
+	for _, dir := range examples {
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"inspect", "--json", dir}, &stdout, &stderr)
+			wantCode := 0
+			if name == "broken" {
+				wantCode = 1
+			}
+			if code != wantCode {
+				t.Fatalf("inspect %s exited %d, want %d\nstderr:\n%s", name, code, wantCode, stderr.String())
+			}
+			got := machineSpecific.ReplaceAll(stdout.Bytes(), []byte(`"value": "<installed>",`+"\n$1"+`"source": "installed toolchain"`))
+			golden := filepath.Join("testdata", "golden", name+".json")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("reading golden file (run with -update to create it): %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("inspect --json %s differs from %s (run go test -update to accept):\n%s", name, golden, lineDiff(want, got))
+			}
+		})
+	}
+}
+
+// lineDiff shows the first differing lines of two outputs.
+func lineDiff(want, got []byte) string {
+	wl, gl := bytes.Split(want, []byte("\n")), bytes.Split(got, []byte("\n"))
+	for i := 0; i < max(len(wl), len(gl)); i++ {
+		var w, g []byte
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if !bytes.Equal(w, g) {
+			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, w, g)
+		}
+	}
+	return ""
+}
