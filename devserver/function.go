@@ -27,6 +27,9 @@ const (
 	// (a process that dies right after starting, builds superseded by
 	// newer edits) before it gives up.
 	acquireAttempts = 10
+	// lostGrace is how long a process that refused a connection is given
+	// to finish exiting on its own before it is retired and stopped.
+	lostGrace = time.Second
 )
 
 // function is one entrypoint of the project and its process. The serving
@@ -90,6 +93,10 @@ type instance struct {
 	// stopping is set before the dev server stops the process, so that its
 	// exit is not reported as a crash.
 	stopping atomic.Bool
+	// lost is set when the process refused a connection: it died (or
+	// closed its listener) on its own, so its end is a crash even if the
+	// dev server stops it before noticing.
+	lost atomic.Bool
 }
 
 func newFunction(s *Server, def *project.Function) *function {
@@ -360,8 +367,41 @@ func (i *instance) monitor() {
 // markStopping records that the dev server ends the process, so that its
 // exit is not reported as a crash; a process already gone crashed.
 func (i *instance) markStopping() {
-	if !i.exited() {
+	if !i.exited() && !i.lost.Load() {
 		i.stopping.Store(true)
+	}
+}
+
+// abandon takes out of service an instance that refused a connection: it
+// died, or closed its listener, without the dev server noticing yet. That
+// is a crash. The process gets lostGrace to finish exiting, so that its
+// monitor reports the real exit status (stopping it first would turn a
+// death by a signal into a clean stop), and is retired after that.
+func (f *function) abandon(inst *instance) {
+	inst.lost.Store(true)
+	f.mu.Lock()
+	current := f.cur.CompareAndSwap(inst, nil)
+	if current {
+		f.crashed = true
+	}
+	f.mu.Unlock()
+	if !current {
+		return // replaced meanwhile; whoever replaced it retires it
+	}
+	s := f.s
+	started := s.goBackground("abandoning "+f.id, func() {
+		t := time.NewTimer(lostGrace)
+		defer t.Stop()
+		select {
+		case <-inst.proc.Done():
+			return
+		case <-t.C:
+		case <-s.ctx.Done():
+		}
+		s.retire(inst)
+	})
+	if !started {
+		s.retire(inst)
 	}
 }
 

@@ -246,9 +246,7 @@ func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routi
 	}
 	s.proxy.ServeHTTP(w, out)
 	if c.refused && !c.freshConn.Load() && !w.wrote && !hasBody && idempotent(r.Method) {
-		if f.cur.CompareAndSwap(inst, nil) {
-			s.retire(inst)
-		}
+		f.abandon(inst)
 		return true, c.err
 	}
 	return false, c.err
