@@ -3,6 +3,7 @@ package devserver
 import (
 	"context"
 	"fmt"
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ type snapshot struct {
 	// has no public directory.
 	static     map[string]struct{}
 	staticRoot string
-	ignorer    *project.Ignorer
+	ignorer    *fileutil.Rules
 	// env is the complete environment of function processes.
 	env []string
 }
@@ -56,7 +57,7 @@ func (s *Server) load(ctx context.Context, prev *snapshot) (*snapshot, error) {
 		return nil, fmt.Errorf("compiling the routes of %s: %w", s.root, err)
 	}
 	snap := &snapshot{proj: p, router: router, funcs: make(map[string]*function, len(p.Functions))}
-	snap.ignorer = project.NewIgnorer(readOptional(filepath.Join(s.root, ".vercelignore")))
+	snap.ignorer = fileutil.NewRules(fileutil.VercelDefaults, readOptional(filepath.Join(s.root, ".vercelignore")))
 	if p.PublicDir != "" {
 		snap.staticRoot = filepath.Join(s.root, filepath.FromSlash(p.PublicDir))
 		snap.static = scanStatic(s.root, snap.staticRoot, snap.ignorer)
@@ -120,7 +121,7 @@ func (s *Server) withStatic(snap *snapshot) *snapshot {
 }
 
 // scanStatic lists the regular files below dir that the ignore rules keep.
-func scanStatic(root, dir string, ig *project.Ignorer) map[string]struct{} {
+func scanStatic(root, dir string, ig *fileutil.Rules) map[string]struct{} {
 	files := make(map[string]struct{})
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

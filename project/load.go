@@ -26,6 +26,7 @@ import (
 
 	"github.com/lambdalens/lambdalens/project/config"
 	"github.com/lambdalens/lambdalens/runtimes"
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 )
 
 // Options tune Load. The zero value loads from disk without caching.
@@ -42,7 +43,7 @@ type loader struct {
 	ctx  context.Context
 	root string
 	opts Options
-	ig   *Ignorer
+	ig   *fileutil.Rules
 	// files are the project's files (slash paths relative to root) after
 	// ignores, sorted.
 	files []string
@@ -66,7 +67,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 	}
 	l := &loader{ctx: ctx, root: root, opts: opts}
 	vi, _ := l.read(".vercelignore")
-	l.ig = NewIgnorer(vi)
+	l.ig = fileutil.NewRules(fileutil.VercelDefaults, vi)
 	if err := l.walk(); err != nil {
 		return nil, err
 	}
@@ -135,7 +136,7 @@ func (l *loader) walk() error {
 			return nil
 		}
 		rel := filepath.ToSlash(p[len(l.root)+1:])
-		if l.ig.match(rel, d.IsDir()) {
+		if l.ig.Match(rel, d.IsDir()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 	"hash"
 	"io"
 	"os"
@@ -195,7 +196,7 @@ func inModCache(pkg *packages.Package, modCache string) bool {
 		return false
 	}
 	for _, f := range files {
-		if !within(modCache, f) {
+		if !fileutil.Within(modCache, f) {
 			return false
 		}
 	}

@@ -2,7 +2,7 @@ package golang
 
 import (
 	"fmt"
-	"io"
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -122,7 +122,7 @@ func (r *includeResolver) add(rel string) error {
 		r.log.Warn("includeFiles: skipping unreadable path", "path", rel, "err", err)
 		return nil
 	}
-	if !within(r.realRoot, real) {
+	if !fileutil.Within(r.realRoot, real) {
 		r.log.Warn("includeFiles: not following a symlink that leaves the project", "path", rel, "target", real)
 		return nil
 	}
@@ -166,12 +166,6 @@ func (r *includeResolver) add(rel string) error {
 	return nil
 }
 
-// within reports whether p is dir or inside it (both cleaned, real paths).
-func within(dir, p string) bool {
-	rel, err := filepath.Rel(dir, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
-}
-
 // copyIncludes copies the files into outDir.
 func copyIncludes(outDir string, files []includedFile) error {
 	for _, f := range files {
@@ -179,29 +173,9 @@ func copyIncludes(outDir string, files []includedFile) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return fmt.Errorf("copying %s: %w", f.dest, err)
 		}
-		if err := copyFile(dst, f.src, f.mode); err != nil {
+		if err := fileutil.CopyFile(dst, f.src, f.mode); err != nil {
 			return fmt.Errorf("copying %s: %w", f.dest, err)
 		}
 	}
 	return nil
-}
-
-func copyFile(dst, src string, mode fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Chmod(dst, mode)
 }

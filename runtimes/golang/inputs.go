@@ -3,6 +3,7 @@ package golang
 import (
 	"context"
 	"fmt"
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 	"os"
 	"path/filepath"
 	"slices"
@@ -140,7 +141,7 @@ func (p *plan) realPath(f string) string {
 		}
 		return actual
 	}
-	if within(p.t.genDir, f) {
+	if fileutil.Within(p.t.genDir, f) {
 		return ""
 	}
 	return f
@@ -158,7 +159,7 @@ func (p *plan) moduleFiles() []string {
 	}
 	for d := t.pkgDir; ; d = filepath.Dir(d) {
 		out = append(out, filepath.Join(d, "go.mod"))
-		if d == stop || filepath.Dir(d) == d || !within(stop, d) {
+		if d == stop || filepath.Dir(d) == d || !fileutil.Within(stop, d) {
 			break
 		}
 	}

@@ -1,11 +1,9 @@
 package python
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -47,7 +45,7 @@ type sourceFile struct {
 // fileFilter decides which project paths go into a Lambda.
 type fileFilter struct {
 	exclude []string // doublestar patterns relative to the root
-	ignore  *ignoreList
+	ignore  *fileutil.Rules
 	// skipDirs are absolute directories never entered (the output and the
 	// cache directory when they are inside the project).
 	skipDirs []string
@@ -79,7 +77,7 @@ func newFileFilter(root string, excludeFiles []string, skipDirs ...string) (*fil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("reading .vercelignore: %w", err)
 	}
-	f.ignore = parseIgnore(b)
+	f.ignore = fileutil.NewRules(nil, b)
 	for _, d := range skipDirs {
 		if d != "" {
 			if abs, err := filepath.Abs(d); err == nil {
@@ -103,7 +101,7 @@ func (f *fileFilter) excluded(rel string, isDir bool) bool {
 			}
 		}
 	}
-	return f.ignore.ignored(rel, isDir)
+	return f.ignore.Match(rel, isDir)
 }
 
 // collectSources lists the project files that go into a Lambda, sorted by
@@ -158,7 +156,7 @@ func collectSources(root string, filter *fileFilter, log *slog.Logger) ([]source
 				log.Warn("skipping a broken symlink", "path", rel, "err", err)
 				return nil
 			}
-			if !within(realRoot, real) {
+			if !fileutil.Within(realRoot, real) {
 				log.Warn("skipping a symlink that leaves the project", "path", rel, "target", real)
 				return nil
 			}
@@ -188,12 +186,6 @@ func collectSources(root string, filter *fileFilter, log *slog.Logger) ([]source
 	return files, nil
 }
 
-// within reports whether p is dir or inside it (both cleaned, real paths).
-func within(dir, p string) bool {
-	rel, err := filepath.Rel(dir, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
-}
-
 // copySources copies files into outDir.
 func copySources(outDir string, files []sourceFile) error {
 	made := map[string]bool{}
@@ -205,97 +197,9 @@ func copySources(outDir string, files []sourceFile) error {
 			}
 			made[dir] = true
 		}
-		if err := copyFileMode(dst, f.src, f.mode); err != nil {
+		if err := fileutil.CopyFile(dst, f.src, f.mode); err != nil {
 			return fmt.Errorf("copying %s: %w", f.rel, err)
 		}
 	}
 	return nil
-}
-
-func copyFileMode(dst, src string, mode fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Chmod(dst, mode)
-}
-
-// ignoreRule is one line of .vercelignore (gitignore syntax).
-type ignoreRule struct {
-	pattern string // doublestar pattern anchored at the root, or
-	base    string // a slash-free pattern matched against the last segment
-	negate  bool
-	dirOnly bool
-}
-
-// ignoreList is a parsed .vercelignore: "#" comments, "!" negation, a
-// trailing "/" for directories, a leading or inner "/" anchoring at the
-// root, "**". Later rules win, and nothing below an ignored directory can
-// be re-included (the walk never enters it), as in git.
-type ignoreList struct{ rules []ignoreRule }
-
-func parseIgnore(b []byte) *ignoreList {
-	l := &ignoreList{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), " \t\r")
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		r := ignoreRule{}
-		if strings.HasPrefix(line, "!") {
-			r.negate, line = true, line[1:]
-		}
-		line = strings.TrimPrefix(line, `\`)
-		if strings.HasSuffix(line, "/") {
-			r.dirOnly, line = true, strings.TrimRight(line, "/")
-		}
-		if line == "" {
-			continue
-		}
-		if strings.Contains(line, "/") {
-			r.pattern = strings.TrimPrefix(line, "/")
-			if !doublestar.ValidatePattern(r.pattern) {
-				continue
-			}
-		} else {
-			if _, err := path.Match(line, ""); err != nil {
-				continue
-			}
-			r.base = line
-		}
-		l.rules = append(l.rules, r)
-	}
-	return l
-}
-
-func (l *ignoreList) ignored(rel string, isDir bool) bool {
-	ignored := false
-	for _, r := range l.rules {
-		if r.dirOnly && !isDir {
-			continue
-		}
-		var ok bool
-		if r.base != "" {
-			ok, _ = path.Match(r.base, path.Base(rel))
-		} else {
-			ok, _ = doublestar.Match(r.pattern, rel)
-		}
-		if ok {
-			ignored = !r.negate
-		}
-	}
-	return ignored
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -491,7 +492,7 @@ func FuzzParseRequirementIncludes(f *testing.F) {
 }
 
 func TestIgnoreList(t *testing.T) {
-	l := parseIgnore([]byte("# c\n*.log\n!keep.log\n/build\ndocs/\nsrc/**/gen_*.py\n\\#hash\n"))
+	l := fileutil.NewRules(nil, []byte("# c\n*.log\n!keep.log\n/build\ndocs/\nsrc/**/gen_*.py\n\\#hash\n"))
 	for _, tc := range []struct {
 		rel   string
 		isDir bool
@@ -509,7 +510,7 @@ func TestIgnoreList(t *testing.T) {
 		{"#hash", false, true},
 		{"main.py", false, false},
 	} {
-		if got := l.ignored(tc.rel, tc.isDir); got != tc.want {
+		if got := l.Match(tc.rel, tc.isDir); got != tc.want {
 			t.Errorf("ignored(%q, dir=%v) = %v, want %v", tc.rel, tc.isDir, got, tc.want)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -311,7 +312,7 @@ func linkTree(src, dst string) error {
 			if err != nil {
 				return err
 			}
-			return copyFileMode(target, p, info.Mode().Perm())
+			return fileutil.CopyFile(target, p, info.Mode().Perm())
 		}
 		return nil
 	})

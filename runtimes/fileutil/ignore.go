@@ -1,4 +1,8 @@
-package project
+// Package fileutil holds the small file-system helpers that the project loader
+// and the runtimes share: Vercel's ignore rules (the default list and
+// .vercelignore in gitignore syntax) and copying a file into an artifact.
+// It sits at the bottom of the module, below project, so both can use it.
+package fileutil
 
 import (
 	"bufio"
@@ -9,9 +13,9 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 )
 
-// defaultIgnore is Vercel's default ignore list (reference §3.1): these
+// VercelDefaults is Vercel's default ignore list (reference §3.1): these
 // never count as project files, are never served and never watched.
-var defaultIgnore = []string{
+var VercelDefaults = []string{
 	".hg", ".git", ".gitmodules", ".svn", ".cache", ".next", ".now", ".vercel",
 	".npmignore", ".dockerignore", ".gitignore", ".*.swp", ".DS_Store",
 	".env.local", ".env.*.local", ".venv", ".yarn/cache", ".pnp*",
@@ -29,33 +33,36 @@ type ignoreRule struct {
 	dirOnly bool
 }
 
-// Ignorer decides which project paths are ignored: the default list plus
-// .vercelignore (gitignore syntax: "#" comments, "!" negation, a trailing
+// Rules decide which project paths are ignored, from patterns in gitignore
+// syntax (Vercel's defaults, .vercelignore: "#" comments, "!" negation, a trailing
 // "/" for directories, a leading or inner "/" anchoring at the root, "**").
 //
 // It is written here on top of doublestar rather than taken from a
 // gitignore library because the Go gitignore packages available are either
 // unmaintained or part of a large VCS library; the subset Vercel honours is
 // small and fully tested in ignore_test.go.
-type Ignorer struct {
+type Rules struct {
 	rules []ignoreRule
 }
 
-// NewIgnorer builds an Ignorer from the contents of .vercelignore (nil when
-// the file is absent).
-func NewIgnorer(vercelignore []byte) *Ignorer {
-	ig := &Ignorer{}
-	for _, p := range defaultIgnore {
+// NewRules builds Rules from patterns (such as VercelDefaults) followed by
+// the lines of ignore files (the contents of .vercelignore; nil when
+// absent). Later rules win, as in git.
+func NewRules(patterns []string, ignoreFiles ...[]byte) *Rules {
+	ig := &Rules{}
+	for _, p := range patterns {
 		ig.add(p)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(vercelignore))
-	for sc.Scan() {
-		ig.add(sc.Text())
+	for _, f := range ignoreFiles {
+		sc := bufio.NewScanner(bytes.NewReader(f))
+		for sc.Scan() {
+			ig.add(sc.Text())
+		}
 	}
 	return ig
 }
 
-func (ig *Ignorer) add(line string) {
+func (ig *Rules) add(line string) {
 	line = strings.TrimRight(line, " \t\r")
 	if line == "" || strings.HasPrefix(line, "#") {
 		return
@@ -90,10 +97,10 @@ func (ig *Ignorer) add(line string) {
 }
 
 // Ignored reports whether rel (slash-separated, relative to the root) is
-// ignored. isDir tells whether rel is a directory. Callers walking a tree
-// skip ignored directories, so a file below an ignored directory is never
-// asked about; Ignored also checks the parents for callers that do not walk.
-func (ig *Ignorer) Ignored(rel string, isDir bool) bool {
+// ignored. isDir tells whether rel is a directory. It also checks the
+// parents: a file inside an ignored directory is ignored. Callers walking a
+// tree, which skip ignored directories, use the cheaper Match.
+func (ig *Rules) Ignored(rel string, isDir bool) bool {
 	if rel == "" || rel == "." {
 		return false
 	}
@@ -102,10 +109,12 @@ func (ig *Ignorer) Ignored(rel string, isDir bool) bool {
 	if dir := path.Dir(rel); dir != "." && ig.Ignored(dir, true) {
 		return true
 	}
-	return ig.match(rel, isDir)
+	return ig.Match(rel, isDir)
 }
 
-func (ig *Ignorer) match(rel string, isDir bool) bool {
+// Match reports whether rel itself matches the rules, without looking at
+// its parents (the caller has already skipped ignored directories).
+func (ig *Rules) Match(rel string, isDir bool) bool {
 	ignored := false
 	for _, r := range ig.rules {
 		if r.dirOnly && !isDir {
