@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lambdalens/lambdalens/bench/internal/benchkit"
+	"github.com/lambdalens/lambdalens/bench/internal/load"
+)
+
+// report collects every measurement and prints them as Markdown.
+type report struct {
+	opts     options
+	llFirst  time.Duration
+	llSeq    []time.Duration
+	proxy    []load.Pair
+	save     *saveResult
+	reload   *reloadResult
+	problems []string
+
+	vercel    *vercelResult
+	vercelErr error
+}
+
+// Targets from the issue, printed beside the numbers.
+const (
+	targetSaveRatio  = 1.15
+	targetProxyRatio = 0.3
+	targetAddedP50   = 150 * time.Microsecond
+)
+
+func (r *report) print() {
+	o := r.opts
+	fmt.Printf("Project %s (copied), function %s, `GET %s` (direct: `GET %s`).\n\n", o.project, o.function, o.path, o.directPath)
+
+	fmt.Printf("## Proxy overhead\n\n")
+	fmt.Printf("Load generator: bench/internal/load, keep-alive connections on 127.0.0.1; %d rounds of %v per target, direct and proxied alternating; medians over rounds.\n\n", o.rounds, o.duration)
+	load.PrintPairs(os.Stdout, r.proxy)
+	fmt.Println()
+	for _, p := range r.proxy {
+		switch p.Conns {
+		case 32:
+			fmt.Printf("- target proxied/direct ≥ %.2f× at 32 connections: %.2f× (%s)\n", targetProxyRatio, p.Ratio(), verdict(p.Ratio() >= targetProxyRatio))
+		case 2:
+			fmt.Printf("- target added p50 ≤ %s (at 2 connections): %s (%s)\n", benchkit.Ms(targetAddedP50), load.SignedMs(p.AddedP50()), verdict(p.AddedP50() <= targetAddedP50))
+		}
+	}
+
+	if s := r.save; s != nil {
+		fmt.Printf("\n## Save to served\n\n")
+		fmt.Printf("%d timed edits of %s (the text `%s` in it gets a tag appended), lambdalens and floor alternating, one untimed warm-up each. lambdalens: write → poll `GET %s` every %v until the tag is served. Floor: write → `CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags=\"-s -w\"` of a main serving the same handler → start → first response.\n\n",
+			len(s.ll), o.editFile, o.marker, o.path, o.poll)
+		fmt.Println("| | median | min–max |")
+		fmt.Println("|---|---:|---:|")
+		fmt.Printf("| lambdalens dev: save → new text served | %s | %s |\n", benchkit.Ms(benchkit.Median(s.ll)), benchkit.Spread(s.ll))
+		fmt.Printf("| (its build-finished durations) | %s | %s |\n", benchkit.Ms(benchkit.Median(s.llBuilds)), benchkit.Spread(s.llBuilds))
+		fmt.Printf("| floor: go build + start + first response | %s | %s |\n", benchkit.Ms(benchkit.Median(s.floor)), benchkit.Spread(s.floor))
+		fmt.Printf("| (its go build alone) | %s | %s |\n", benchkit.Ms(benchkit.Median(s.floorBuild)), benchkit.Spread(s.floorBuild))
+		ratio := benchkit.Ratio(benchkit.Median(s.ll), benchkit.Median(s.floor))
+		fmt.Printf("\n- lambdalens / floor (medians): %.3f× — target ≤ %.2f× (%s)\n", ratio, targetSaveRatio, verdict(ratio <= targetSaveRatio))
+	}
+
+	if rl := r.reload; rl != nil {
+		res := rl.load
+		fmt.Printf("\n## Reload under load\n\n")
+		fmt.Printf("%d connections for %v through lambdalens dev while %s was saved %d times at even intervals.\n\n", res.Conns, o.reloadDuration, o.editFile, len(rl.editedAt))
+		fmt.Printf("- requests sent %d, succeeded %d, **failed %d** (target 0: %s)\n", res.Sent, res.OK, res.Failed, verdict(res.Failed == 0))
+		fmt.Printf("- %.0f req/s; p50 %s, p99 %s; statuses %s\n", res.ReqPerSec(), benchkit.Ms(res.P(50)), benchkit.Ms(res.P(99)), statuses(res))
+		for _, e := range res.Errors {
+			fmt.Printf("- error: %s\n", e)
+		}
+		fmt.Println()
+		fmt.Println("| version | saved at | appeared after |")
+		fmt.Println("|---:|---:|---:|")
+		for k := range rl.editedAt {
+			appeared := "never (superseded or failed)"
+			if rl.appeared[k] > 0 {
+				appeared = benchkit.Ms(rl.appeared[k])
+			}
+			fmt.Printf("| %d | %.1f s | %s |\n", k+1, rl.editedAt[k].Seconds(), appeared)
+		}
+		var shown []time.Duration
+		for _, d := range rl.appeared {
+			if d > 0 {
+				shown = append(shown, d)
+			}
+		}
+		fmt.Printf("\n- median time to appear under load: %s; builds reported during the run: %d, median %s\n",
+			benchkit.Ms(benchkit.Median(shown)), len(rl.builds), benchkit.Ms(benchkit.Median(rl.builds)))
+	}
+
+	fmt.Printf("\n## vercel dev, same project, same run\n\n")
+	switch {
+	case r.vercel == nil && r.vercelErr == nil:
+		fmt.Println("Not run (-vercel off).")
+	case r.vercel == nil || r.vercel.first == 0:
+		fmt.Printf("Failed: %v\n", r.vercelErr)
+	default:
+		v := r.vercel
+		fmt.Printf("%s: `vercel dev --local --yes --listen 127.0.0.1:PORT` on a copy with `toolchain` added to go.mod. %d sequential requests on one keep-alive connection; %d timed edits (vercel) polled the same way.\n\n",
+			v.version, len(v.seq), len(v.save))
+		fmt.Println("| | lambdalens dev | vercel dev | vercel / lambdalens |")
+		fmt.Println("|---|---:|---:|---:|")
+		row := func(name string, ll, vc time.Duration) {
+			fmt.Printf("| %s | %s | %s | %s |\n", name, benchkit.Ms(ll), benchkit.Ms(vc), times(benchkit.Ratio(vc, ll)))
+		}
+		row("start → first 200 (includes the first build)", r.llFirst, v.first)
+		row("per request, p50", benchkit.Percentile(r.llSeq, 50), benchkit.Percentile(v.seq, 50))
+		row("per request, p90", benchkit.Percentile(r.llSeq, 90), benchkit.Percentile(v.seq, 90))
+		if r.save != nil {
+			row("save → new text served, median", benchkit.Median(r.save.ll), benchkit.Median(v.save))
+		}
+		if r.vercelErr != nil {
+			fmt.Printf("\nThen failed: %v\n", r.vercelErr)
+		}
+	}
+
+	if len(r.problems) > 0 {
+		fmt.Printf("\n## Problems lambdalens dev reported\n\n")
+		for _, p := range r.problems {
+			fmt.Printf("    %s\n", strings.ReplaceAll(p, "\n", "\n    "))
+		}
+	}
+}
+
+// times formats a ratio: "1.4×", "95×".
+func times(r float64) string {
+	if r < 10 {
+		return fmt.Sprintf("%.1f×", r)
+	}
+	return fmt.Sprintf("%.0f×", r)
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
+}
+
+func statuses(r *load.Result) string {
+	codes := make([]int, 0, len(r.Statuses))
+	for c := range r.Statuses {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	var parts []string
+	for _, c := range codes {
+		parts = append(parts, fmt.Sprintf("%d: %d", c, r.Statuses[c]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}

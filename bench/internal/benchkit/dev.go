@@ -1,0 +1,235 @@
+package benchkit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Dev is a running `lambdalens dev --json`. A goroutine it owns reads the
+// JSON events as they come; Stop ends the server and joins it.
+type Dev struct {
+	proc   *Proc
+	URL    string // base URL from the ready event
+	stderr *tailBuffer
+	read   chan struct{} // closed when the event reader has finished
+
+	mu     sync.Mutex
+	addrs  map[string]string // function ID → addr of its newest process
+	builds []BuildEvent
+	fails  []string // messages of build-failed and warning events
+	ready  chan struct{}
+}
+
+// BuildEvent is a finished build reported by the dev server.
+type BuildEvent struct {
+	Function string
+	Duration time.Duration
+	At       time.Time
+}
+
+// devEvent is the part of devserver's JSON events the benchmarks read.
+type devEvent struct {
+	Type     string        `json:"type"`
+	Time     time.Time     `json:"time"`
+	URL      string        `json:"url"`
+	Function string        `json:"function"`
+	Addr     string        `json:"addr"`
+	Duration time.Duration `json:"duration"`
+	Message  string        `json:"message"`
+	Output   string        `json:"output"`
+}
+
+// StartDev runs `bin dev dir --listen 127.0.0.1:<free port> --json` with
+// env (nil: the benchmark's own environment) and waits up to timeout for
+// its ready event.
+func StartDev(ctx context.Context, bin, dir string, env []string, timeout time.Duration, extraArgs ...string) (*Dev, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"dev", dir, "--listen", "127.0.0.1:" + strconv.Itoa(port), "--json"}, extraArgs...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	d := &Dev{
+		stderr: &tailBuffer{max: 64 << 10},
+		read:   make(chan struct{}),
+		addrs:  map[string]string{},
+		ready:  make(chan struct{}),
+	}
+	cmd.Stderr = d.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("starting lambdalens dev: %w", err)
+	}
+	d.proc, err = Start(cmd)
+	if err != nil {
+		return nil, fmt.Errorf("starting lambdalens dev: %w", err)
+	}
+	go func() {
+		defer close(d.read)
+		d.readEvents(stdout)
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-d.ready:
+		return d, nil
+	case <-d.proc.Done():
+		err = fmt.Errorf("lambdalens dev exited before it was ready: %w\n%s", d.exitErr(), d.stderr.String())
+	case <-timer.C:
+		err = fmt.Errorf("lambdalens dev was not ready within %v\n%s", timeout, d.stderr.String())
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	_ = d.Stop()
+	return nil, err
+}
+
+// readEvents parses the event stream until it ends. Request and output
+// events, the bulk of it under load, are skipped without decoding.
+func (d *Dev) readEvents(r io.Reader) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	skip := [][]byte{[]byte(`{"type":"request"`), []byte(`{"type":"output"`)}
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 && !bytes.HasPrefix(line, skip[0]) && !bytes.HasPrefix(line, skip[1]) {
+			var ev devEvent
+			if json.Unmarshal(line, &ev) == nil {
+				d.handle(ev)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (d *Dev) handle(ev devEvent) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch ev.Type {
+	case "ready":
+		if d.URL == "" {
+			d.URL = ev.URL
+			close(d.ready)
+		}
+	case "process-started":
+		d.addrs[ev.Function] = ev.Addr
+	case "build-finished":
+		d.builds = append(d.builds, BuildEvent{Function: ev.Function, Duration: ev.Duration, At: ev.Time})
+	case "build-failed", "warning":
+		msg := ev.Type + " " + ev.Function + ": " + ev.Message
+		if ev.Output != "" {
+			msg += "\n" + FirstLines(ev.Output, 10)
+		}
+		if len(d.fails) < 100 {
+			d.fails = append(d.fails, msg)
+		}
+	}
+}
+
+// ProcessAddr returns the address of function's newest process, waiting
+// up to timeout for it to be started.
+func (d *Dev) ProcessAddr(ctx context.Context, function string, timeout time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ticker := time.NewTicker(10 * time.Millisecond)
+	defer ticker.Stop()
+	for {
+		d.mu.Lock()
+		addr := d.addrs[function]
+		d.mu.Unlock()
+		if addr != "" {
+			return addr, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("waiting for a process of %s: %w", function, ctx.Err())
+		case <-d.proc.Done():
+			return "", fmt.Errorf("waiting for a process of %s: lambdalens dev exited: %w", function, d.exitErr())
+		case <-ticker.C:
+		}
+	}
+}
+
+// exitErr is the server's exit error, or one saying it exited cleanly.
+func (d *Dev) exitErr() error {
+	if err := d.proc.Err(); err != nil {
+		return err
+	}
+	return errors.New("exit status 0")
+}
+
+// Builds returns the builds finished so far.
+func (d *Dev) Builds() []BuildEvent {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]BuildEvent(nil), d.builds...)
+}
+
+// Problems returns the build failures and warnings reported so far.
+func (d *Dev) Problems() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.fails...)
+}
+
+// Stderr returns the last 64 KiB the server wrote to stderr.
+func (d *Dev) Stderr() string { return d.stderr.String() }
+
+// Stop stops the server (SIGINT, then SIGKILL after 10 s) and joins the
+// event reader.
+func (d *Dev) Stop() error {
+	err := d.proc.Stop(10 * time.Second)
+	<-d.read
+	if err != nil {
+		return fmt.Errorf("stopping lambdalens dev: %w", err)
+	}
+	return nil
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+// NewTail returns an io.Writer that keeps the last max bytes written to it
+// and gives them back with String.
+func NewTail(max int) interface {
+	io.Writer
+	fmt.Stringer
+} {
+	return &tailBuffer{max: max}
+}
+
+// Environ returns the process environment with extra KEY=VALUE entries
+// appended (later entries win in os/exec).
+func Environ(extra ...string) []string { return append(os.Environ(), extra...) }

@@ -1,0 +1,136 @@
+package benchkit
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ModuleRoot returns the directory of the lambdalens module containing the
+// working directory (the programs run as `go run ./bench/...` from it).
+func ModuleRoot(ctx context.Context) (string, error) {
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(cctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the module root: go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("finding the module root: the working directory is not inside the lambdalens module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// BuildCLI builds ./cmd/lambdalens of the module at root into dir and
+// returns the binary's path.
+func BuildCLI(ctx context.Context, root, dir string) (string, error) {
+	bin := filepath.Join(dir, "lambdalens")
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, "go", "build", "-o", bin, "./cmd/lambdalens")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building lambdalens: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// GoVersion returns `go env GOVERSION` ("go1.26.8").
+func GoVersion(ctx context.Context) (string, error) {
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(cctx, "go", "env", "GOVERSION").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOVERSION: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Timed runs cmd to completion and returns how long it took. A failure
+// carries the last lines of its combined output.
+func Timed(cmd *exec.Cmd) (time.Duration, error) {
+	var out bytes.Buffer
+	if cmd.Stdout == nil {
+		cmd.Stdout = &out
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = &out
+	}
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		return took, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, lastLines(out.String(), 30))
+	}
+	return took, nil
+}
+
+// lastLines returns at most n trailing lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append([]string{"..."}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// CacheRoot is where the benchmarks keep what outlives a run (the Vercel
+// CLI, a Python virtual environment): $LAMBDALENS_BENCH_CACHE, else
+// ~/.cache/lambdalens-bench. It is never inside the repository.
+func CacheRoot() (string, error) {
+	if dir := os.Getenv("LAMBDALENS_BENCH_CACHE"); dir != "" {
+		return dir, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the benchmark cache: %w", err)
+	}
+	return filepath.Join(base, "lambdalens-bench"), nil
+}
+
+// Vercel is the Vercel CLI installed by bench/vercel-setup.sh.
+type Vercel struct {
+	// Bin is the vercel executable.
+	Bin string
+	// GoProxy is the file:// module proxy holding go-bridge.
+	GoProxy string
+	// UVBin is the folder holding uv, which vercel build needs for Python.
+	UVBin string
+}
+
+// FindVercel returns the CLI installed under CacheRoot, or an error that
+// says how to install it.
+func FindVercel() (*Vercel, error) {
+	root, err := CacheRoot()
+	if err != nil {
+		return nil, err
+	}
+	v := &Vercel{
+		Bin:     filepath.Join(root, "vercel", "node_modules", ".bin", "vercel"),
+		GoProxy: filepath.Join(root, "goproxy"),
+		UVBin:   filepath.Join(root, "uv", "bin"),
+	}
+	if _, err := os.Stat(v.Bin); err != nil {
+		return nil, fmt.Errorf("the Vercel CLI is not installed (run bench/vercel-setup.sh): %w", err)
+	}
+	return v, nil
+}
+
+// Env returns the environment to run the CLI in: telemetry off, its state
+// folders under scratch, and extra last.
+func (v *Vercel) Env(scratch string, extra ...string) []string {
+	return Environ(append([]string{
+		"VERCEL_TELEMETRY_DISABLED=1",
+		"XDG_DATA_HOME=" + filepath.Join(scratch, "xdg-data"),
+		"XDG_CACHE_HOME=" + filepath.Join(scratch, "xdg-cache"),
+		"XDG_CONFIG_HOME=" + filepath.Join(scratch, "xdg-config"),
+		"NO_COLOR=1",
+		"CI=1",
+	}, extra...)...)
+}
