@@ -60,16 +60,23 @@ func (v *validator) destination(p *Node, label string, allowService bool) (strin
 	return s, true
 }
 
-func (v *validator) rewrites(m *Node) {
+// eachEntry checks that m is an array of at most maxRoutingEntries objects
+// and calls fn for each object entry with its label ("rewrites[3]").
+func (v *validator) eachEntry(m *Node, fn func(e *Node, label string)) {
 	if !v.want(m, m.Key, Array) {
 		return
 	}
 	v.maxEntries(m, m.Key, maxRoutingEntries)
 	for i, e := range m.Children {
 		label := indexLabel(m.Key, i)
-		if !v.want(e, label, Object) {
-			continue
+		if v.want(e, label, Object) {
+			fn(e, label)
 		}
+	}
+}
+
+func (v *validator) rewrites(m *Node) {
+	v.eachEntry(m, func(e *Node, label string) {
 		r := Rewrite{Range: e.Range}
 		ok := v.require(e, label, "source", "destination")
 		v.members(e, label, rewriteProps, func(p *Node, pl string) {
@@ -100,19 +107,11 @@ func (v *validator) rewrites(m *Node) {
 		if ok {
 			v.cfg.Rewrites = append(v.cfg.Rewrites, r)
 		}
-	}
+	})
 }
 
 func (v *validator) redirects(m *Node) {
-	if !v.want(m, m.Key, Array) {
-		return
-	}
-	v.maxEntries(m, m.Key, maxRoutingEntries)
-	for i, e := range m.Children {
-		label := indexLabel(m.Key, i)
-		if !v.want(e, label, Object) {
-			continue
-		}
+	v.eachEntry(m, func(e *Node, label string) {
 		r := Redirect{Range: e.Range}
 		ok := v.require(e, label, "source", "destination")
 		v.members(e, label, redirectProps, func(p *Node, pl string) {
@@ -149,7 +148,7 @@ func (v *validator) redirects(m *Node) {
 		if ok {
 			v.cfg.Redirects = append(v.cfg.Redirects, r)
 		}
-	}
+	})
 }
 
 func (v *validator) redirectStatus(p *Node, label string) int {
@@ -166,15 +165,7 @@ func (v *validator) redirectStatus(p *Node, label string) int {
 }
 
 func (v *validator) headers(m *Node) {
-	if !v.want(m, m.Key, Array) {
-		return
-	}
-	v.maxEntries(m, m.Key, maxRoutingEntries)
-	for i, e := range m.Children {
-		label := indexLabel(m.Key, i)
-		if !v.want(e, label, Object) {
-			continue
-		}
+	v.eachEntry(m, func(e *Node, label string) {
 		r := HeaderRule{Range: e.Range}
 		ok := v.require(e, label, "source", "headers")
 		v.members(e, label, headerProps, func(p *Node, pl string) {
@@ -199,7 +190,7 @@ func (v *validator) headers(m *Node) {
 		if ok {
 			v.cfg.Headers = append(v.cfg.Headers, r)
 		}
-	}
+	})
 }
 
 // headerList reads [{"key": "...", "value": "..."}, ...].
