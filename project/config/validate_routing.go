@@ -75,27 +75,37 @@ func (v *validator) eachEntry(m *Node, fn func(e *Node, label string)) {
 	}
 }
 
+// sharedMember reads the members rewrites, redirects and headers have in
+// common (source, has, missing). It reports whether p was one of them and,
+// if so, whether it was valid.
+func (v *validator) sharedMember(p *Node, label string, source *string, has, missing *[]Has) (handled, fine bool) {
+	switch p.Key {
+	case "source":
+		*source, fine = v.source(p, label)
+	case "has":
+		*has, fine = v.conditions(p, label)
+	case "missing":
+		*missing, fine = v.conditions(p, label)
+	default:
+		return false, true
+	}
+	return true, fine
+}
+
 func (v *validator) rewrites(m *Node) {
 	v.eachEntry(m, func(e *Node, label string) {
 		r := Rewrite{Range: e.Range}
 		ok := v.require(e, label, "source", "destination")
 		v.members(e, label, rewriteProps, func(p *Node, pl string) {
+			if handled, fine := v.sharedMember(p, pl, &r.Source, &r.Has, &r.Missing); handled {
+				ok = ok && fine
+				return
+			}
 			var fine bool
 			switch p.Key {
-			case "source":
-				r.Source, fine = v.source(p, pl)
-				ok = ok && fine
 			case "destination":
 				r.Destination, fine = v.destination(p, pl, true)
 				ok = ok && fine
-			case "has":
-				var all bool
-				r.Has, all = v.conditions(p, pl)
-				ok = ok && all
-			case "missing":
-				var all bool
-				r.Missing, all = v.conditions(p, pl)
-				ok = ok && all
 			case "statusCode":
 				r.StatusCode, _ = v.intRange(p, pl, "status-code", 100, 999, "")
 			case "respectOriginCacheControl":
@@ -115,11 +125,12 @@ func (v *validator) redirects(m *Node) {
 		r := Redirect{Range: e.Range}
 		ok := v.require(e, label, "source", "destination")
 		v.members(e, label, redirectProps, func(p *Node, pl string) {
+			if handled, fine := v.sharedMember(p, pl, &r.Source, &r.Has, &r.Missing); handled {
+				ok = ok && fine
+				return
+			}
 			var fine bool
 			switch p.Key {
-			case "source":
-				r.Source, fine = v.source(p, pl)
-				ok = ok && fine
 			case "destination":
 				r.Destination, fine = v.destination(p, pl, false)
 				ok = ok && fine
@@ -129,14 +140,6 @@ func (v *validator) redirects(m *Node) {
 				}
 			case "statusCode":
 				r.StatusCode = v.redirectStatus(p, pl)
-			case "has":
-				var all bool
-				r.Has, all = v.conditions(p, pl)
-				ok = ok && all
-			case "missing":
-				var all bool
-				r.Missing, all = v.conditions(p, pl)
-				ok = ok && all
 			default:
 				v.unsupported(p, pl)
 			}
@@ -169,22 +172,14 @@ func (v *validator) headers(m *Node) {
 		r := HeaderRule{Range: e.Range}
 		ok := v.require(e, label, "source", "headers")
 		v.members(e, label, headerProps, func(p *Node, pl string) {
-			switch p.Key {
-			case "source":
-				var fine bool
-				r.Source, fine = v.source(p, pl)
+			if handled, fine := v.sharedMember(p, pl, &r.Source, &r.Has, &r.Missing); handled {
 				ok = ok && fine
+				return
+			}
+			switch p.Key {
 			case "headers":
 				r.Headers = v.headerList(p, pl)
 				ok = ok && len(r.Headers) > 0
-			case "has":
-				var all bool
-				r.Has, all = v.conditions(p, pl)
-				ok = ok && all
-			case "missing":
-				var all bool
-				r.Missing, all = v.conditions(p, pl)
-				ok = ok && all
 			}
 		})
 		if ok {
