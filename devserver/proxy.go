@@ -99,7 +99,7 @@ func (s *Server) newProxies() (fn, ext *httputil.ReverseProxy) {
 	pool := newBufferPool()
 	fn = &httputil.ReverseProxy{
 		Rewrite:        s.rewrite,
-		Transport:      local,
+		Transport:      newHopTransport(local),
 		ModifyResponse: s.modifyResponse,
 		ErrorHandler:   s.proxyError,
 		ErrorLog:       errLog,
@@ -120,7 +120,7 @@ func (s *Server) newProxies() (fn, ext *httputil.ReverseProxy) {
 // one exited: the port may be reused by another process, and a request on
 // a stale connection would fail.
 func (s *Server) dropIdleConns() {
-	if t, ok := s.proxy.Transport.(*http.Transport); ok {
+	if t, ok := s.proxy.Transport.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
 }

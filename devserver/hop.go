@@ -1,0 +1,333 @@
+package devserver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Bounds of hopTransport's connection pool.
+const (
+	// hopMaxBody is the largest request body (with a known length) sent
+	// on the direct path; larger and chunked bodies go through
+	// http.Transport, which streams them while reading the response.
+	hopMaxBody = 16 << 10
+	// hopMaxIdlePerHost bounds the kept-alive connections to one process:
+	// more than the concurrency any dev server sees.
+	hopMaxIdlePerHost = 256
+	// hopIdleTimeout closes connections idle for longer.
+	hopIdleTimeout = 90 * time.Second
+)
+
+// hopTransport is the proxy's transport to function processes. Each
+// process is a local HTTP/1.1 server, so most requests are one write and
+// one read on a kept-alive connection, and hopTransport does exactly that
+// in the calling goroutine. http.Transport runs two goroutines per
+// connection and hands every request and response between them; on the
+// dev server's hot path those handoffs cost more than the proxying itself
+// (bench/README.md has the numbers).
+//
+// Requests it does not take — protocol upgrades, Expect: 100-continue,
+// bodies of unknown length or over hopMaxBody, whose sending must overlap
+// with reading the response — go to fallback.
+type hopTransport struct {
+	dialer   net.Dialer
+	fallback closeIdler
+
+	mu   sync.Mutex
+	idle map[string][]*hopConn // by host:port; the most recently used last
+}
+
+// closeIdler is a RoundTripper with idle connections to close
+// (*http.Transport).
+type closeIdler interface {
+	http.RoundTripper
+	CloseIdleConnections()
+}
+
+func newHopTransport(fallback closeIdler) *hopTransport {
+	return &hopTransport{
+		dialer:   net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
+		fallback: fallback,
+		idle:     make(map[string][]*hopConn),
+	}
+}
+
+// hopConn is one kept-alive connection to a process.
+type hopConn struct {
+	t      *hopTransport
+	host   string
+	nc     net.Conn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	idleAt time.Time
+}
+
+// errStale marks a failure on a reused connection before any byte of the
+// response arrived: the process had closed it while it was idle.
+var errStale = errors.New("kept-alive connection closed by the process")
+
+// RoundTrip implements http.RoundTripper.
+func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	body, ok, err := t.takes(req)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return t.fallback.RoundTrip(req)
+	}
+	ctx := req.Context()
+	trace := httptrace.ContextClientTrace(ctx)
+	for {
+		pc, reused, err := t.conn(ctx, req.URL.Host)
+		if err != nil {
+			return nil, err
+		}
+		if trace != nil && trace.GotConn != nil {
+			trace.GotConn(httptrace.GotConnInfo{Conn: pc.nc, Reused: reused, WasIdle: reused})
+		}
+		out := req
+		if body != nil {
+			// A RoundTripper must not modify the request: send a copy
+			// that reads the buffered body.
+			cp := *req
+			cp.Body = io.NopCloser(bytes.NewReader(body))
+			out = &cp
+		}
+		resp, err := pc.exchange(ctx, out, trace)
+		if err == nil {
+			return resp, nil
+		}
+		pc.nc.Close()
+		// Like http.Transport: a request that failed on a connection the
+		// process had already closed is sent again on another one when no
+		// response byte came back and resending cannot repeat an effect.
+		if reused && errors.Is(err, errStale) && ctx.Err() == nil && (body == nil || idempotent(req.Method)) {
+			continue
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, fmt.Errorf("%w (%w)", context.Cause(ctx), err)
+		}
+		return nil, err
+	}
+}
+
+// takes reports whether the request goes on the direct path and reads its
+// body, when it has one, into memory (so that it can be resent).
+func (t *hopTransport) takes(req *http.Request) (body []byte, ok bool, err error) {
+	if req.URL.Scheme != "http" || len(req.Header["Upgrade"]) > 0 || len(req.Trailer) > 0 ||
+		len(req.TransferEncoding) > 0 || req.Header.Get("Expect") != "" {
+		return nil, false, nil
+	}
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, true, nil
+	}
+	if req.ContentLength <= 0 || req.ContentLength > hopMaxBody {
+		return nil, false, nil
+	}
+	body = make([]byte, req.ContentLength)
+	if _, err := io.ReadFull(req.Body, body); err != nil {
+		return nil, false, fmt.Errorf("reading the request body: %w", err)
+	}
+	req.Body.Close()
+	return body, true, nil
+}
+
+// conn returns an idle connection to host, or dials one.
+func (t *hopTransport) conn(ctx context.Context, host string) (pc *hopConn, reused bool, err error) {
+	now := time.Now()
+	for {
+		t.mu.Lock()
+		list := t.idle[host]
+		if len(list) == 0 {
+			t.mu.Unlock()
+			break
+		}
+		pc = list[len(list)-1]
+		list[len(list)-1] = nil
+		t.idle[host] = list[:len(list)-1]
+		t.mu.Unlock()
+		idle := now.Sub(pc.idleAt)
+		// A process may close kept-alive connections (uvicorn does after
+		// 5 s); one non-blocking peek finds out before the request is
+		// sent, where http.Transport has a goroutine per connection
+		// waiting for it.
+		if idle > hopIdleTimeout || pc.closedByPeer() {
+			pc.nc.Close()
+			continue
+		}
+		return pc, true, nil
+	}
+	nc, err := t.dialer.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return nil, false, err
+	}
+	return &hopConn{t: t, host: host, nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 4<<10)}, false, nil
+}
+
+// put returns a connection to the pool, or closes it when the pool is
+// full.
+func (t *hopTransport) put(pc *hopConn) {
+	pc.idleAt = time.Now()
+	t.mu.Lock()
+	list := t.idle[pc.host]
+	if t.idle == nil || len(list) >= hopMaxIdlePerHost {
+		t.mu.Unlock()
+		pc.nc.Close()
+		return
+	}
+	t.idle[pc.host] = append(list, pc)
+	t.mu.Unlock()
+}
+
+// CloseIdleConnections closes the kept-alive connections, of both paths.
+func (t *hopTransport) CloseIdleConnections() {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = make(map[string][]*hopConn)
+	t.mu.Unlock()
+	for _, list := range idle {
+		for _, pc := range list {
+			pc.nc.Close()
+		}
+	}
+	t.fallback.CloseIdleConnections()
+}
+
+// closedByPeer peeks at the connection without blocking: a kept-alive
+// connection has nothing to read, so EOF or an error means the process
+// closed it.
+func (pc *hopConn) closedByPeer() bool {
+	if pc.br.Buffered() > 0 {
+		return true // a response nobody asked for
+	}
+	sc, ok := pc.nc.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	closed := false
+	var buf [1]byte
+	err = rc.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		closed = n > 0 || err != syscall.EAGAIN
+		return true // never wait
+	})
+	return closed || err != nil
+}
+
+// exchange writes the request and reads the response head. The response
+// body returns the connection to the pool once read to its end.
+func (pc *hopConn) exchange(ctx context.Context, req *http.Request, trace *httptrace.ClientTrace) (*http.Response, error) {
+	// Cancellation (the client left, maxDuration) interrupts the blocking
+	// reads and writes through a deadline in the past.
+	stop := context.AfterFunc(ctx, func() { pc.nc.SetDeadline(time.Unix(1, 0)) })
+	if err := req.Write(pc.bw); err != nil {
+		stop()
+		return nil, staleIf(fmt.Errorf("sending the request: %w", err))
+	}
+	if err := pc.bw.Flush(); err != nil {
+		stop()
+		return nil, staleIf(fmt.Errorf("sending the request: %w", err))
+	}
+	for {
+		if _, err := pc.br.Peek(1); err != nil {
+			stop()
+			return nil, staleIf(fmt.Errorf("reading the response: %w", err))
+		}
+		resp, err := http.ReadResponse(pc.br, req)
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("reading the response: %w", err)
+		}
+		if resp.StatusCode == http.StatusSwitchingProtocols {
+			stop()
+			return nil, errors.New("reading the response: 101 Switching Protocols to a request that asked for no upgrade")
+		}
+		if resp.StatusCode < 200 {
+			// 100 Continue, 103 Early Hints: ReverseProxy forwards them
+			// through this hook.
+			if trace != nil && trace.Got1xxResponse != nil {
+				if err := trace.Got1xxResponse(resp.StatusCode, textproto.MIMEHeader(resp.Header)); err != nil {
+					stop()
+					return nil, err
+				}
+			}
+			continue
+		}
+		reuse := !resp.Close
+		if resp.Body == http.NoBody {
+			pc.done(stop, reuse)
+			return resp, nil
+		}
+		resp.Body = &hopBody{pc: pc, rc: resp.Body, stop: stop, reuse: reuse}
+		return resp, nil
+	}
+}
+
+// staleIf marks err as errStale when it is the end of the connection
+// rather than a timeout: EOF, a reset or a broken pipe.
+func staleIf(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return fmt.Errorf("%w: %w", errStale, err)
+	}
+	return err
+}
+
+// done ends an exchange: the connection goes back to the pool when the
+// response allows it and no cancellation touched it.
+func (pc *hopConn) done(stop func() bool, reuse bool) {
+	if stop() && reuse {
+		pc.t.put(pc)
+		return
+	}
+	pc.nc.Close()
+}
+
+// hopBody is a response body that hands its connection back at EOF.
+type hopBody struct {
+	pc       *hopConn
+	rc       io.ReadCloser
+	stop     func() bool
+	reuse    bool
+	finished bool
+}
+
+func (b *hopBody) Read(p []byte) (int, error) {
+	if b.finished {
+		return 0, io.EOF
+	}
+	n, err := b.rc.Read(p)
+	switch {
+	case err == io.EOF:
+		b.finished = true
+		b.pc.done(b.stop, b.reuse)
+	case err != nil:
+		b.finished = true
+		b.pc.done(b.stop, false)
+	}
+	return n, err
+}
+
+// Close before EOF drops the connection: the rest of the response is
+// still on it.
+func (b *hopBody) Close() error {
+	if !b.finished {
+		b.finished = true
+		b.pc.done(b.stop, false)
+	}
+	return nil
+}
