@@ -91,8 +91,8 @@ type Event struct {
 // lines, and passes them to Config.Events.
 type printer struct {
 	hook  func(Event)
-	mu    sync.Mutex // serializes writes to w
-	w     io.Writer
+	mu    sync.Mutex // serializes formatting into buf and writes to w
+	w     io.Writer  // io.Discard or a *batchWriter around Config.Out
 	json  bool
 	color bool
 	buf   []byte // guarded by mu
@@ -122,7 +122,9 @@ func (p *printer) emit(ev Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := p.buf[:0]
-	if p.json {
+	if p.json && len(ev.Diagnostics) == 0 {
+		b = append(appendEventJSON(b, &ev), '\n')
+	} else if p.json {
 		data, err := json.Marshal(ev)
 		if err != nil {
 			// Event has only marshalable fields; report rather than drop.
@@ -133,12 +135,25 @@ func (p *printer) emit(ev Event) {
 		b = p.human(b, &ev)
 	}
 	if len(b) > 0 {
-		// Out is the user's terminal or a pipe: a failed write has nowhere
-		// better to be reported.
-		_, _ = p.w.Write(b)
+		_, _ = p.w.Write(b) // a batchWriter: it copies b and never fails
 	}
 	if cap(b) <= 64<<10 {
 		p.buf = b
+	}
+}
+
+func newPrinter(hook func(Event), out io.Writer, json, color bool) *printer {
+	p := &printer{hook: hook, w: io.Discard, json: json, color: color && !json}
+	if out != nil && out != io.Discard {
+		p.w = newBatchWriter(out)
+	}
+	return p
+}
+
+// flush waits until every event emitted so far is written to Config.Out.
+func (p *printer) flush() {
+	if bw, ok := p.w.(*batchWriter); ok {
+		bw.Flush()
 	}
 }
 

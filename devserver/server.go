@@ -56,7 +56,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Out receives the user-facing stream: one line per request, build
 	// results, function output prefixed with the function's name, or, with
-	// JSON, one Event per line. Nil discards it.
+	// JSON, one Event per line. Nil discards it. Writes come from one
+	// goroutine of the server, batched, so that no request waits for a
+	// slow terminal; Close returns after the last one.
 	Out io.Writer
 	// JSON writes Events to Out as JSON lines instead of text.
 	JSON bool
@@ -142,16 +144,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	out := cfg.Out
-	if out == nil {
-		out = io.Discard
-	}
 	s := &Server{
 		cfg:      cfg,
 		root:     root,
 		cacheDir: filepath.Join(root, ".vercel", "cache"),
 		log:      cfg.Logger.With("component", "devserver"),
-		out:      &printer{hook: cfg.Events, w: out, json: cfg.JSON, color: cfg.Color && !cfg.JSON},
+		out:      newPrinter(cfg.Events, cfg.Out, cfg.JSON, cfg.Color),
 		ids:      newRequestIDs(),
 		cache:    project.NewCache(),
 		imports:  newImportIndex(),
@@ -293,6 +291,7 @@ func (s *Server) close(ctx context.Context) error {
 			t.CloseIdleConnections()
 		}
 	}
+	s.out.flush()
 	return errors.Join(errs...)
 }
 

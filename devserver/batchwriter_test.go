@@ -1,0 +1,105 @@
+package devserver
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer counts the writes it received.
+type lockedBuffer struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	writes int
+	gate   chan struct{} // when set, each write waits for a receive
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	if l.gate != nil {
+		<-l.gate
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writes++
+	return l.buf.Write(p)
+}
+
+func TestBatchWriterKeepsLinesAndOrder(t *testing.T) {
+	out := &lockedBuffer{}
+	bw := newBatchWriter(out)
+	const writers, lines = 8, 2000
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range lines {
+				fmt.Fprintf(bw, "w%d %d\n", w, i)
+			}
+		})
+	}
+	wg.Wait()
+	bw.Flush()
+	next := make([]int, writers)
+	got := strings.Split(strings.TrimSuffix(out.buf.String(), "\n"), "\n")
+	if len(got) != writers*lines {
+		t.Fatalf("%d lines written, want %d", len(got), writers*lines)
+	}
+	for _, line := range got {
+		var w, i int
+		if _, err := fmt.Sscanf(line, "w%d %d", &w, &i); err != nil || w >= writers || i != next[w] {
+			t.Fatalf("line %q out of order or torn (next of writer %d is %d)", line, w, next[w])
+		}
+		next[w]++
+	}
+	if out.writes >= writers*lines {
+		t.Errorf("%d writes for %d lines: nothing was batched", out.writes, writers*lines)
+	}
+}
+
+func TestBatchWriterBlocksWhenTheReaderStalls(t *testing.T) {
+	out := &lockedBuffer{gate: make(chan struct{})}
+	bw := newBatchWriter(out)
+	line := bytes.Repeat([]byte("x"), 64<<10)
+	// The first write is taken by the (stalled) writing goroutine; the
+	// next ones fill the buffer up to batchMax, then Write blocks.
+	returned := make(chan int, 128)
+	go func() {
+		for i := range 2*batchMax/len(line) + 4 {
+			bw.Write(line)
+			returned <- i
+		}
+		close(returned)
+	}()
+	n := 0
+	deadline := time.After(10 * time.Second)
+	for stalled := false; !stalled; {
+		select {
+		case _, ok := <-returned:
+			if !ok {
+				t.Fatalf("every Write returned while the output was stalled")
+			}
+			n++
+		case <-time.After(200 * time.Millisecond):
+			stalled = true // no Write returned for a while: blocked
+		case <-deadline:
+			t.Fatal("timed out")
+		}
+	}
+	// Blocked with at most batchMax bytes waiting (besides the batch the
+	// stalled write holds).
+	bw.mu.Lock()
+	waiting := len(bw.buf)
+	bw.mu.Unlock()
+	if waiting > batchMax || n >= 2*batchMax/len(line)+4 {
+		t.Errorf("%d writes returned and %d bytes wait with the output stalled, want Write to block at %d", n, waiting, batchMax)
+	}
+	close(out.gate) // let every write through
+	for range returned {
+	}
+	bw.Flush()
+	if want := (2*batchMax/len(line) + 4) * len(line); out.buf.Len() != want {
+		t.Errorf("%d bytes written, want %d", out.buf.Len(), want)
+	}
+}
