@@ -25,7 +25,7 @@ type hopServer struct {
 	conns atomic.Int64
 }
 
-func startHopServer(t *testing.T, h http.HandlerFunc) *hopServer {
+func startHopServer(t *testing.T, h http.HandlerFunc, configure ...func(*http.Server)) *hopServer {
 	t.Helper()
 	hs := &hopServer{}
 	hs.Server = httptest.NewUnstartedServer(h)
@@ -33,6 +33,9 @@ func startHopServer(t *testing.T, h http.HandlerFunc) *hopServer {
 		if st == http.StateNew {
 			hs.conns.Add(1)
 		}
+	}
+	for _, c := range configure {
+		c(hs.Config)
 	}
 	hs.Start()
 	t.Cleanup(hs.Close)
@@ -131,13 +134,14 @@ func TestHopTransportResendsOnAConnectionClosedWhileIdle(t *testing.T) {
 	var conns []net.Conn
 	hs := startHopServer(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
+	}, func(s *http.Server) {
+		s.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			return ctx
+		}
 	})
-	hs.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
-		mu.Lock()
-		conns = append(conns, c)
-		mu.Unlock()
-		return ctx
-	}
 	ht, _ := newTestHop(t)
 	get := func() (int, string) {
 		req, _ := http.NewRequestWithContext(t.Context(), "GET", hs.URL+"/", nil)
