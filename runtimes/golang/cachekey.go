@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/tools/go/packages"
 
@@ -20,7 +21,7 @@ import (
 )
 
 // cacheKeyVersion changes when the way keys are computed changes.
-const cacheKeyVersion = "lambdalens-go-cachekey-2"
+const cacheKeyVersion = "lambdalens-go-cachekey-3"
 
 // CacheKey returns a hex SHA-256 that changes whenever Build's output for
 // req would. It hashes exactly what goes into the build:
@@ -40,7 +41,9 @@ const cacheKeyVersion = "lambdalens-go-cachekey-2"
 //   - the includeFiles: their names, modes and contents.
 //
 // Names are relative to the module directory, so two checkouts of the same
-// sources have the same key.
+// sources have the same key. Everything but the includeFiles is remembered
+// between calls, and recomputed only when a file it came from changed
+// (keymemo.go).
 func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (string, error) {
 	log := req.Logger
 	if log == nil {
@@ -59,6 +62,51 @@ func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (stri
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
 
+	scratch := r.lambdaScratch(req, settings)
+	specs := []planSpec{{wrap: wrapLambda, scratch: scratch}}
+	if server {
+		specs = []planSpec{{wrap: wrapNone, scratch: scratch + "-server"}, {wrap: wrapChild, scratch: scratch + "-bootstrap"}}
+	}
+	plans := make([]*plan, len(specs))
+	for i, spec := range specs {
+		spec.root, spec.file, spec.symbol, spec.settings = req.Root, req.File, req.Entrypoint.Symbol, settings
+		if plans[i], err = r.plan(ctx, spec); err != nil {
+			return "", wrapOp(op, err)
+		}
+	}
+	memo := r.memoPath(req, settings, plans)
+	closure, ok := recall(memo)
+	if !ok {
+		start := time.Now()
+		var watched []string
+		closure, watched, err = r.closureKey(ctx, req, settings, plans)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", op, err)
+		}
+		if watched != nil {
+			if err := remember(memo, closure, watched, start, r.memoWindow()); err != nil {
+				log.Debug("not remembering the cache key", "file", req.File, "err", err)
+			}
+		}
+	}
+
+	h := sha256.New()
+	field := func(k string, v ...string) { fmt.Fprintf(h, "%s %q\n", k, v) }
+	field("closure", closure)
+	for _, f := range includes {
+		sum, err := fileHash(f.src)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", op, err)
+		}
+		field("include", f.dest, f.mode.String(), sum)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// closureKey hashes everything of req's key but the includeFiles, with
+// the go command: see CacheKey. watched lists what the key was computed
+// from (for the memo, keymemo.go); nil when it must not be remembered.
+func (r *Runtime) closureKey(ctx context.Context, req runtimes.BuildRequest, settings buildSettings, plans []*plan) (key string, watched []string, err error) {
 	h := sha256.New()
 	field := func(k string, v ...string) { fmt.Fprintf(h, "%s %q\n", k, v) }
 	field("version", cacheKeyVersion, lambdaloop.Version)
@@ -69,42 +117,28 @@ func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (stri
 		v, _ := envValue(settings.env, k)
 		field("env", k, v)
 	}
-
-	scratch := r.lambdaScratch(req, settings)
-	specs := []planSpec{{wrap: wrapLambda, scratch: scratch}}
-	if server {
-		specs = []planSpec{{wrap: wrapNone, scratch: scratch + "-server"}, {wrap: wrapChild, scratch: scratch + "-bootstrap"}}
+	goenv, err := r.goEnv(ctx, plans[0])
+	if err != nil {
+		return "", nil, err
 	}
-	var goenv goEnv
-	for i, spec := range specs {
-		spec.root, spec.file, spec.symbol, spec.settings = req.Root, req.File, req.Entrypoint.Symbol, settings
-		p, err := r.plan(ctx, spec)
-		if err != nil {
-			return "", wrapOp(op, err)
-		}
-		if i == 0 {
-			goenv, err = r.goEnv(ctx, p)
-			if err != nil {
-				return "", fmt.Errorf("%s: %w", op, err)
-			}
-			field("go", goenv.version)
-		}
+	field("go", goenv.version)
+	remember := true
+	for _, p := range plans {
 		pkgs, err := r.load(ctx, p)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", op, err)
+			return "", nil, err
 		}
 		if err := p.hashClosure(h, pkgs, goenv.modCache); err != nil {
-			return "", fmt.Errorf("%s: %w", op, err)
+			return "", nil, err
 		}
+		paths, ok := r.watchedPaths(p, pkgs, goenv.modCache)
+		remember = remember && ok
+		watched = append(watched, paths...)
 	}
-	for _, f := range includes {
-		sum, err := fileHash(f.src)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", op, err)
-		}
-		field("include", f.dest, f.mode.String(), sum)
+	if !remember {
+		watched = nil
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), watched, nil
 }
 
 // hashClosure writes the plan's package closure into h. Packages read from

@@ -2,6 +2,7 @@ package golang
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/lambdalens/lambdalens/runtimes"
 )
@@ -13,6 +14,16 @@ type Runtime struct {
 	GoCommand string
 	// Logger defaults to slog.Default() with component=golang.
 	Logger *slog.Logger
+
+	// racyWindow replaces the key memo's racyWindow when set (tests).
+	racyWindow time.Duration
+}
+
+func (r *Runtime) memoWindow() time.Duration {
+	if r != nil && r.racyWindow > 0 {
+		return r.racyWindow
+	}
+	return racyWindow
 }
 
 var _ runtimes.Runtime = (*Runtime)(nil)

@@ -1,0 +1,241 @@
+package golang
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/tools/go/packages"
+
+	"github.com/lambdalens/lambdalens/runtimes"
+	"github.com/lambdalens/lambdalens/runtimes/golang/lambdaloop"
+)
+
+// The key memo saves the go command on builds where nothing changed. The
+// closure part of a cache key (what go/packages lists, the expensive part:
+// one go env and one go list per function) is remembered together with
+// the stat signature — size, modification and change times, inode — of
+// every file and directory it was computed from: the files and directory
+// listings of the user's packages in the closure, embedded files and the
+// folders above them, go.mod, go.sum, go.work and their absence in the
+// folders above the module, the go binary and the go env file. The memo is
+// named by everything else the closure depends on: the entry, the target,
+// the flags, the GO* environment and the generated overlay. When every
+// signature still matches, the remembered closure key is the one the go
+// command would give, without running it; otherwise it is computed again.
+//
+// A file changed within racyWindow of a computation may change again
+// without its signature changing (file times come from the kernel's
+// coarse clock, or have seconds resolution on some file systems), so such
+// a computation is not remembered. Closures with package errors are not
+// remembered either: a missing package can appear where nothing is
+// watched.
+const memoVersion = "lambdalens-go-keymemo-1"
+
+// racyWindow is how recent a change makes a computation unfit to remember
+// (Runtime.racyWindow overrides it in tests).
+const racyWindow = 2 * time.Second
+
+// keyMemo is one remembered closure key, stored as JSON in
+// <cache>/go/keys/<memo id>.json.
+type keyMemo struct {
+	Closure string    `json:"closure"`
+	Stats   []pathSig `json:"stats"`
+}
+
+type pathSig struct {
+	Path string  `json:"path"`
+	Sig  fileSig `json:"sig"`
+}
+
+// fileSig is what stat says about a path; the zero value is "absent".
+type fileSig struct {
+	Exists bool   `json:"exists,omitempty"`
+	Dir    bool   `json:"dir,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+	Mtime  int64  `json:"mtime,omitempty"` // ns since the epoch
+	Ctime  int64  `json:"ctime,omitempty"` // ns; 0 where the OS has none
+	Ino    uint64 `json:"ino,omitempty"`
+	Dev    uint64 `json:"dev,omitempty"`
+}
+
+// memoPath names the memo of a closure: a hash of everything besides the
+// watched files that the closure key depends on.
+func (r *Runtime) memoPath(req runtimes.BuildRequest, s buildSettings, plans []*plan) string {
+	h := sha256.New()
+	field := func(k string, v ...string) { fmt.Fprintf(h, "%s %q\n", k, v) }
+	field("version", memoVersion, cacheKeyVersion, lambdaloop.Version)
+	field("entry", req.Root, req.File, string(req.Entrypoint.Kind), req.Entrypoint.Symbol)
+	field("go", r.goCmd())
+	field("target", s.goos, s.arch)
+	field("flags", s.flags...)
+	env := slices.Clone(s.env)
+	slices.Sort(env)
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_") ||
+			k == "PATH" || k == "HOME" || k == "XDG_CONFIG_HOME" {
+			field("env", kv)
+		}
+	}
+	for _, p := range plans {
+		field("plan", p.pkg, p.t.modDir)
+		hashOverlay(h, p.ov)
+	}
+	return filepath.Join(cacheDir(req.Root, req.CacheDir), "go", "keys", hex.EncodeToString(h.Sum(nil))[:32]+".json")
+}
+
+// hashOverlay writes the overlay's mapping and generated contents.
+func hashOverlay(h hash.Hash, ov *overlay) {
+	for _, virtual := range slices.Sorted(maps.Keys(ov.replace)) {
+		actual := ov.replace[virtual]
+		fmt.Fprintf(h, "overlay %q %q\n", virtual, actual)
+		if content, ok := ov.files[actual]; ok {
+			sum := sha256.Sum256(content)
+			fmt.Fprintf(h, "content %x\n", sum)
+		}
+	}
+}
+
+// recall returns the remembered closure key at path when every signature
+// still matches.
+func recall(path string) (string, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", false
+	}
+	var m keyMemo
+	if json.Unmarshal(data, &m) != nil || m.Closure == "" {
+		return "", false
+	}
+	for _, ps := range m.Stats {
+		if statSig(ps.Path) != ps.Sig {
+			return "", false
+		}
+	}
+	return m.Closure, true
+}
+
+// remember stores a closure key computed from the paths, unless one of
+// them changed after start-racyWindow.
+func remember(path, closure string, paths []string, start time.Time, window time.Duration) error {
+	limit := start.Add(-window).UnixNano()
+	m := keyMemo{Closure: closure, Stats: make([]pathSig, 0, len(paths))}
+	for _, p := range paths {
+		sig := statSig(p)
+		if sig.Mtime > limit || sig.Ctime > limit {
+			return nil
+		}
+		m.Stats = append(m.Stats, pathSig{Path: p, Sig: sig})
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".memo-*")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", tmp.Name(), errors.Join(werr, cerr))
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+// watchedPaths lists what a closure key computed from pkgs depends on
+// besides the memo's name: see the comment at the top of this file. ok is
+// false when a package of the closure has errors.
+func (r *Runtime) watchedPaths(p *plan, pkgs []*packages.Package, modCache string) (paths []string, ok bool) {
+	seen := map[string]bool{}
+	add := func(path string) {
+		if path != "" && !seen[path] {
+			seen[path] = true
+			paths = append(paths, path)
+		}
+	}
+	ok = true
+	packages.Visit(pkgs, nil, func(pkg *packages.Package) {
+		if len(pkg.Errors) > 0 {
+			ok = false
+		}
+		if pkg.Module == nil || inModCache(pkg, modCache) || pkg.Dir == "" {
+			return // the standard library and module-cache packages
+		}
+		// The listing catches added and removed files, and every file of
+		// the folder is watched, so that a file excluded by a build
+		// constraint today cannot join the package unseen.
+		add(pkg.Dir)
+		if entries, err := os.ReadDir(pkg.Dir); err == nil {
+			for _, e := range entries {
+				if !e.IsDir() {
+					add(filepath.Join(pkg.Dir, e.Name()))
+				}
+			}
+		}
+		for _, f := range pkg.EmbedFiles {
+			add(f)
+			for d := filepath.Dir(f); len(d) > len(pkg.Dir) && strings.HasPrefix(d, pkg.Dir); d = filepath.Dir(d) {
+				add(d)
+			}
+		}
+		if pkg.Module.GoMod != "" {
+			add(pkg.Module.GoMod)
+			add(filepath.Join(filepath.Dir(pkg.Module.GoMod), "go.sum"))
+		}
+	})
+	for _, f := range p.moduleFiles() {
+		add(f)
+	}
+	// A go.work created above the module changes the build (the folders
+	// themselves change too often to be watched).
+	for d := p.t.modDir; ; d = filepath.Dir(d) {
+		add(filepath.Join(d, "go.work"))
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if goBin, err := exec.LookPath(r.goCmd()); err == nil {
+		add(goBin)
+	}
+	if f := goEnvFile(p.env); f != "" {
+		add(f)
+	}
+	return paths, ok
+}
+
+// goEnvFile is the file go env -w writes, which can set GOFLAGS and more.
+func goEnvFile(env []string) string {
+	if v, ok := envValue(env, "GOENV"); ok {
+		if v == "off" {
+			return ""
+		}
+		return v
+	}
+	if v, ok := envValue(env, "XDG_CONFIG_HOME"); ok && v != "" {
+		return filepath.Join(v, "go", "env")
+	}
+	if v, ok := envValue(env, "HOME"); ok && v != "" {
+		return filepath.Join(v, ".config", "go", "env")
+	}
+	return ""
+}
