@@ -91,7 +91,8 @@ func (r *Runtime) buildLambdaBinary(ctx context.Context, req runtimes.BuildReque
 		return wrapOp(op, err)
 	}
 	out := filepath.Join(req.OutDir, name)
-	if err := r.compile(ctx, p, op, out, log); err != nil {
+	cached := func(ctx context.Context) bool { return r.stdCached(ctx, p) }
+	if err := r.throughGate(ctx, settings, cached, func() error { return r.compile(ctx, p, op, out, log) }); err != nil {
 		return err
 	}
 	if err := os.Chmod(out, 0o755); err != nil {

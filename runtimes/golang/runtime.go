@@ -2,6 +2,7 @@ package golang
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/lambdalens/lambdalens/runtimes"
@@ -17,6 +18,8 @@ type Runtime struct {
 
 	// racyWindow replaces the key memo's racyWindow when set (tests).
 	racyWindow time.Duration
+	// gates are the warmGates of Lambda builds, by target.
+	gates sync.Map
 }
 
 func (r *Runtime) memoWindow() time.Duration {
