@@ -118,6 +118,9 @@ func (c *Cache) table(configSrc []byte, in routing.Input) ([]routing.Route, []ru
 		if f.CatchAll {
 			h.WriteByte(1)
 		}
+		if f.KeepPath {
+			h.WriteByte(2)
+		}
 	}
 	sum := h.Sum64()
 	c.mu.Lock()

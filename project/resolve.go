@@ -124,7 +124,11 @@ func (l *loader) routes(p *Project) {
 		in.NotFoundPage = "404.html"
 	}
 	for _, f := range p.Functions {
-		in.Functions = append(in.Functions, routing.FunctionInfo{ID: f.ID, Route: f.Route, CatchAll: f.Kind() != runtimes.KindFunction})
+		catchAll := f.Kind() != runtimes.KindFunction
+		in.Functions = append(in.Functions, routing.FunctionInfo{
+			ID: f.ID, Route: f.Route, CatchAll: catchAll,
+			KeepPath: catchAll && f.Language() == runtimes.Python,
+		})
 	}
 	routes, diags := l.opts.Cache.table(l.configSrc, in)
 	p.Routes = routes

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -364,6 +365,28 @@ func TestRouteCatchAllApp(t *testing.T) {
 		{url: "/missing", output: "fastapi"},
 		{url: "/", output: "fastapi"},
 	})
+}
+
+// TestTablePythonAppTransform: the catch-all route of a Python framework
+// app carries Vercel's request.path transform; a Go server's does not.
+func TestTablePythonAppTransform(t *testing.T) {
+	routes, _ := Table(Input{Functions: []FunctionInfo{
+		{ID: "fastapi", File: "main.py", CatchAll: true, KeepPath: true},
+		{ID: "index", File: "main.go", CatchAll: true},
+	}})
+	found := map[string][]Transform{}
+	for _, r := range routes {
+		if r.Src == "^/(.*)$" {
+			found[r.Dest] = r.Transforms
+		}
+	}
+	want := []Transform{{Type: "request.path", Op: "set", Args: "/$1"}}
+	if !slices.Equal(found["/fastapi"], want) {
+		t.Errorf("transforms of the Python app's route = %v, want %v", found["/fastapi"], want)
+	}
+	if tr, ok := found["/index"]; !ok || tr != nil {
+		t.Errorf("transforms of the Go server's route = %v (route found: %v), want none", tr, ok)
+	}
 }
 
 func TestRouteStaticOnly(t *testing.T) {

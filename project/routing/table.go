@@ -46,6 +46,9 @@ type FunctionInfo struct {
 	// CatchAll marks a Go server (ID "index") or a Python framework app:
 	// it serves every path nothing else takes.
 	CatchAll bool
+	// KeepPath adds Vercel's request.path transform to the catch-all
+	// route (Python framework apps).
+	KeepPath bool
 }
 
 // apiExtensions are the function file extensions the zero-config routes
@@ -298,7 +301,11 @@ func (t *tableBuilder) generated(in Input) []Route {
 		out = append(out, functionRoutes(f, cleanURLs)...)
 	}
 	for _, f := range catchAll {
-		out = append(out, Route{Src: "^/(.*)$", Dest: "/" + f.ID, Origin: functionOrigin(f)})
+		r := Route{Src: "^/(.*)$", Dest: "/" + f.ID, Origin: functionOrigin(f)}
+		if f.KeepPath {
+			r.Transforms = []Transform{{Type: "request.path", Op: "set", Args: "/$1"}}
+		}
+		out = append(out, r)
 	}
 	if api && len(catchAll) == 0 {
 		out = append(out, Route{Src: "^/api(/.*)?$", Status: 404, Origin: builtin()})

@@ -34,9 +34,23 @@ type Route struct {
 	Handle   Phase             `json:"handle,omitempty"`
 	Has      []config.Has      `json:"has,omitempty"`
 	Missing  []config.Has      `json:"missing,omitempty"`
+	// Transforms are written to config.json for the platform. Dev does not
+	// apply them: it forwards the original path to every function, which
+	// is what the one transform lambdalens writes achieves on Vercel.
+	Transforms []Transform `json:"transforms,omitempty"`
 	// Origin is where the route came from (a vercel.json entry or a
 	// function file), for diagnostics; not serialized.
 	Origin *Origin `json:"-"`
+}
+
+// Transform is a Build Output API route transform. lambdalens writes one:
+// {"type":"request.path","op":"set","args":"/$1"} on the catch-all route of
+// a Python framework app, as Vercel's Python builder does, so that the app
+// sees the requested path rather than its function's.
+type Transform struct {
+	Type string `json:"type"`
+	Op   string `json:"op"`
+	Args string `json:"args,omitempty"`
 }
 
 // Origin locates the source of a generated route.
