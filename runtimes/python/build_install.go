@@ -134,24 +134,38 @@ type installer struct {
 // interpreter, see Runtime.Python) otherwise; $LAMBDALENS_PYTHON_INSTALLER
 // forces one.
 func (r *Runtime) chooseInstaller(ctx context.Context, env []string) (installer, error) {
-	want := getenv(env, installerEnv)
-	switch want {
-	case "", installerUV, installerPip:
-	default:
-		return installer{}, fmt.Errorf("%s=%q: want uv or pip", installerEnv, want)
+	uv, err := uvFor(env)
+	if err != nil {
+		return installer{}, err
 	}
-	if want != installerPip {
-		if uv, err := lookPath("uv", getenv(env, "PATH")); err == nil {
-			return installer{name: installerUV, path: uv}, nil
-		} else if want == installerUV {
-			return installer{}, fmt.Errorf("%s=uv but uv is not on PATH: %w", installerEnv, err)
-		}
+	if uv != "" {
+		return installer{name: installerUV, path: uv}, nil
 	}
 	base, err := r.baseInterp(ctx, env)
 	if err != nil {
 		return installer{}, fmt.Errorf("finding an installer (uv is not on PATH, and pip needs a Python): %w", err)
 	}
 	return installer{name: installerPip, path: base.Path}, nil
+}
+
+// uvFor returns the uv to install with: the one on PATH unless
+// $LAMBDALENS_PYTHON_INSTALLER is pip ("" then: use pip), an error when it
+// is uv and there is none.
+func uvFor(env []string) (string, error) {
+	want := getenv(env, installerEnv)
+	switch want {
+	case "", installerUV, installerPip:
+	default:
+		return "", fmt.Errorf("%s=%q: want uv or pip", installerEnv, want)
+	}
+	if want == installerPip {
+		return "", nil
+	}
+	uv, err := lookPath("uv", getenv(env, "PATH"))
+	if err != nil && want == installerUV {
+		return "", fmt.Errorf("%s=uv but uv is not on PATH: %w", installerEnv, err)
+	}
+	return uv, nil
 }
 
 // installPlan is the commands that install a project's dependencies.

@@ -146,13 +146,30 @@ func writeWheel(t *testing.T, path, value string) {
 	}
 }
 
+// TestManagedVenv creates, reuses and replaces the managed venv with each
+// installer: pip, and uv when it is on PATH or installable from PyPI.
 func TestManagedVenv(t *testing.T) {
 	t.Parallel()
+	// PIP_NO_INDEX and UV_OFFLINE prove the install never needs PyPI.
+	t.Run("pip", func(t *testing.T) {
+		t.Parallel()
+		testManagedVenv(t, baseEnv("PIP_NO_INDEX=1", installerEnv+"=pip"), "pip")
+	})
+	t.Run("uv", func(t *testing.T) {
+		t.Parallel()
+		uv := uvForTests(t)
+		if uv == "" {
+			t.Skip("SKIP: no uv binary (see the log above)")
+		}
+		path := filepath.Dir(uv) + string(os.PathListSeparator) + os.Getenv("PATH")
+		testManagedVenv(t, baseEnv("UV_OFFLINE=1", installerEnv+"=uv", "PATH="+path), "uv")
+	})
+}
+
+func testManagedVenv(t *testing.T, env []string, installer string) {
 	root := t.TempDir()
 	writeWheel(t, filepath.Join(root, "tinypkg-0.1-py3-none-any.whl"), "41")
 	writeTree(t, root, map[string]string{"requirements.txt": "# a local wheel keeps the test offline\n./tinypkg-0.1-py3-none-any.whl\n"})
-	// PIP_NO_INDEX proves the install never needs PyPI.
-	env := baseEnv("PIP_NO_INDEX=1")
 	r := &Runtime{Logger: quietLogger()}
 	cache := filepath.Join(root, ".vercel", "cache")
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
@@ -171,6 +188,14 @@ func TestManagedVenv(t *testing.T) {
 	out, err := exec.Command(first.Path, "-c", "import tinypkg; print(tinypkg.VALUE + 1)").CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "42" {
 		t.Fatalf("tinypkg in the managed venv: %q, %v", out, err)
+	}
+	// uv records itself in pyvenv.cfg; python -m venv does not.
+	cfg, err := os.ReadFile(filepath.Join(first.Venv, "pyvenv.cfg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if madeByUV := strings.Contains(string(cfg), "\nuv = "); madeByUV != (installer == "uv") {
+		t.Errorf("pyvenv.cfg of the %s venv:\n%s", installer, cfg)
 	}
 
 	// Unchanged dependency files: the same venv, not reinstalled.

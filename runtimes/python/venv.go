@@ -242,7 +242,10 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 		return Interp{}, fmt.Errorf("creating %s: %w", parent, err)
 	}
 
-	uv, _ := lookPath("uv", getenv(env, "PATH"))
+	uv, err := uvFor(env)
+	if err != nil {
+		return Interp{}, err
+	}
 	installer := "pip"
 	if uv != "" {
 		installer = "uv"
