@@ -38,7 +38,7 @@ func defaultBuildTools() buildTools {
 //     excludeFiles globs (relative to the project root). includeFiles has
 //     nothing to add: every other file is included already;
 //   - _vendor/: the dependencies of pyproject.toml [project.dependencies]
-//     (frozen to uv.lock when there is one), Pipfile.lock, Pipfile or
+//     (frozen to uv.lock, else pylock.toml, when there is one), Pipfile.lock, Pipfile or
 //     requirements.txt, installed as binary wheels for Linux on the target
 //     architecture and Python version (not for the machine building), with
 //     uv when it is on PATH and pip otherwise. The install is cached under
@@ -95,7 +95,7 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 		}
 		installOp := fmt.Sprintf("installing the dependencies of %s for %s", deps.src.Name, t)
 		vendor, err := cachedVendor(ctx, buildCacheDir(req), key, log, func(ctx context.Context, target string) error {
-			log.Info("installing dependencies", "from", deps.src.Name, "installer", in.name, "target", t.String(), "frozen", deps.uvLock != "")
+			log.Info("installing dependencies", "from", deps.src.Name, "installer", in.name, "target", t.String(), "frozen", deps.frozen())
 			scratch := filepath.Join(filepath.Dir(target), "scratch")
 			plan, err := planInstall(ctx, req.Root, deps, t, in, target, scratch, env)
 			if err != nil {

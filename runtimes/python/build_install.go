@@ -194,6 +194,21 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 		plan.files[reqFile] = []byte(strings.Join(d.src.Reqs, "\n") + "\n")
 	}
 	var constraints string
+	frozen := false
+	if d.pylock != "" {
+		b, err := os.ReadFile(d.pylock)
+		if err != nil {
+			return installPlan{}, fmt.Errorf("reading %s: %w", pylockFile, err)
+		}
+		reqs, err := pylockRequirements(b, root)
+		if err != nil {
+			return installPlan{}, err
+		}
+		delete(plan.files, filepath.Join(scratch, "requirements.txt"))
+		reqFile = filepath.Join(scratch, "pylock-requirements.txt")
+		plan.files[reqFile] = []byte(strings.Join(reqs, "\n") + "\n")
+		frozen = true
+	}
 
 	if in.name == installerUV {
 		args := []string{"pip", "install", "--target", target,
@@ -206,6 +221,9 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 			delete(plan.files, filepath.Join(scratch, "requirements.txt"))
 			command(in.path, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-editable",
 				"--no-header", "--format", "requirements.txt", "--output-file", reqFile, "--quiet")
+			args = append(args, "--no-deps")
+		}
+		if frozen {
 			args = append(args, "--no-deps")
 		}
 		command(in.path, append(args, "-r", reqFile)...)
@@ -230,6 +248,9 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 		"--only-binary=:all:"}
 	for _, p := range t.pipPlatforms() {
 		args = append(args, "--platform", p)
+	}
+	if frozen {
+		args = append(args, "--no-deps")
 	}
 	args = append(args, "-r", reqFile)
 	if constraints != "" {

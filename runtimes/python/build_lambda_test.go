@@ -307,6 +307,51 @@ wheels = [
 	}
 }
 
+// TestBuildPylockFrozen: with a pylock.toml (and no uv.lock) the install
+// is exactly the locked set, markers evaluated for the Lambda target: six
+// at the locked 1.16.0 although pyproject.toml would take the newest, and
+// no colorama, which the lock marks for Windows only.
+func TestBuildPylockFrozen(t *testing.T) {
+	requirePyPI(t)
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"pyproject.toml": "[project]\nname = \"frozen\"\nversion = \"0\"\nrequires-python = \">=3.9\"\ndependencies = [\"six\", \"colorama; sys_platform == 'win32'\"]\n",
+		"pylock.toml": `lock-version = "1.0"
+created-by = "hand"
+
+[[packages]]
+name = "frozen"
+directory = { path = "." }
+
+[[packages]]
+name = "six"
+version = "1.16.0"
+index = "https://pypi.org/simple"
+
+[[packages]]
+name = "colorama"
+version = "0.4.6"
+marker = "sys_platform == 'win32'"
+index = "https://pypi.org/simple"
+`,
+		"api/index.py": "app = None\n",
+	})
+	for name, env := range testInstallers(t) {
+		t.Run(name, func(t *testing.T) {
+			dir, _ := mustBuild(t, &Runtime{}, buildSpec{root: root, file: "api/index.py", env: env})
+			infos := findFiles(t, filepath.Join(dir, vendorDir), ".dist-info")
+			if _, err := os.Stat(filepath.Join(dir, vendorDir, "six-1.16.0.dist-info")); err != nil {
+				t.Errorf("six 1.16.0 (the locked version) is not vendored: %v; have %v", err, infos)
+			}
+			for _, info := range infos {
+				if strings.Contains(info, "colorama") {
+					t.Errorf("colorama is vendored although its marker excludes Linux: %v", infos)
+				}
+			}
+		})
+	}
+}
+
 // testInstallers returns the build environment that selects each
 // installer: pip always, uv when it is on PATH or installable.
 func testInstallers(t *testing.T) map[string][]string {

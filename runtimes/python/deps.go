@@ -30,10 +30,16 @@ type lambdaDeps struct {
 	// uvLock is the uv.lock next to pyproject.toml, when src is it. The
 	// install is then frozen: exactly the locked versions.
 	uvLock string
+	// pylock is the pylock.toml next to pyproject.toml when src is it and
+	// there is no uv.lock: the install is frozen to it too.
+	pylock string
 	// files are every file whose content decides the install: src.Files,
-	// uv.lock and the files requirements.txt includes with -r or -c.
+	// the lock and the files requirements.txt includes with -r or -c.
 	files []string
 }
+
+// frozen reports whether the install is exactly a lock file's set.
+func (d *lambdaDeps) frozen() bool { return d.uvLock != "" || d.pylock != "" }
 
 // findLambdaDeps returns the project's dependencies, or nil when it
 // declares none.
@@ -45,9 +51,13 @@ func findLambdaDeps(root string) (*lambdaDeps, error) {
 	d := &lambdaDeps{src: src, files: slices.Clone(src.Files)}
 	if src.Name == "pyproject.toml" {
 		lock := filepath.Join(root, "uv.lock")
+		pylock := filepath.Join(root, pylockFile)
 		if _, err := os.Stat(lock); err == nil {
 			d.uvLock = lock
 			d.files = append(d.files, lock)
+		} else if _, err := os.Stat(pylock); err == nil {
+			d.pylock = pylock
+			d.files = append(d.files, pylock)
 		}
 	}
 	if src.ReqFile != "" {
@@ -156,14 +166,14 @@ func uvLockPins(b []byte) ([]string, error) {
 
 // depsCacheFormat changes whenever the layout of a dependency cache entry
 // or the way it is filled changes.
-const depsCacheFormat = "lambdalens python deps 1"
+const depsCacheFormat = "lambdalens python deps 2"
 
 // depsKey identifies one install: the dependency files' names and
 // contents, the target and the installer.
 func depsKey(root string, d *lambdaDeps, t pyTarget, installer string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n%s\n", depsCacheFormat, t.version, t.wheelArch, t.platformTag(), installer)
-	fmt.Fprintf(h, "source %s frozen=%t\n", d.src.Name, d.uvLock != "")
+	fmt.Fprintf(h, "source %s uv.lock=%t pylock=%t\n", d.src.Name, d.uvLock != "", d.pylock != "")
 	for _, r := range d.src.Reqs {
 		fmt.Fprintf(h, "req %q\n", r)
 	}

@@ -56,7 +56,7 @@ const (
 // process depends on.
 var inputFiles = []string{
 	"requirements.txt", "pyproject.toml", "Pipfile", "Pipfile.lock",
-	"uv.lock", ".python-version", ".env",
+	"uv.lock", pylockFile, ".python-version", ".env",
 }
 
 // StartDev starts a dev process for one Python entrypoint: it chooses the
