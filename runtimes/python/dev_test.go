@@ -361,7 +361,7 @@ func TestInputs(t *testing.T) {
 		t.Errorf("Trees/Exts = %v %v, want [%s] [.py]", in.Trees, in.Exts, root)
 	}
 	want := map[string]bool{}
-	for _, f := range []string{"api/x.py", "requirements.txt", "pyproject.toml", "Pipfile", "Pipfile.lock", "uv.lock", ".python-version", ".env"} {
+	for _, f := range []string{"api/x.py", "requirements.txt", "pyproject.toml", "Pipfile", "Pipfile.lock", "uv.lock", "pylock.toml", ".python-version", ".env"} {
 		want[filepath.Join(root, filepath.FromSlash(f))] = true
 	}
 	for _, f := range in.Files {
