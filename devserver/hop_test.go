@@ -287,3 +287,51 @@ func TestHopTransportReportsRefusedConnections(t *testing.T) {
 		t.Fatalf("RoundTrip to a closed port: %v, want ECONNREFUSED", err)
 	}
 }
+
+// TestHopTransportBodylessAndTrailers: responses without a body (HEAD,
+// 204, 304) and a chunked one with trailers keep the connection reusable,
+// and the trailers arrive after the body.
+func TestHopTransportBodylessAndTrailers(t *testing.T) {
+	hs := startHopServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/204":
+			w.WriteHeader(http.StatusNoContent)
+		case "/304":
+			w.WriteHeader(http.StatusNotModified)
+		case "/trailers":
+			w.Header().Set("Trailer", "X-Sum")
+			w.(http.Flusher).Flush() // chunked from here on
+			io.WriteString(w, "part 1, ")
+			w.(http.Flusher).Flush()
+			io.WriteString(w, "part 2")
+			w.Header().Set("X-Sum", "42")
+		default:
+			w.Header().Set("Content-Length", "5")
+			io.WriteString(w, "hello")
+		}
+	})
+	ht, _ := newTestHop(t)
+	for _, tc := range []struct{ method, path, body string }{
+		{"HEAD", "/", ""}, {"GET", "/204", ""}, {"GET", "/304", ""}, {"GET", "/", "hello"},
+	} {
+		req, _ := http.NewRequestWithContext(t.Context(), tc.method, hs.URL+tc.path, nil)
+		if _, b, _ := hopDo(t, ht, req); b != tc.body {
+			t.Errorf("%s %s: body %q, want %q", tc.method, tc.path, b, tc.body)
+		}
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", hs.URL+"/trailers", nil)
+	resp, err := ht.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || string(b) != "part 1, part 2" || resp.Trailer.Get("X-Sum") != "42" {
+		t.Errorf("chunked response: %q, %v, trailer %q", b, err, resp.Trailer.Get("X-Sum"))
+	}
+	req, _ = http.NewRequestWithContext(t.Context(), "GET", hs.URL+"/", nil)
+	hopDo(t, ht, req)
+	if n := hs.conns.Load(); n != 1 {
+		t.Errorf("the server saw %d connections for 6 sequential requests, want 1", n)
+	}
+}
