@@ -128,12 +128,12 @@ func (r *Runtime) closureKey(ctx context.Context, req runtimes.BuildRequest, set
 		if err != nil {
 			return "", nil, err
 		}
-		if err := p.hashClosure(h, pkgs, goenv.modCache); err != nil {
+		src, err := p.hashClosure(h, pkgs, goenv.modCache)
+		if err != nil {
 			return "", nil, err
 		}
-		paths, ok := r.watchedPaths(p, pkgs, goenv.modCache)
-		remember = remember && ok
-		watched = append(watched, paths...)
+		remember = remember && !src.errors
+		watched = append(watched, r.watchedPaths(p, src)...)
 	}
 	if !remember {
 		watched = nil
@@ -145,7 +145,9 @@ func (r *Runtime) closureKey(ctx context.Context, req runtimes.BuildRequest, set
 // the module cache are named by module version (go.sum pins their
 // content); every other non-standard package (the user's modules, local
 // replacements, vendored copies, the generated wrapper) by its files.
-func (p *plan) hashClosure(h hash.Hash, pkgs []*packages.Package, modCache string) error {
+// It returns what it read from the user's tree, for the key memo.
+func (p *plan) hashClosure(h hash.Hash, pkgs []*packages.Package, modCache string) (closureSources, error) {
+	var src closureSources
 	var all []*packages.Package
 	packages.Visit(pkgs, nil, func(pkg *packages.Package) { all = append(all, pkg) })
 	slices.SortFunc(all, func(a, b *packages.Package) int { return strings.Compare(a.ID, b.ID) })
@@ -154,14 +156,16 @@ func (p *plan) hashClosure(h hash.Hash, pkgs []*packages.Package, modCache strin
 		fmt.Fprintf(h, "package %q\n", pkg.ID)
 		for _, e := range pkg.Errors {
 			fmt.Fprintf(h, "error %q\n", e.Msg)
+			src.errors = true
 		}
 		switch {
 		case pkg.Module != nil && !inModCache(pkg, modCache):
+			src.local = append(src.local, pkg)
 			files := slices.Concat(pkg.GoFiles, pkg.OtherFiles, pkg.EmbedFiles)
 			slices.Sort(files)
 			for _, f := range slices.Compact(files) {
 				if err := p.hashFile(h, "file", f); err != nil {
-					return err
+					return src, err
 				}
 			}
 			if pkg.Module.GoMod != "" {
@@ -178,12 +182,23 @@ func (p *plan) hashClosure(h hash.Hash, pkgs []*packages.Package, modCache strin
 	for _, f := range p.moduleFiles() {
 		modFiles[f] = true
 	}
-	for _, f := range sortedKeys(modFiles) {
+	src.modFiles = sortedKeys(modFiles)
+	for _, f := range src.modFiles {
 		if err := p.hashFile(h, "modfile", f); err != nil {
-			return err
+			return src, err
 		}
 	}
-	return nil
+	return src, nil
+}
+
+// closureSources is what hashClosure read from the user's tree.
+type closureSources struct {
+	// local are the packages hashed by their files.
+	local []*packages.Package
+	// modFiles are the go.mod, go.sum, go.work ... files hashed.
+	modFiles []string
+	// errors is set when a package of the closure has errors.
+	errors bool
 }
 
 // hashFile writes "<kind> <name> <content hash>" for the file the go

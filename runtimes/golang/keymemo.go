@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/tools/go/packages"
-
 	"github.com/lambdalens/lambdalens/runtimes"
 	"github.com/lambdalens/lambdalens/runtimes/golang/lambdaloop"
 )
@@ -162,10 +160,11 @@ func remember(path, closure string, paths []string, start time.Time, window time
 	return nil
 }
 
-// watchedPaths lists what a closure key computed from pkgs depends on
-// besides the memo's name: see the comment at the top of this file. ok is
-// false when a package of the closure has errors.
-func (r *Runtime) watchedPaths(p *plan, pkgs []*packages.Package, modCache string) (paths []string, ok bool) {
+// watchedPaths lists what a closure key depends on besides the memo's
+// name, from what hashClosure read: see the comment at the top of this
+// file.
+func (r *Runtime) watchedPaths(p *plan, src closureSources) []string {
+	var paths []string
 	seen := map[string]bool{}
 	add := func(path string) {
 		if path != "" && !seen[path] {
@@ -173,13 +172,9 @@ func (r *Runtime) watchedPaths(p *plan, pkgs []*packages.Package, modCache strin
 			paths = append(paths, path)
 		}
 	}
-	ok = true
-	packages.Visit(pkgs, nil, func(pkg *packages.Package) {
-		if len(pkg.Errors) > 0 {
-			ok = false
-		}
-		if pkg.Module == nil || inModCache(pkg, modCache) || pkg.Dir == "" {
-			return // the standard library and module-cache packages
+	for _, pkg := range src.local {
+		if pkg.Dir == "" {
+			continue
 		}
 		// The listing catches added and removed files, and every file of
 		// the folder is watched, so that a file excluded by a build
@@ -198,12 +193,8 @@ func (r *Runtime) watchedPaths(p *plan, pkgs []*packages.Package, modCache strin
 				add(d)
 			}
 		}
-		if pkg.Module.GoMod != "" {
-			add(pkg.Module.GoMod)
-			add(filepath.Join(filepath.Dir(pkg.Module.GoMod), "go.sum"))
-		}
-	})
-	for _, f := range p.moduleFiles() {
+	}
+	for _, f := range src.modFiles {
 		add(f)
 	}
 	// A go.work created above the module changes the build (the folders
@@ -220,7 +211,7 @@ func (r *Runtime) watchedPaths(p *plan, pkgs []*packages.Package, modCache strin
 	if f := goEnvFile(p.env); f != "" {
 		add(f)
 	}
-	return paths, ok
+	return paths
 }
 
 // goEnvFile is the file go env -w writes, which can set GOFLAGS and more.
