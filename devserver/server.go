@@ -285,7 +285,8 @@ func (s *Server) close(ctx context.Context) error {
 	}
 	stops.Wait()
 	s.wg.Wait()
-	// Kept-alive upstream connections each hold two transport goroutines.
+	// Close the kept-alive upstream connections (those of http.Transport, for
+	// upgrades and streamed bodies, each hold two goroutines).
 	for _, p := range []*httputil.ReverseProxy{s.proxy, s.extProxy} {
 		if t, ok := p.Transport.(interface{ CloseIdleConnections() }); ok {
 			t.CloseIdleConnections()

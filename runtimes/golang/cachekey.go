@@ -122,7 +122,7 @@ func (r *Runtime) closureKey(ctx context.Context, req runtimes.BuildRequest, set
 		return "", nil, err
 	}
 	field("go", goenv.version)
-	remember := true
+	memorable := true
 	for _, p := range plans {
 		pkgs, err := r.load(ctx, p)
 		if err != nil {
@@ -132,10 +132,10 @@ func (r *Runtime) closureKey(ctx context.Context, req runtimes.BuildRequest, set
 		if err != nil {
 			return "", nil, err
 		}
-		remember = remember && !src.errors
+		memorable = memorable && !src.errors
 		watched = append(watched, r.watchedPaths(p, src)...)
 	}
-	if !remember {
+	if !memorable {
 		watched = nil
 	}
 	return hex.EncodeToString(h.Sum(nil)), watched, nil
