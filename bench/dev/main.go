@@ -63,6 +63,8 @@ type options struct {
 	reloadConns    int
 
 	vercel         string
+	reference      bool
+	root           string // module root, set by run
 	vercelRequests int
 	vercelEdits    int
 }
@@ -89,6 +91,7 @@ func main() {
 	flag.IntVar(&o.reloadEdits, "reload-edits", 5, "edits during the reload-under-load run")
 	flag.IntVar(&o.reloadConns, "reload-conns", 32, "connections during the reload-under-load run")
 	flag.StringVar(&o.vercel, "vercel", "auto", "compare with vercel dev: auto (when installed), on, off")
+	flag.BoolVar(&o.reference, "reference", true, "also measure bare httputil.ReverseProxy processes (bench/refproxy) in the same rounds")
 	flag.IntVar(&o.vercelRequests, "vercel-requests", 20, "sequential requests for the per-request latency comparison")
 	flag.IntVar(&o.vercelEdits, "vercel-edits", 3, "timed edits of save-to-served on vercel dev")
 	flag.Parse()
@@ -152,6 +155,7 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 
+	o.root = root
 	r := &report{opts: o}
 	if err := benchLambdalens(ctx, o, bin, llDir, floorDir, work, r); err != nil {
 		return err
@@ -192,9 +196,32 @@ func benchLambdalens(ctx context.Context, o options, bin, llDir, floorDir, work 
 	direct := "http://" + addr + o.directPath
 
 	fmt.Fprintln(os.Stderr, "bench/dev: proxy overhead")
-	if r.proxy, err = load.Compare(ctx, direct, url, o.conns, o.rounds, o.duration); err != nil {
+	urls, names := []string{direct, url}, []string{"direct", "lambdalens dev"}
+	if o.reference {
+		refBin, err := buildRefProxy(ctx, o.root, filepath.Join(work, "bin"))
+		if err != nil {
+			return err
+		}
+		for _, ref := range []struct {
+			name string
+			idle int
+		}{{"ReverseProxy, default transport", 0}, {"ReverseProxy, 256 idle conns per host", 256}} {
+			rp, err := startRefProxy(refBin, ref.name, "http://"+addr, ref.idle)
+			if err != nil {
+				return err
+			}
+			defer rp.proc.Stop(5 * time.Second)
+			urls, names = append(urls, rp.url+o.directPath), append(names, ref.name)
+		}
+	}
+	rows, err := load.CompareMany(ctx, urls, o.conns, o.rounds, o.duration)
+	if err != nil {
 		return err
 	}
+	for _, row := range rows {
+		r.proxy = append(r.proxy, load.Pair{Conns: row.Conns, Direct: row.Results[0], Proxied: row.Results[1]})
+	}
+	r.refs = refRows(rows, names)
 	fmt.Fprintln(os.Stderr, "bench/dev: sequential latency")
 	if r.llSeq, err = benchkit.Sequential(ctx, client, url, o.vercelRequests); err != nil {
 		return fmt.Errorf("sequential requests through lambdalens dev: %w", err)

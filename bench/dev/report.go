@@ -17,6 +17,7 @@ type report struct {
 	llFirst  time.Duration
 	llSeq    []time.Duration
 	proxy    []load.Pair
+	refs     []refRow
 	save     *saveResult
 	reload   *reloadResult
 	problems []string
@@ -37,7 +38,7 @@ func (r *report) print() {
 	fmt.Printf("Project %s (copied), function %s, `GET %s` (direct: `GET %s`).\n\n", o.project, o.function, o.path, o.directPath)
 
 	fmt.Printf("## Proxy overhead\n\n")
-	fmt.Printf("Load generator: bench/internal/load, keep-alive connections on 127.0.0.1; %d rounds of %v per target, direct and proxied alternating; medians over rounds.\n\n", o.rounds, o.duration)
+	fmt.Printf("Load generator: bench/internal/load, keep-alive connections on 127.0.0.1; %d rounds of %v per target, targets in an order that rotates every round; medians over rounds.\n\n", o.rounds, o.duration)
 	load.PrintPairs(os.Stdout, r.proxy)
 	fmt.Println()
 	for _, p := range r.proxy {
@@ -46,6 +47,24 @@ func (r *report) print() {
 			fmt.Printf("- target proxied/direct ≥ %.2f× at 32 connections: %.2f× (%s)\n", targetProxyRatio, p.Ratio(), verdict(p.Ratio() >= targetProxyRatio))
 		case 2:
 			fmt.Printf("- target added p50 ≤ %s (at 2 connections): %s (%s)\n", benchkit.Ms(targetAddedP50), load.SignedMs(p.AddedP50()), verdict(p.AddedP50() <= targetAddedP50))
+		}
+	}
+
+	if len(r.refs) > 0 && len(r.refs[0].names) > 1 {
+		fmt.Printf("\nThe same rounds, with bare `httputil.ReverseProxy` processes (bench/refproxy) in front of the same function process as references: req/s as a fraction of direct, and added p50.\n\n")
+		head, rule := "| conns |", "|---:|"
+		for _, n := range r.refs[0].names {
+			head += " " + n + " |"
+			rule += "---:|"
+		}
+		fmt.Println(head)
+		fmt.Println(rule)
+		for _, rr := range r.refs {
+			line := fmt.Sprintf("| %d |", rr.conns)
+			for i := range rr.names {
+				line += fmt.Sprintf(" %.2f× (%s) |", rr.ratios[i], load.SignedMs(rr.addedP50[i]))
+			}
+			fmt.Println(line)
 		}
 	}
 

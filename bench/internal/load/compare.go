@@ -21,10 +21,33 @@ type Pair struct {
 // short warm-up of both. Any failed request is an error: overhead numbers
 // from a failing server mean nothing.
 func Compare(ctx context.Context, direct, proxied string, conns []int, rounds int, d time.Duration) ([]Pair, error) {
-	pairs := make([]Pair, len(conns))
+	rows, err := CompareMany(ctx, []string{direct, proxied}, conns, rounds, d)
+	if err != nil {
+		return nil, err
+	}
+	pairs := make([]Pair, len(rows))
+	for i, r := range rows {
+		pairs[i] = Pair{Conns: r.Conns, Direct: r.Results[0], Proxied: r.Results[1]}
+	}
+	return pairs, nil
+}
+
+// Row is one connection count of CompareMany: Results[i] are the rounds
+// of urls[i].
+type Row struct {
+	Conns   int
+	Results [][]*Result
+}
+
+// CompareMany loads every URL in turn, rounds times per connection count,
+// each run lasting d, after a short warm-up of each; the order rotates
+// every round so that no target always runs first. Any failed request is
+// an error.
+func CompareMany(ctx context.Context, urls []string, conns []int, rounds int, d time.Duration) ([]Row, error) {
+	rows := make([]Row, len(conns))
 	for i, c := range conns {
-		pairs[i].Conns = c
-		for _, url := range []string{direct, proxied} {
+		rows[i] = Row{Conns: c, Results: make([][]*Result, len(urls))}
+		for _, url := range urls {
 			if _, err := strict(ctx, url, c, 300*time.Millisecond); err != nil {
 				return nil, err
 			}
@@ -32,24 +55,17 @@ func Compare(ctx context.Context, direct, proxied string, conns []int, rounds in
 	}
 	for round := range max(rounds, 1) {
 		for i, c := range conns {
-			first, second := direct, proxied
-			if round%2 == 1 {
-				first, second = proxied, direct
-			}
-			for _, url := range []string{first, second} {
-				res, err := strict(ctx, url, c, d)
+			for k := range urls {
+				j := (k + round) % len(urls)
+				res, err := strict(ctx, urls[j], c, d)
 				if err != nil {
 					return nil, err
 				}
-				if url == proxied {
-					pairs[i].Proxied = append(pairs[i].Proxied, res)
-				} else {
-					pairs[i].Direct = append(pairs[i].Direct, res)
-				}
+				rows[i].Results[j] = append(rows[i].Results[j], res)
 			}
 		}
 	}
-	return pairs, nil
+	return rows, nil
 }
 
 func strict(ctx context.Context, url string, conns int, d time.Duration) (*Result, error) {

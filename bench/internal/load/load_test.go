@@ -3,8 +3,11 @@ package load
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -118,5 +121,44 @@ func TestRunCountsRefusedConnections(t *testing.T) {
 	}
 	if res.Failed != 3 || res.OK != 0 || len(res.Errors) == 0 {
 		t.Errorf("ok %d failed %d errors %v, want 3 failures with an error message", res.OK, res.Failed, res.Errors)
+	}
+}
+
+// TestCompareManyRotates: every target gets one run per round and
+// connection count, and the target that runs first changes every round.
+// Each run opens its own connection, so the order of new connections is
+// the order of the runs.
+func TestCompareManyRotates(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	var urls []string
+	for _, name := range []string{"a", "b", "c"} {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte("ok"))
+		}))
+		srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				mu.Lock()
+				order = append(order, name)
+				mu.Unlock()
+			}
+		}
+		srv.Start()
+		t.Cleanup(srv.Close)
+		urls = append(urls, srv.URL+"/")
+	}
+	rows, err := CompareMany(t.Context(), urls, []int{1}, 3, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := range urls {
+		if n := len(rows[0].Results[j]); n != 3 {
+			t.Errorf("target %d has %d results, want 3 (one per round)", j, n)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(order, ""); got != "abcabcbcacab" {
+		t.Errorf("runs in order %q, want abc (warm-up) then abc bca cab", got)
 	}
 }
