@@ -198,7 +198,7 @@ func benchLambdalens(ctx context.Context, o options, bin, llDir, floorDir, work 
 	fmt.Fprintln(os.Stderr, "bench/dev: proxy overhead")
 	urls, names := []string{direct, url}, []string{"direct", "lambdalens dev"}
 	if o.reference {
-		refBin, err := buildRefProxy(ctx, o.root, filepath.Join(work, "bin"))
+		refBin, err := benchkit.Build(ctx, o.root, "./bench/refproxy", filepath.Join(work, "bin", "refproxy"))
 		if err != nil {
 			return err
 		}

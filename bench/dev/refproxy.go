@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,17 +17,6 @@ type refProxy struct {
 	name string
 	url  string // base URL, http://127.0.0.1:PORT
 	proc *benchkit.Proc
-}
-
-// buildRefProxy builds bench/refproxy into dir.
-func buildRefProxy(ctx context.Context, root, dir string) (string, error) {
-	bin := filepath.Join(dir, "refproxy")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./bench/refproxy")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building bench/refproxy: %w\n%s", err, out)
-	}
-	return bin, nil
 }
 
 // startRefProxy starts bin in front of target with the given idle

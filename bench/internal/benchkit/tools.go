@@ -30,13 +30,18 @@ func ModuleRoot(ctx context.Context) (string, error) {
 // BuildCLI builds ./cmd/lambdalens of the module at root into dir and
 // returns the binary's path.
 func BuildCLI(ctx context.Context, root, dir string) (string, error) {
-	bin := filepath.Join(dir, "lambdalens")
+	return Build(ctx, root, "./cmd/lambdalens", filepath.Join(dir, "lambdalens"))
+}
+
+// Build builds the command pkg ("./bench/refproxy") of the module at root
+// into bin and returns bin.
+func Build(ctx context.Context, root, pkg, bin string) (string, error) {
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, "go", "build", "-o", bin, "./cmd/lambdalens")
+	cmd := exec.CommandContext(cctx, "go", "build", "-o", bin, pkg)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building lambdalens: %w\n%s", err, out)
+		return "", fmt.Errorf("building %s: %w\n%s", pkg, err, out)
 	}
 	return bin, nil
 }
