@@ -35,7 +35,7 @@ func buildExample(t *testing.T, name string, python bool, flags ...string) (root
 	t.Helper()
 	var pyVersion string
 	if python {
-		pyVersion = hostPython(t)
+		pyVersion = lambdatest.HostPython(t)
 	}
 	root = copyExample(t, name, name, pyVersion)
 	before := treeHashes(t, root)
@@ -178,7 +178,7 @@ func TestExamplesBuildMixed(t *testing.T) {
 	needToolchains(t)
 	t.Parallel()
 	root, out := buildExample(t, "mixed", true)
-	py := hostPython(t)
+	py := lambdatest.HostPython(t)
 
 	hello := readVCConfig(t, outFuncDir(out, "api/hello"))
 	if hello.Handler != "bootstrap" || hello.Runtime != "provided.al2023" || hello.Memory != 256 ||
@@ -280,14 +280,14 @@ func TestExamplesBuildPythonBasic(t *testing.T) {
 // tests) and without the build cache, so that the runtime does build it.
 func frameworkFlags(t *testing.T) []string {
 	t.Helper()
-	return []string{"--cache-dir", testCacheDir(t, "examples-build-cache"), "--no-cache"}
+	return []string{"--cache-dir", lambdatest.CacheDir(t, "examples-build-cache"), "--no-cache"}
 }
 
 // TestExamplesBuildPythonFastAPI builds the root FastAPI app of
 // examples/python-fastapi (dependencies from PyPI) and runs it.
 func TestExamplesBuildPythonFastAPI(t *testing.T) {
 	needToolchains(t)
-	requirePyPI(t)
+	lambdatest.RequirePyPI(t)
 	t.Parallel()
 	_, out := buildExample(t, "python-fastapi", true, frameworkFlags(t)...)
 	if got := rewriteTarget(outputRoutes(t, out), "/api/items/3"); got != "/fastapi" {
@@ -295,7 +295,7 @@ func TestExamplesBuildPythonFastAPI(t *testing.T) {
 	}
 	dir := outFuncDir(out, "fastapi")
 	vc := readVCConfig(t, dir)
-	if vc.Handler != "vc__handler__python.vc_handler" || vc.Runtime != "python"+hostPython(t) {
+	if vc.Handler != "vc__handler__python.vc_handler" || vc.Runtime != "python"+lambdatest.HostPython(t) {
 		t.Errorf(".vc-config.json = %+v", vc)
 	}
 	em := startEmulated(t, dir, vc)
@@ -324,7 +324,7 @@ func TestExamplesBuildPythonFastAPI(t *testing.T) {
 // the vercel.json rewrite sends to it.
 func TestExamplesBuildPythonFlask(t *testing.T) {
 	needToolchains(t)
-	requirePyPI(t)
+	lambdatest.RequirePyPI(t)
 	t.Parallel()
 	_, out := buildExample(t, "python-flask", true, frameworkFlags(t)...)
 	if got := rewriteTarget(outputRoutes(t, out), "/api/users/7"); got != "/api/index" {
@@ -394,7 +394,7 @@ func TestExamplesBuildReproducible(t *testing.T) {
 func TestExamplesBuildCached(t *testing.T) {
 	needToolchains(t)
 	t.Parallel()
-	root := copyExample(t, "mixed", "mixed", hostPython(t))
+	root := copyExample(t, "mixed", "mixed", lambdatest.HostPython(t))
 	out := filepath.Join(root, ".vercel", "output")
 	ids := []string{"api/hello", "api/stats"}
 

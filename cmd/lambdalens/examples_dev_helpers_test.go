@@ -19,6 +19,7 @@ import (
 
 	"github.com/lambdalens/lambdalens/devserver"
 	"github.com/lambdalens/lambdalens/runtimes"
+	"github.com/lambdalens/lambdalens/runtimes/lambdatest"
 )
 
 // Helpers for examples_dev_test.go: the CLI built once and run as a real
@@ -63,50 +64,12 @@ const (
 	devVenvMarker = "lambdalens-installed"
 )
 
-// devVenvMu serializes making the shared venv within this test binary.
-var devVenvMu sync.Mutex
-
 // devFrameworkVenv returns the shared venv with FastAPI, Flask, uvicorn
-// and werkzeug, making it from PyPI on first use (under a temporary name,
-// renamed into place). It skips the test, loudly, without python3 or when
-// the venv must be made and PyPI is unreachable.
+// and werkzeug, made from PyPI on first use. It skips the test, loudly,
+// without python3 or when the venv must be made and PyPI is unreachable.
 func devFrameworkVenv(t *testing.T) string {
 	t.Helper()
-	hostPython(t)
-	dir := testCacheDir(t, devFrameworkVenvName)
-	marker := filepath.Join(dir, devVenvMarker)
-	if _, err := os.Stat(marker); err == nil {
-		return dir
-	}
-	requirePyPI(t)
-	devVenvMu.Lock()
-	defer devVenvMu.Unlock()
-	if _, err := os.Stat(marker); err == nil {
-		return dir
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "building-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "python3", "-m", "venv", tmp).CombinedOutput(); err != nil {
-		t.Fatalf("creating the framework venv: %v\n%s", err, out)
-	}
-	args := append([]string{"-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet"}, devFrameworkPins...)
-	if out, err := exec.CommandContext(ctx, filepath.Join(tmp, "bin", "python3"), args...).CombinedOutput(); err != nil {
-		t.Fatalf("installing %s into the framework venv: %v\n%s", strings.Join(devFrameworkPins, " "), err, out)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, devVenvMarker), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(marker); serr != nil {
-			t.Fatalf("storing the framework venv: %v", err)
-		}
-	}
-	return dir
+	return lambdatest.Venv(t, devFrameworkVenvName, devVenvMarker, devFrameworkPins...)
 }
 
 // devServer is one `lambdalens dev --json` child process and what it

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lambdalens/lambdalens/devserver"
+	"github.com/lambdalens/lambdalens/runtimes/lambdatest"
 )
 
 // End-to-end tests of `lambdalens dev` on the examples: the command is
@@ -221,7 +222,7 @@ func testDevGoServer(t *testing.T, bin string) {
 // testDevPythonBasic: the two BaseHTTPRequestHandler functions of
 // examples/python-basic, a binary POST body.
 func testDevPythonBasic(t *testing.T, bin string) {
-	hostPython(t)
+	lambdatest.HostPython(t)
 	root := copyExample(t, "python-basic", "python-basic", "")
 	d := startDev(t, bin, root, "")
 	body := make([]byte, 70000) // every byte value, CR LF and NUL included
@@ -385,7 +386,7 @@ func testDevPythonFlask(t *testing.T, bin string) {
 // (ETag, 304, content types, 404.html), the rewrite, the redirect and the
 // header rule.
 func testDevMixed(t *testing.T, bin string) {
-	hostPython(t)
+	lambdatest.HostPython(t)
 	root := copyExample(t, "mixed", "mixed", "")
 	d := startDev(t, bin, root, "")
 	public := func(name string) string { return string(mustRead(t, filepath.Join(root, "public", name))) }

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,9 +25,8 @@ import (
 
 // Helpers for examples_build_test.go: copying an example, running the CLI
 // in process, reading the Build Output and running functions under the
-// real Lambda emulator. The Python bootstrap logic mirrors
-// runtimes/python/build_harness_test.go (test files of another package
-// cannot be imported).
+// real Lambda emulator (Python functions with lambdatest.StartPython, as
+// in runtimes/python's tests).
 
 const (
 	// buildTimeout bounds one `lambdalens build`; the first build of a
@@ -36,10 +34,6 @@ const (
 	buildTimeout = 5 * time.Minute
 	// invokeTimeout bounds one invoke, cold start included.
 	invokeTimeout = time.Minute
-	// ricVersion is the awslambdaric release that plays the managed
-	// Python runtime's bootstrap, as in the runtimes/python tests (the
-	// venv is shared with them).
-	ricVersion = "4.2.2"
 )
 
 // needToolchains skips the end-to-end tests in -short mode and without
@@ -253,104 +247,6 @@ func rewriteTarget(routes []outputRoute, path string) string {
 	return dest
 }
 
-// hostPythonInfo is python3's major.minor version.
-var hostPythonInfo = sync.OnceValues(func() (string, error) {
-	out, err := exec.Command("python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])").Output()
-	return strings.TrimSpace(string(out)), err
-})
-
-// hostPython returns the version of python3 on PATH ("3.11"), skipping
-// the test without one.
-func hostPython(t *testing.T) string {
-	t.Helper()
-	v, err := hostPythonInfo()
-	if err != nil || v == "" {
-		t.Skipf("SKIPPING: python3 is not usable on this machine (%v); the Python examples need it to run under the emulator", err)
-	}
-	return v
-}
-
-// pypiProbe tells, once per test binary, whether PyPI answers.
-var pypiProbe = sync.OnceValue(func() error {
-	client := &http.Client{Timeout: 15 * time.Second}
-	resp, err := client.Get("https://pypi.org/simple/awslambdaric/")
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return &httpStatusError{resp.Status}
-	}
-	return nil
-})
-
-type httpStatusError struct{ status string }
-
-func (e *httpStatusError) Error() string { return "PyPI answered " + e.status }
-
-// requirePyPI skips the test, loudly, when PyPI is unreachable.
-func requirePyPI(t *testing.T) {
-	t.Helper()
-	if err := pypiProbe(); err != nil {
-		t.Skipf("SKIPPING: PyPI is unreachable (%v); this test installs packages from it", err)
-	}
-}
-
-// testCacheDir is <user cache>/lambdalens-test/<name>, which persists
-// between runs (venvs, vendored dependencies).
-func testCacheDir(t *testing.T, name string) string {
-	t.Helper()
-	base, err := os.UserCacheDir()
-	if err != nil {
-		t.Skipf("SKIPPING: no user cache directory: %v", err)
-	}
-	dir := filepath.Join(base, "lambdalens-test", name)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// ricPython returns the interpreter of a venv holding awslambdaric for
-// the host's Python, created on first use under a temporary name and
-// renamed into place, so that a concurrent or interrupted run never sees
-// a half-made one.
-func ricPython(t *testing.T) string {
-	t.Helper()
-	v := hostPython(t)
-	name := "ric-py" + strings.ReplaceAll(v, ".", "") + "-" + ricVersion
-	dir := testCacheDir(t, name)
-	py := filepath.Join(dir, "bin", "python")
-	if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {
-		return py
-	}
-	requirePyPI(t)
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), name+".tmp-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "python3", "-m", "venv", tmp).CombinedOutput(); err != nil {
-		t.Fatalf("creating the awslambdaric venv: %v\n%s", err, out)
-	}
-	pip := exec.CommandContext(ctx, filepath.Join(tmp, "bin", "python"), "-m", "pip", "install",
-		"--disable-pip-version-check", "--no-input", "-q", "awslambdaric=="+ricVersion)
-	if out, err := pip.CombinedOutput(); err != nil {
-		t.Fatalf("installing awslambdaric %s: %v\n%s", ricVersion, err, out)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "complete"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, "complete")); serr != nil {
-			t.Fatalf("storing the awslambdaric venv: %v", err)
-		}
-	}
-	return py
-}
-
 // startEmulated runs the function in dir (a .func directory or an
 // unzipped artifact) under RIE the way Lambda would, from its
 // .vc-config.json: a provided.* runtime runs the handler file as the
@@ -368,10 +264,7 @@ func startEmulated(t *testing.T, dir string, vc funcConfig) *lambdatest.Emulator
 	case strings.HasPrefix(vc.Runtime, "provided."):
 		return lambdatest.Start(t, dir, []string{vc.Handler}, env)
 	case strings.HasPrefix(vc.Runtime, "python"):
-		py := ricPython(t)
-		env["_HANDLER"] = vc.Handler
-		env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + vc.Runtime
-		return lambdatest.Start(t, dir, []string{py, "-m", "awslambdaric", vc.Handler}, env)
+		return lambdatest.StartPython(t, dir, vc.Handler, vc.Runtime, env)
 	}
 	t.Fatalf("%s: no way to run runtime %q under the emulator", dir, vc.Runtime)
 	return nil

@@ -10,6 +10,13 @@
 // Gateway REST payload 1.0), and DecodeResponse reads the answer back,
 // telling a function error apart from an HTTP response.
 //
+// For Python artifacts, StartPython runs awslambdaric (from a venv made
+// once per machine, RICPython) as the managed runtime's bootstrap. The
+// Python helpers the runtime's and the CLI's tests share live here too:
+// HostPython, RequirePyPI (both skip loudly), CacheDir and Venv, which
+// makes a pinned venv under the user cache directory and moves it into
+// place only once complete.
+//
 // Where RIE differs from Lambda (see the lambda-runtime reference): a
 // function error comes back as HTTP 200 with the error document as the body,
 // so it is recognised by its shape; the function runs in place, as the

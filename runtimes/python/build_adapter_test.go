@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lambdalens/lambdalens/runtimes"
+	"github.com/lambdalens/lambdalens/runtimes/lambdatest"
 )
 
 // adapterEchoApp answers by path, for TestAdapterEvents.
@@ -58,12 +59,12 @@ func vercelEvent(payload map[string]any) map[string]any {
 // python3 on events and answers the emulator tests do not reach: invalid
 // events, bodies that must or must not be base64, HEAD and 204.
 func TestAdapterEvents(t *testing.T) {
-	hostPython(t)
+	lambdatest.HostPython(t)
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{"api/echo.py": adapterEchoApp})
 	out := filepath.Join(t.TempDir(), "f.func")
 	if _, err := (&Runtime{}).Build(context.Background(), runtimes.BuildRequest{Root: root, File: "api/echo.py",
-		OutDir: out, PythonVersion: hostPython(t), CacheDir: t.TempDir()}); err != nil {
+		OutDir: out, PythonVersion: lambdatest.HostPython(t), CacheDir: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
 	b64 := base64.StdEncoding.EncodeToString

@@ -130,10 +130,10 @@ func equalJSON(a, b any) bool {
 // x86_64 and the host's Python) and serves them under the emulator. The
 // dependency cache persists in the user cache directory between runs.
 func TestLambdaFrameworks(t *testing.T) {
-	requirePyPI(t)
+	lambdatest.RequirePyPI(t)
 	root := copyTestdata(t, "frameworks")
 	rt := &Runtime{}
-	cache := testCacheDir(t, "python-build-cache")
+	cache := lambdatest.CacheDir(t, "python-build-cache")
 
 	t.Run("fastapi", func(t *testing.T) {
 		dir, art := mustBuild(t, rt, buildSpec{root: root, file: "main.py", cacheDir: cache,
@@ -206,7 +206,7 @@ func TestLambdaFrameworks(t *testing.T) {
 // vendored extension module is an aarch64 ELF file, with pip and, when it
 // can be installed, with uv.
 func TestBuildInstallsForTargetPlatform(t *testing.T) {
-	requirePyPI(t)
+	lambdatest.RequirePyPI(t)
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
 		"requirements.txt": "pydantic-core==2.27.2\n",
@@ -240,7 +240,7 @@ func TestBuildInstallsForTargetPlatform(t *testing.T) {
 // TestBuildMissingWheel: a package that publishes no wheel for the target
 // fails the build with an error naming the package and the target.
 func TestBuildMissingWheel(t *testing.T) {
-	requirePyPI(t)
+	lambdatest.RequirePyPI(t)
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
 		"requirements.txt": "docopt==0.6.2\n", // a source distribution only
@@ -269,7 +269,7 @@ func TestBuildMissingWheel(t *testing.T) {
 // versions, even when pyproject.toml would now resolve to newer ones, with
 // uv (uv export --frozen) and with pip (the lock as constraints).
 func TestBuildUVLockFrozen(t *testing.T) {
-	requirePyPI(t)
+	lambdatest.RequirePyPI(t)
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
 		"pyproject.toml": "[project]\nname = \"frozen\"\nversion = \"0\"\nrequires-python = \">=3.9\"\ndependencies = [\"six\"]\n",
@@ -312,7 +312,7 @@ wheels = [
 // at the locked 1.16.0 although pyproject.toml would take the newest, and
 // no colorama, which the lock marks for Windows only.
 func TestBuildPylockFrozen(t *testing.T) {
-	requirePyPI(t)
+	lambdatest.RequirePyPI(t)
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
 		"pyproject.toml": "[project]\nname = \"frozen\"\nversion = \"0\"\nrequires-python = \">=3.9\"\ndependencies = [\"six\", \"colorama; sys_platform == 'win32'\"]\n",
@@ -374,7 +374,7 @@ func uvForTests(t *testing.T) string {
 	if p, err := lookPath("uv", os.Getenv("PATH")); err == nil {
 		return p
 	}
-	py := cachedVenv(t, "uv-"+uvVersion, "uv=="+uvVersion)
+	py := filepath.Join(lambdatest.Venv(t, "uv-"+uvVersion, "", "uv=="+uvVersion), "bin", "python")
 	uv := filepath.Join(filepath.Dir(py), "uv")
 	if _, err := os.Stat(uv); err != nil {
 		t.Logf("uv %s did not install a uv binary (%v); testing pip only", uvVersion, err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
+	"github.com/lambdalens/lambdalens/runtimes/lambdatest"
 
 	"golang.org/x/sync/errgroup"
 
@@ -90,7 +92,7 @@ func TestModuleName(t *testing.T) {
 // TestRenderTrampoline checks that the trampoline is valid Python for
 // awkward entrypoint names and carries Vercel's variables.
 func TestRenderTrampoline(t *testing.T) {
-	hostPython(t)
+	lambdatest.HostPython(t)
 	for _, file := range []string{"api/index.py", `api/q"uote's\.py`, "api/héllo/[id].py", "main.py"} {
 		b, err := renderTrampoline(file, runtimes.Entrypoint{Symbol: "app", AppKind: runtimes.AppASGI})
 		if err != nil {
@@ -136,7 +138,7 @@ func funcFiles(t *testing.T, dir string) []string {
 // keep files out; everything else is copied, and excluded files do not
 // change the cache key.
 func TestBuildExcludes(t *testing.T) {
-	hostPython(t)
+	lambdatest.HostPython(t)
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
 		"api/index.py":                            "def app(environ, start_response):\n    pass\n",
@@ -234,7 +236,7 @@ func (f *fakeInstaller) run(cmd *exec.Cmd) ([]byte, error) {
 // target, then hard-linked from the cache; concurrent builds of the same
 // project install once.
 func TestBuildDepsCache(t *testing.T) {
-	hostPython(t)
+	lambdatest.HostPython(t)
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
 		"requirements.txt": "-r base.txt\n",
@@ -322,7 +324,7 @@ func TestBuildDepsCache(t *testing.T) {
 // TestBuildSizeLimit: a function over the limit fails, naming its largest
 // dependencies first.
 func TestBuildSizeLimit(t *testing.T) {
-	hostPython(t)
+	lambdatest.HostPython(t)
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{"requirements.txt": "fakepkg\n", "api/a.py": "app = None\n"})
 	fake := &fakeInstaller{size: 200 << 10}
