@@ -19,21 +19,9 @@ import (
 	"github.com/lambdalens/lambdalens/bench/internal/load"
 )
 
-// saveResult holds the save-to-served samples of lambdalens and of the
-// floor, and the build durations lambdalens reported for its samples.
-type saveResult struct {
-	ll, floor, floorBuild []time.Duration
-	llBuilds              []time.Duration
-}
-
-// settle is the pause between two timed samples, so that the previous
-// sample's clean-up (an old process stopping, a binary being removed) does
-// not land in the next one's time. It is a pause, not a synchronisation.
-const settle = 300 * time.Millisecond
-
 // benchSaveToServed alternates lambdalens and floor samples: each edits
 // the handler in its own copy of the project and waits for the new text.
-func benchSaveToServed(ctx context.Context, o options, dev *benchkit.Dev, client *http.Client, url string, llEdit *benchkit.Editor, floorDir, work string) (*saveResult, error) {
+func benchSaveToServed(ctx context.Context, o options, dev *benchkit.Dev, client *http.Client, url string, llEdit *benchkit.Editor, floorDir, work string) (*benchkit.SaveToServed, error) {
 	fl, err := newFloor(floorDir, o.editFile, o.symbol, o.directPath, filepath.Join(work, "floor-bin"))
 	if err != nil {
 		return nil, err
@@ -43,70 +31,15 @@ func benchSaveToServed(ctx context.Context, o options, dev *benchkit.Dev, client
 		return nil, err
 	}
 	poll := benchkit.Poll{Interval: o.poll, Timeout: 2 * time.Minute}
-	lambdalensSample := func(tag string) (time.Duration, error) {
-		start := time.Now()
-		if err := llEdit.Write(tag); err != nil {
-			return 0, err
-		}
-		seen, _, err := benchkit.PollFor(ctx, client, url, tag, poll)
-		if err != nil {
-			return 0, fmt.Errorf("lambdalens dev after editing %s: %w\n%s", o.editFile, err, strings.Join(dev.Problems(), "\n"))
-		}
-		return seen.Sub(start), nil
-	}
-	floorSample := func(tag string) (time.Duration, time.Duration, error) {
+	floorSample := func(tag string) (benchkit.FloorSample, error) {
 		start := time.Now()
 		if err := floorEdit.Write(tag); err != nil {
-			return 0, 0, err
+			return benchkit.FloorSample{}, err
 		}
 		built, err := fl.buildServe(ctx, tag)
-		return time.Since(start), built.Sub(start), err
+		return benchkit.FloorSample{Total: time.Since(start), Build: built.Sub(start)}, err
 	}
-	// One untimed round warms both: the build cache holds everything but
-	// the edited package afterwards, as it does while someone works.
-	if _, err := lambdalensSample(benchkit.Tag("w", 0)); err != nil {
-		return nil, err
-	}
-	if _, _, err := floorSample(benchkit.Tag("w", 0)); err != nil {
-		return nil, err
-	}
-	res := &saveResult{}
-	for i := 1; i <= o.edits; i++ {
-		tag := benchkit.Tag("s", i)
-		if err := pause(ctx, settle); err != nil {
-			return nil, err
-		}
-		before := len(dev.Builds())
-		d, err := lambdalensSample(tag)
-		if err != nil {
-			return nil, err
-		}
-		res.ll = append(res.ll, d)
-		if b := dev.Builds(); len(b) > before {
-			res.llBuilds = append(res.llBuilds, b[len(b)-1].Duration)
-		}
-		if err := pause(ctx, settle); err != nil {
-			return nil, err
-		}
-		d, build, err := floorSample(tag)
-		if err != nil {
-			return nil, err
-		}
-		res.floor = append(res.floor, d)
-		res.floorBuild = append(res.floorBuild, build)
-	}
-	return res, nil
-}
-
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return benchkit.AlternateEdits(ctx, dev, o.edits, benchkit.EditAndPoll(ctx, dev, client, url, llEdit, poll, o.editFile), floorSample)
 }
 
 // floor is the lower bound of any design that runs `go build` on a
@@ -285,7 +218,7 @@ func benchReload(ctx context.Context, o options, dev *benchkit.Dev, url string, 
 	var editErr error
 	for k := range n {
 		at := start.Add(o.reloadDuration * time.Duration(k+1) / time.Duration(n+1))
-		if editErr = pause(ctx, time.Until(at)); editErr != nil {
+		if editErr = benchkit.Pause(ctx, time.Until(at)); editErr != nil {
 			break
 		}
 		edited[k].Store(time.Now().UnixNano())

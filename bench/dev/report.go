@@ -18,7 +18,7 @@ type report struct {
 	llSeq    []time.Duration
 	proxy    []load.Pair
 	refs     []refRow
-	save     *saveResult
+	save     *benchkit.SaveToServed
 	reload   *reloadResult
 	problems []string
 
@@ -71,14 +71,14 @@ func (r *report) print() {
 	if s := r.save; s != nil {
 		fmt.Printf("\n## Save to served\n\n")
 		fmt.Printf("%d timed edits of %s (the text `%s` in it gets a tag appended), lambdalens and floor alternating, one untimed warm-up each. lambdalens: write → poll `GET %s` every %v until the tag is served. Floor: write → `CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags=\"-s -w\"` of a main serving the same handler → start → first response.\n\n",
-			len(s.ll), o.editFile, o.marker, o.path, o.poll)
+			len(s.LL), o.editFile, o.marker, o.path, o.poll)
 		fmt.Println("| | median | min–max |")
 		fmt.Println("|---|---:|---:|")
-		fmt.Printf("| lambdalens dev: save → new text served | %s | %s |\n", benchkit.Ms(benchkit.Median(s.ll)), benchkit.Spread(s.ll))
-		fmt.Printf("| (its build-finished durations) | %s | %s |\n", benchkit.Ms(benchkit.Median(s.llBuilds)), benchkit.Spread(s.llBuilds))
-		fmt.Printf("| floor: go build + start + first response | %s | %s |\n", benchkit.Ms(benchkit.Median(s.floor)), benchkit.Spread(s.floor))
-		fmt.Printf("| (its go build alone) | %s | %s |\n", benchkit.Ms(benchkit.Median(s.floorBuild)), benchkit.Spread(s.floorBuild))
-		ratio := benchkit.Ratio(benchkit.Median(s.ll), benchkit.Median(s.floor))
+		fmt.Printf("| lambdalens dev: save → new text served | %s | %s |\n", benchkit.Ms(benchkit.Median(s.LL)), benchkit.Spread(s.LL))
+		fmt.Printf("| (its build-finished durations) | %s | %s |\n", benchkit.Ms(benchkit.Median(s.LLBuilds)), benchkit.Spread(s.LLBuilds))
+		fmt.Printf("| floor: go build + start + first response | %s | %s |\n", benchkit.Ms(benchkit.Median(s.Floor)), benchkit.Spread(s.Floor))
+		fmt.Printf("| (its go build alone) | %s | %s |\n", benchkit.Ms(benchkit.Median(s.FloorBuild)), benchkit.Spread(s.FloorBuild))
+		ratio := benchkit.Ratio(benchkit.Median(s.LL), benchkit.Median(s.Floor))
 		fmt.Printf("\n- lambdalens / floor (medians): %.3f× — target ≤ %.2f× (%s)\n", ratio, targetSaveRatio, verdict(ratio <= targetSaveRatio))
 	}
 
@@ -130,7 +130,7 @@ func (r *report) print() {
 		row("per request, p50", benchkit.Percentile(r.llSeq, 50), benchkit.Percentile(v.seq, 50))
 		row("per request, p90", benchkit.Percentile(r.llSeq, 90), benchkit.Percentile(v.seq, 90))
 		if r.save != nil {
-			row("save → new text served, median", benchkit.Median(r.save.ll), benchkit.Median(v.save))
+			row("save → new text served, median", benchkit.Median(r.save.LL), benchkit.Median(v.save))
 		}
 		if r.vercelErr != nil {
 			fmt.Printf("\nThen failed: %v\n", r.vercelErr)

@@ -79,7 +79,7 @@ func benchVercel(ctx context.Context, o options, project, work string, r *report
 	}
 	poll := benchkit.Poll{Interval: o.poll, Timeout: 2 * time.Minute}
 	for i := 1; i <= max(o.vercelEdits, 1); i++ {
-		if err := pause(ctx, settle); err != nil {
+		if err := benchkit.Pause(ctx, benchkit.Settle); err != nil {
 			return err
 		}
 		tag := benchkit.Tag("v", i)

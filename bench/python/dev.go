@@ -15,11 +15,11 @@ import (
 
 // devResult is what the dev benchmark measured on one example.
 type devResult struct {
-	first    time.Duration // start → first 200 (includes the interpreter start)
-	proxy    []load.Pair
-	ll       []time.Duration // save → new text served
-	llBuilds []time.Duration // the dev server's build-finished durations
-	floor    []time.Duration // interpreter start + import of the app
+	first time.Duration // start → first 200 (includes the interpreter start)
+	proxy []load.Pair
+	// save holds the save-to-served samples; the floor is interpreter
+	// start + import of the app.
+	save *benchkit.SaveToServed
 }
 
 // floorScript starts nothing but the interpreter and imports the app by
@@ -32,10 +32,6 @@ mod = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = mod
 spec.loader.exec_module(mod)
 `
-
-// settle is the pause between two timed samples, so that one sample's
-// clean-up (an old process stopping) does not land in the next one's time.
-const settle = 300 * time.Millisecond
 
 func benchDev(ctx context.Context, o options, bin string, ex example, src, venv, work string) (*devResult, error) {
 	llDir, floorDir := filepath.Join(work, "lambdalens", ex.name), filepath.Join(work, "floor", ex.name)
@@ -76,70 +72,24 @@ func benchDev(ctx context.Context, o options, bin string, ex example, src, venv,
 	poll := benchkit.Poll{Interval: o.poll, Timeout: 2 * time.Minute}
 	python := filepath.Join(venv, "bin", "python")
 	floorEnv := venvEnv(venv, "PYTHONUNBUFFERED=1", "PYTHONPYCACHEPREFIX="+filepath.Join(work, "floor-pycache"))
-	llSample := func(tag string) (time.Duration, error) {
-		t0 := time.Now()
-		if err := llEdit.Write(tag); err != nil {
-			return 0, err
-		}
-		seen, _, err := benchkit.PollFor(ctx, client, url, tag, poll)
-		if err != nil {
-			return 0, fmt.Errorf("lambdalens dev after editing %s: %w\n%s", ex.editFile, err, strings.Join(dev.Problems(), "\n"))
-		}
-		return seen.Sub(t0), nil
-	}
-	floorSample := func(tag string) (time.Duration, error) {
+	floorSample := func(tag string) (benchkit.FloorSample, error) {
 		t0 := time.Now()
 		if err := floorEdit.Write(tag); err != nil {
-			return 0, err
+			return benchkit.FloorSample{}, err
 		}
 		cmd := exec.CommandContext(ctx, python, "-c", floorScript, floorDir, filepath.Join(floorDir, ex.editFile))
 		cmd.Dir = floorDir
 		cmd.Env = floorEnv
 		if _, err := benchkit.Timed(cmd); err != nil {
-			return 0, fmt.Errorf("the floor (import of %s): %w", ex.editFile, err)
+			return benchkit.FloorSample{}, fmt.Errorf("the floor (import of %s): %w", ex.editFile, err)
 		}
-		return time.Since(t0), nil
+		return benchkit.FloorSample{Total: time.Since(t0)}, nil
 	}
-	if _, err := llSample(benchkit.Tag("w", 0)); err != nil {
+	res.save, err = benchkit.AlternateEdits(ctx, dev, o.edits, benchkit.EditAndPoll(ctx, dev, client, url, llEdit, poll, ex.editFile), floorSample)
+	if err != nil {
 		return nil, err
-	}
-	if _, err := floorSample(benchkit.Tag("w", 0)); err != nil {
-		return nil, err
-	}
-	for i := 1; i <= o.edits; i++ {
-		tag := benchkit.Tag("s", i)
-		if err := pause(ctx, settle); err != nil {
-			return nil, err
-		}
-		before := len(dev.Builds())
-		d, err := llSample(tag)
-		if err != nil {
-			return nil, err
-		}
-		res.ll = append(res.ll, d)
-		if b := dev.Builds(); len(b) > before {
-			res.llBuilds = append(res.llBuilds, b[len(b)-1].Duration)
-		}
-		if err := pause(ctx, settle); err != nil {
-			return nil, err
-		}
-		if d, err = floorSample(tag); err != nil {
-			return nil, err
-		}
-		res.floor = append(res.floor, d)
 	}
 	return res, nil
-}
-
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func (r *devResult) print(o options, ex example) {
@@ -149,11 +99,11 @@ func (r *devResult) print(o options, ex example) {
 	load.PrintPairs(os.Stdout, r.proxy)
 	fmt.Printf("\n### Save to served\n\n")
 	fmt.Printf("%d timed edits of %s (the text `%s` in it gets a tag appended), alternating with the floor. lambdalens: write → poll every %v until the tag is served. Floor: write → `python -c` that imports %s with the project root on sys.path → exit.\n\n",
-		len(r.ll), ex.editFile, ex.marker, o.poll, ex.editFile)
+		len(r.save.LL), ex.editFile, ex.marker, o.poll, ex.editFile)
 	fmt.Println("| | median | min–max |")
 	fmt.Println("|---|---:|---:|")
-	fmt.Printf("| lambdalens dev: save → new text served | %s | %s |\n", benchkit.Ms(benchkit.Median(r.ll)), benchkit.Spread(r.ll))
-	fmt.Printf("| (its build-finished durations) | %s | %s |\n", benchkit.Ms(benchkit.Median(r.llBuilds)), benchkit.Spread(r.llBuilds))
-	fmt.Printf("| floor: interpreter start + import | %s | %s |\n", benchkit.Ms(benchkit.Median(r.floor)), benchkit.Spread(r.floor))
-	fmt.Printf("\n- lambdalens / floor (medians): %.3f×\n\n", benchkit.Ratio(benchkit.Median(r.ll), benchkit.Median(r.floor)))
+	fmt.Printf("| lambdalens dev: save → new text served | %s | %s |\n", benchkit.Ms(benchkit.Median(r.save.LL)), benchkit.Spread(r.save.LL))
+	fmt.Printf("| (its build-finished durations) | %s | %s |\n", benchkit.Ms(benchkit.Median(r.save.LLBuilds)), benchkit.Spread(r.save.LLBuilds))
+	fmt.Printf("| floor: interpreter start + import | %s | %s |\n", benchkit.Ms(benchkit.Median(r.save.Floor)), benchkit.Spread(r.save.Floor))
+	fmt.Printf("\n- lambdalens / floor (medians): %.3f×\n\n", benchkit.Ratio(benchkit.Median(r.save.LL), benchkit.Median(r.save.Floor)))
 }

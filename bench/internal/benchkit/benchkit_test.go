@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -250,5 +251,29 @@ func TestProcStop(t *testing.T) {
 				t.Error("Stop returned before the process exited")
 			}
 		})
+	}
+}
+
+func TestAlternateEdits(t *testing.T) {
+	var order []string
+	ll := func(tag string) (time.Duration, error) {
+		order = append(order, "ll "+tag)
+		return time.Duration(len(order)) * time.Millisecond, nil
+	}
+	floor := func(tag string) (FloorSample, error) {
+		order = append(order, "floor "+tag)
+		return FloorSample{Total: 10 * time.Millisecond, Build: 7 * time.Millisecond}, nil
+	}
+	res, err := AlternateEdits(t.Context(), &Dev{}, 2, ll, floor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ll " + Tag("w", 0), "floor " + Tag("w", 0), "ll " + Tag("s", 1), "floor " + Tag("s", 1), "ll " + Tag("s", 2), "floor " + Tag("s", 2)}
+	if !slices.Equal(order, want) {
+		t.Errorf("samples ran in the order %q, want %q (one warm-up each, then alternating)", order, want)
+	}
+	// The warm-up is not kept.
+	if !slices.Equal(res.LL, []time.Duration{3 * time.Millisecond, 5 * time.Millisecond}) || len(res.Floor) != 2 || len(res.FloorBuild) != 2 || res.FloorBuild[0] != 7*time.Millisecond {
+		t.Errorf("result = %+v", res)
 	}
 }
