@@ -174,6 +174,9 @@ type installPlan struct {
 	// files are written before the commands run: generated requirement
 	// and constraint files, by path.
 	files map[string][]byte
+	// unhashed is set when a pylock.toml is installed without hash
+	// checks (it locks a VCS checkout or a directory, which have none).
+	unhashed bool
 }
 
 // planInstall returns the commands that install d into target (a
@@ -200,10 +203,11 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 		if err != nil {
 			return installPlan{}, fmt.Errorf("reading %s: %w", pylockFile, err)
 		}
-		reqs, err := pylockRequirements(b, root)
+		reqs, hashed, err := pylockRequirements(b, root)
 		if err != nil {
 			return installPlan{}, err
 		}
+		plan.unhashed = !hashed
 		delete(plan.files, filepath.Join(scratch, "requirements.txt"))
 		reqFile = filepath.Join(scratch, "pylock-requirements.txt")
 		plan.files[reqFile] = []byte(strings.Join(reqs, "\n") + "\n")
@@ -287,6 +291,9 @@ func runInstall(ctx context.Context, plan installPlan, run func(*exec.Cmd) ([]by
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
+	}
+	if plan.unhashed {
+		log.Warn("installing pylock.toml without hash checks: a package in it has no hashes (a VCS checkout, a directory, or a lock written without them)")
 	}
 	for _, cmd := range plan.cmds {
 		log.Debug("running installer", "cmd", cmd.Args)

@@ -310,13 +310,22 @@ wheels = [
 // TestBuildPylockFrozen: with a pylock.toml (and no uv.lock) the install
 // is exactly the locked set, markers evaluated for the Lambda target: six
 // at the locked 1.16.0 although pyproject.toml would take the newest, and
-// no colorama, which the lock marks for Windows only.
+// no colorama, which the lock marks for Windows only. The files are
+// checked against the lock's hashes: a wrong one fails the build.
 func TestBuildPylockFrozen(t *testing.T) {
 	lambdatest.RequirePyPI(t)
-	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
-		"pyproject.toml": "[project]\nname = \"frozen\"\nversion = \"0\"\nrequires-python = \">=3.9\"\ndependencies = [\"six\", \"colorama; sys_platform == 'win32'\"]\n",
-		"pylock.toml": `lock-version = "1.0"
+	const (
+		// PyPI's sha256 of the files the lock names.
+		sixWheel     = "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254"
+		sixSdist     = "1e61c37477a1626458e36f7b1d82aa5c9b094fa4802892072e49de9c60c4c926"
+		coloramaWhl  = "4f1d9991f5acc0ca119f9d443620b77f9d6b33703e51011c16baf57afb285fc6"
+		wrongSixHash = "0000000000000000000000000000000000000000000000000000000000000000"
+	)
+	project := func(sixHash string) string {
+		root := t.TempDir()
+		writeFiles(t, root, map[string]string{
+			"pyproject.toml": "[project]\nname = \"frozen\"\nversion = \"0\"\nrequires-python = \">=3.9\"\ndependencies = [\"six\", \"colorama; sys_platform == 'win32'\"]\n",
+			"pylock.toml": `lock-version = "1.0"
 created-by = "hand"
 
 [[packages]]
@@ -327,15 +336,21 @@ directory = { path = "." }
 name = "six"
 version = "1.16.0"
 index = "https://pypi.org/simple"
+sdist = { url = "https://files.pythonhosted.org/packages/source/s/six/six-1.16.0.tar.gz", hashes = { sha256 = "` + sixSdist + `" } }
+wheels = [{ url = "https://files.pythonhosted.org/packages/py2.py3/s/six/six-1.16.0-py2.py3-none-any.whl", hashes = { sha256 = "` + sixHash + `" } }]
 
 [[packages]]
 name = "colorama"
 version = "0.4.6"
 marker = "sys_platform == 'win32'"
 index = "https://pypi.org/simple"
+wheels = [{ url = "https://files.pythonhosted.org/packages/py2.py3/c/colorama/colorama-0.4.6-py2.py3-none-any.whl", hashes = { sha256 = "` + coloramaWhl + `" } }]
 `,
-		"api/index.py": "app = None\n",
-	})
+			"api/index.py": "app = None\n",
+		})
+		return root
+	}
+	root, tampered := project(sixWheel), project(wrongSixHash)
 	for name, env := range testInstallers(t) {
 		t.Run(name, func(t *testing.T) {
 			dir, _ := mustBuild(t, &Runtime{}, buildSpec{root: root, file: "api/index.py", env: env})
@@ -347,6 +362,16 @@ index = "https://pypi.org/simple"
 				if strings.Contains(info, "colorama") {
 					t.Errorf("colorama is vendored although its marker excludes Linux: %v", infos)
 				}
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			_, err := (&Runtime{}).Build(ctx, runtimes.BuildRequest{
+				Root: tampered, File: "api/index.py", OutDir: filepath.Join(t.TempDir(), "fn.func"),
+				PythonVersion: lambdatest.HostPython(t), CacheDir: t.TempDir(), Env: env,
+			})
+			if err == nil || !strings.Contains(strings.ToLower(err.Error()), "hash") {
+				t.Errorf("building with a wrong sha256 for six's wheel: %v, want the installer's hash mismatch", err)
 			}
 		})
 	}

@@ -39,9 +39,14 @@ vcs = { type = "git", url = "https://example.com/tool.git", commit-id = "abc123"
 name = "blob"
 archive = { url = "https://example.com/blob-1.0.tar.gz", hashes = { sha256 = "ff" } }
 `
-	got, err := pylockRequirements([]byte(lock), root)
+	got, hashed, err := pylockRequirements([]byte(lock), root)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A VCS checkout and a directory have no hashes: nothing is checked
+	// (pip and uv check every requirement or none).
+	if hashed {
+		t.Error("a lock with a VCS package is installed with hash checks")
 	}
 	want := []string{
 		"six==1.16.0",
@@ -59,8 +64,49 @@ archive = { url = "https://example.com/blob-1.0.tar.gz", hashes = { sha256 = "ff
 		{"lock-version = \"1.0\"\n[[packages]]\nversion = \"1\"\n", "packages[0] has no name"},
 		{"lock-version = [\n", "reading pylock.toml"},
 	} {
-		if _, err := pylockRequirements([]byte(bad.lock), root); err == nil || !strings.Contains(err.Error(), bad.want) {
+		if _, _, err := pylockRequirements([]byte(bad.lock), root); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("pylockRequirements(%q) = %v, want an error containing %q", bad.lock, err, bad.want)
 		}
+	}
+}
+
+func TestPylockRequirementsHashes(t *testing.T) {
+	lock := `lock-version = "1.0"
+
+[[packages]]
+name = "frozen"
+directory = { path = "." }
+
+[[packages]]
+name = "six"
+version = "1.16.0"
+sdist = { url = "https://files.example/six-1.16.0.tar.gz", hashes = { sha256 = "aa" } }
+wheels = [
+  { url = "https://files.example/six-1.16.0-py2.py3-none-any.whl", hashes = { sha256 = "bb", md5 = "ignored" } },
+  { url = "https://files.example/six-1.16.0-py3-none-any.whl", hashes = { sha512 = "cc" } },
+]
+
+[[packages]]
+name = "blob"
+marker = "python_version >= '3.9'"
+archive = { url = "https://example.com/blob-1.0.tar.gz", hashes = { sha256 = "dd" } }
+`
+	got, hashed, err := pylockRequirements([]byte(lock), "/proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"six==1.16.0 --hash=sha256:bb --hash=sha512:cc --hash=sha256:aa",
+		"blob @ https://example.com/blob-1.0.tar.gz ; python_version >= '3.9' --hash=sha256:dd",
+	}
+	if !hashed || !slices.Equal(got, want) {
+		t.Errorf("requirements (hashed %t):\n got %q\nwant %q", hashed, got, want)
+	}
+	// One file without a hash the installers know leaves the whole lock
+	// unchecked rather than failing the install.
+	partial := strings.Replace(lock, `hashes = { sha512 = "cc" }`, `hashes = { md5 = "cc" }`, 1)
+	got, hashed, err = pylockRequirements([]byte(partial), "/proj")
+	if err != nil || hashed || strings.Contains(strings.Join(got, "\n"), "--hash") {
+		t.Errorf("with an md5-only wheel: %q, hashed %t, %v; want no --hash options", got, hashed, err)
 	}
 }

@@ -156,7 +156,8 @@
 // Build copies the project's files (minus Vercel's default excludes,
 // .vercelignore and excludeFiles), installs the dependencies as Linux wheels
 // for the target Python version and architecture into _vendor/ (uv, else
-// pip; frozen to uv.lock or pylock.toml when there is one; cached by content under
+// pip; frozen to uv.lock or pylock.toml when there is one, with pylock.toml's
+// hashes checked when every package has them; cached by content under
 // CacheDir/python/deps), and adds the lambdalens_runtime adapter plus the
 // vc__handler__python.py trampoline. The adapter serves Vercel invoke
 // payloads, API Gateway v2 / Function URL and v1 events to ASGI, WSGI or

@@ -14,6 +14,9 @@ import (
 // pylock.toml).
 const pylockFile = "pylock.toml"
 
+// hashAlgorithms are the pylock.toml hash algorithms pip and uv check.
+var hashAlgorithms = []string{"sha256", "sha384", "sha512"}
+
 // pylockRequirements turns a pylock.toml into requirement lines that
 // install exactly the locked set with --no-deps, each with the package's
 // environment marker (evaluated by the installer for the Lambda target):
@@ -24,9 +27,15 @@ const pylockFile = "pylock.toml"
 //   - from a directory: name @ file:// of it, except the project itself
 //     (path "."), which is the function's source, not a dependency.
 //
+// When every line has hashes in the lock (its wheels' and sdist's for an
+// index package, the archive's), the lines carry them as --hash options
+// and the installer checks every file it installs against them; hashed
+// reports that. A VCS checkout or a directory has no hash, and pip and uv
+// check all requirements or none, so a lock with one installs unchecked.
+//
 // root resolves relative paths. A package that names no source and no
 // version cannot be installed frozen, and is an error naming it.
-func pylockRequirements(b []byte, root string) ([]string, error) {
+func pylockRequirements(b []byte, root string) (reqs []string, hashed bool, err error) {
 	var lock struct {
 		LockVersion string `toml:"lock-version"`
 		Packages    []struct {
@@ -43,16 +52,23 @@ func pylockRequirements(b []byte, root string) ([]string, error) {
 				CommitID string `toml:"commit-id"`
 			} `toml:"vcs"`
 			Archive *struct {
-				URL  string `toml:"url"`
-				Path string `toml:"path"`
+				URL    string            `toml:"url"`
+				Path   string            `toml:"path"`
+				Hashes map[string]string `toml:"hashes"`
 			} `toml:"archive"`
+			Sdist *struct {
+				Hashes map[string]string `toml:"hashes"`
+			} `toml:"sdist"`
+			Wheels []struct {
+				Hashes map[string]string `toml:"hashes"`
+			} `toml:"wheels"`
 		} `toml:"packages"`
 	}
 	if _, err := toml.Decode(string(b), &lock); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", pylockFile, err)
+		return nil, false, fmt.Errorf("reading %s: %w", pylockFile, err)
 	}
 	if major, _, _ := strings.Cut(lock.LockVersion, "."); major != "1" {
-		return nil, fmt.Errorf("reading %s: lock-version %q is not supported (want 1.x)", pylockFile, lock.LockVersion)
+		return nil, false, fmt.Errorf("reading %s: lock-version %q is not supported (want 1.x)", pylockFile, lock.LockVersion)
 	}
 	fileURL := func(p string) string {
 		if !filepath.IsAbs(p) {
@@ -60,12 +76,13 @@ func pylockRequirements(b []byte, root string) ([]string, error) {
 		}
 		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
 	}
-	var reqs []string
+	var hashes [][]string // of each line
 	for i, p := range lock.Packages {
 		if p.Name == "" {
-			return nil, fmt.Errorf("reading %s: packages[%d] has no name", pylockFile, i)
+			return nil, false, fmt.Errorf("reading %s: packages[%d] has no name", pylockFile, i)
 		}
 		var req string
+		var files []map[string]string // the hashes of what the line installs
 		switch {
 		case p.VCS != nil:
 			loc := p.VCS.URL
@@ -79,6 +96,7 @@ func pylockRequirements(b []byte, root string) ([]string, error) {
 				loc = fileURL(p.Archive.Path)
 			}
 			req = p.Name + " @ " + loc
+			files = append(files, p.Archive.Hashes)
 		case p.Directory != nil:
 			if filepath.Clean(filepath.FromSlash(p.Directory.Path)) == "." {
 				continue // the project itself
@@ -86,13 +104,48 @@ func pylockRequirements(b []byte, root string) ([]string, error) {
 			req = p.Name + " @ " + fileURL(p.Directory.Path)
 		case p.Version != "":
 			req = p.Name + "==" + p.Version
+			for _, w := range p.Wheels {
+				files = append(files, w.Hashes)
+			}
+			if p.Sdist != nil {
+				files = append(files, p.Sdist.Hashes)
+			}
 		default:
-			return nil, fmt.Errorf("reading %s: package %s has neither a version nor a source to install it from", pylockFile, p.Name)
+			return nil, false, fmt.Errorf("reading %s: package %s has neither a version nor a source to install it from", pylockFile, p.Name)
 		}
 		if p.Marker != "" {
 			req += " ; " + p.Marker
 		}
 		reqs = append(reqs, req)
+		hashes = append(hashes, hashOptions(files))
 	}
-	return reqs, nil
+	hashed = len(reqs) > 0
+	for _, h := range hashes {
+		hashed = hashed && len(h) > 0
+	}
+	if hashed {
+		for i := range reqs {
+			reqs[i] += " " + strings.Join(hashes[i], " ")
+		}
+	}
+	return reqs, hashed, nil
+}
+
+// hashOptions returns the --hash options of files, each file's in the
+// order of hashAlgorithms; nil when a file has no hash the installers
+// know (the line then cannot be checked).
+func hashOptions(files []map[string]string) []string {
+	var opts []string
+	for _, f := range files {
+		n := len(opts)
+		for _, alg := range hashAlgorithms {
+			if v := f[alg]; v != "" {
+				opts = append(opts, "--hash="+alg+":"+v)
+			}
+		}
+		if len(opts) == n {
+			return nil
+		}
+	}
+	return opts
 }
