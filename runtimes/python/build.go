@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/lambdalens/lambdalens/runtimes"
 )
@@ -20,12 +21,16 @@ type buildTools struct {
 	run func(cmd *exec.Cmd) ([]byte, error)
 	// sizeLimit is the largest unzipped .func allowed, in bytes.
 	sizeLimit int64
+	// runtimeInstallAbove is the size above which a function with a
+	// uv.lock installs part of its dependencies at cold start.
+	runtimeInstallAbove int64
 }
 
 func defaultBuildTools() buildTools {
 	return buildTools{
-		run:       func(cmd *exec.Cmd) ([]byte, error) { return cmd.CombinedOutput() },
-		sizeLimit: lambdaSizeLimit,
+		run:                 func(cmd *exec.Cmd) ([]byte, error) { return cmd.CombinedOutput() },
+		sizeLimit:           lambdaSizeLimit,
+		runtimeInstallAbove: lambdaSizeLimit,
 	}
 }
 
@@ -49,8 +54,10 @@ func defaultBuildTools() buildTools {
 //   - vc__handler__python.py: the trampoline, whose vc_handler is the
 //     Lambda handler.
 //
-// A function over AWS Lambda's 250 MB unzipped limit is an error that
-// lists its largest dependencies. The user's tree is never written to.
+// A function over AWS Lambda's 250 MB unzipped limit whose dependencies
+// come from uv.lock installs the public ones that do not fit at cold start
+// (see runtimeInstall); otherwise it is an error that lists its largest
+// dependencies. The user's tree is never written to.
 func (r *Runtime) Build(ctx context.Context, req runtimes.BuildRequest) (*runtimes.Artifact, error) {
 	return r.build(ctx, req, defaultBuildTools())
 }
@@ -83,6 +90,7 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
+	var bc buildContext
 	if deps != nil {
 		env := installEnv(req.Env)
 		in, err := r.chooseInstaller(ctx, env)
@@ -115,9 +123,26 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 		if err := linkTree(vendor, filepath.Join(req.OutDir, vendorDir)); err != nil {
 			return nil, fmt.Errorf("%s: copying the dependencies from the cache: %w", op, err)
 		}
+		bc = buildContext{root: req.Root, outDir: req.OutDir, deps: deps, target: t, installer: in, env: env, cacheDir: buildCacheDir(req)}
 	}
 	if err := writeAdapter(req.OutDir, req.File, req.Entrypoint); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if deps != nil && deps.uvLock != "" {
+		total, _, _, err := funcSize(req.OutDir)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		if total > tools.runtimeInstallAbove {
+			names, err := r.runtimeInstall(ctx, bc, tools, log)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", op, err)
+			}
+			if len(names) > 0 {
+				log.Info("the function is over AWS Lambda's size limit: these packages are installed at cold start by uv (the function needs network access to the package index)",
+					"file", req.File, "size", mb(total), "packages", strings.Join(names, " "))
+			}
+		}
 	}
 	if err := checkSize(req.OutDir, tools.sizeLimit); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -227,6 +252,9 @@ func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (stri
 			return "", fmt.Errorf("%s: %w", op, err)
 		}
 		field("deps", key)
+		if deps.uvLock != "" {
+			field("runtime-install", uvRuntimeVersion)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -162,8 +162,13 @@
 // vc__handler__python.py trampoline. The adapter serves Vercel invoke
 // payloads, API Gateway v2 / Function URL and v1 events to ASGI, WSGI or
 // BaseHTTPRequestHandler apps (see its docstring), running ASGI lifespan
-// startup once per container. Functions over 250 MB unzipped fail, listing
-// the largest dependencies. CacheKey changes whenever Build's output would.
+// startup once per container. A function over 250 MB unzipped whose
+// dependencies come from uv.lock leaves the largest public packages out and
+// installs them at cold start, as Vercel does: it ships uv for the target
+// and _uv/_runtime_config.json, and the adapter runs `uv sync --frozen` into
+// a venv under the temporary directory on a container's first invocation
+// (the function then needs network access to the index). Other functions
+// over the limit fail, listing the largest dependencies. CacheKey changes whenever Build's output would.
 //
 // Imports work the same in dev and on Lambda: the project root (the task
 // root) is on sys.path and the entrypoint is imported as its dotted path

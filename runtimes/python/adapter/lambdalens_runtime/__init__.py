@@ -35,13 +35,13 @@ import sys
 import traceback
 from http.server import BaseHTTPRequestHandler
 
-from . import asgi, events, handler, wsgi
+from . import asgi, events, handler, runtime_deps, wsgi
 
 __all__ = ["load", "detect", "InvalidEvent"]
 
 # __version__ changes whenever the adapter's behaviour does; lambdalens
 # puts it in its build cache keys.
-__version__ = "1"
+__version__ = "2"
 
 InvalidEvent = events.InvalidEvent
 
