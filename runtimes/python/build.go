@@ -139,7 +139,7 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 				return nil, fmt.Errorf("%s: %w", op, err)
 			}
 			if len(names) > 0 {
-				log.Info("the function is over AWS Lambda's size limit: these packages are installed at cold start by uv (the function needs network access to the package index)",
+				log.Warn("the function is over AWS Lambda's size limit: these packages are installed at cold start by uv (the function needs network access to the package index)",
 					"file", req.File, "size", mb(total), "packages", strings.Join(names, " "))
 			}
 		}
