@@ -77,8 +77,12 @@ def install(task_root):
             "--no-install-project",
             "--no-build",
             "--no-progress",
+            # Lambda's temporary directory is small (512 MB by default): no
+            # cache kept, and the venv shares its files' blocks with the
+            # download uv unpacks them from.
+            "--no-cache",
             "--link-mode",
-            "copy",
+            "hardlink",
         ]
         for name in config.get("bundledPackages", []):
             cmd += ["--no-install-package", name]
@@ -86,7 +90,6 @@ def install(task_root):
             "PATH": os.environ.get("PATH", ""),
             "HOME": tmp,
             "VIRTUAL_ENV": env_dir,
-            "UV_CACHE_DIR": os.path.join(tmp, "lambdalens_uv_cache"),
             "UV_PYTHON_DOWNLOADS": "never",
             "UV_NO_INSTALLER_METADATA": "1",
         }
