@@ -135,3 +135,32 @@ def app(environ, start_response):
 		}
 	}
 }
+
+func TestVendorDistributions(t *testing.T) {
+	vendor := t.TempDir()
+	writeFiles(t, vendor, map[string]string{
+		"six.py":                              "x = 1\n",
+		"six-1.16.0.dist-info/RECORD":         "six.py,sha256=aa,6\nsix-1.16.0.dist-info/RECORD,,\n\"six-1.16.0.dist-info/METADATA\",,\n../../bin/six-tool,sha256=bb,10\n/etc/passwd,,\n",
+		"six-1.16.0.dist-info/METADATA":       "Name: six\n",
+		"Zope.Interface-7.0.dist-info/RECORD": "zope/interface/__init__.py,,\nzope/interface/gone.pyc,,\n",
+		"zope/interface/__init__.py":          "",
+		"lambdalens_runtime/__init__.py":      "# the adapter: no dist-info\n",
+	})
+	dists, err := vendorDistributions(vendor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, d := range dists {
+		got[d.name] = d.files
+	}
+	want := map[string][]string{
+		// Files outside _vendor (scripts, absolute paths) and files RECORD
+		// lists but that were never written are not the distribution's.
+		"six":            {"six.py", filepath.FromSlash("six-1.16.0.dist-info/RECORD"), filepath.FromSlash("six-1.16.0.dist-info/METADATA")},
+		"zope-interface": {filepath.FromSlash("zope/interface/__init__.py")},
+	}
+	if len(got) != len(want) || !slices.Equal(got["six"], want["six"]) || !slices.Equal(got["zope-interface"], want["zope-interface"]) {
+		t.Errorf("distributions = %q, want %q", got, want)
+	}
+}
