@@ -63,6 +63,9 @@ archive = { url = "https://example.com/blob-1.0.tar.gz", hashes = { sha256 = "ff
 		{"lock-version = \"1.0\"\n[[packages]]\nname = \"x\"\n", "package x has neither a version nor a source"},
 		{"lock-version = \"1.0\"\n[[packages]]\nversion = \"1\"\n", "packages[0] has no name"},
 		{"lock-version = [\n", "reading pylock.toml"},
+		{"lock-version = \"1.0\"\n[[packages]]\nname = \" \"\nversion = \"1\"\n", `the name " ", which is not a package name`},
+		{"lock-version = \"1.0\"\n[[packages]]\nname = \"t\"\nvcs = { type = \"git\", commit-id = \"c\" }\n", "package t: its vcs source lacks a type, a url or path, or a commit-id"},
+		{"lock-version = \"1.0\"\n[[packages]]\nname = \"a\"\narchive = { hashes = { sha256 = \"ff\" } }\n", "package a: its archive source lacks a url or path"},
 	} {
 		if _, _, err := pylockRequirements([]byte(bad.lock), root); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("pylockRequirements(%q) = %v, want an error containing %q", bad.lock, err, bad.want)
@@ -109,4 +112,30 @@ archive = { url = "https://example.com/blob-1.0.tar.gz", hashes = { sha256 = "dd
 	if err != nil || hashed || strings.Contains(strings.Join(got, "\n"), "--hash") {
 		t.Errorf("with an md5-only wheel: %q, hashed %t, %v; want no --hash options", got, hashed, err)
 	}
+}
+
+// FuzzPylockRequirements: any pylock.toml gives requirement lines or an
+// error, never a panic; hashed lines all carry --hash options and name the
+// package first.
+func FuzzPylockRequirements(f *testing.F) {
+	f.Add("lock-version = \"1.0\"\n[[packages]]\nname = \"six\"\nversion = \"1.16.0\"\nwheels = [{ url = \"u\", hashes = { sha256 = \"aa\" } }]\n")
+	f.Add("lock-version = \"1.0\"\n[[packages]]\nname = \"t\"\nvcs = { type = \"git\", url = \"https://x/t.git\", commit-id = \"c\" }\nmarker = \"python_version >= '3'\"\n")
+	f.Add("lock-version = \"1.0\"\n[[packages]]\nname = \"b\"\narchive = { path = \"b.tar.gz\", hashes = { sha512 = \"ff\" } }\n")
+	f.Fuzz(func(t *testing.T, lock string) {
+		reqs, hashed, err := pylockRequirements([]byte(lock), "/proj")
+		if err != nil {
+			if !strings.Contains(err.Error(), "pylock.toml") {
+				t.Errorf("error %q does not name pylock.toml", err)
+			}
+			return
+		}
+		for _, r := range reqs {
+			if hashed != strings.Contains(r, " --hash=") {
+				t.Errorf("hashed %t but line %q", hashed, r)
+			}
+			if r == "" || strings.HasPrefix(r, " ") {
+				t.Errorf("line %q does not start with a package name", r)
+			}
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -13,6 +14,9 @@ import (
 // project has pyproject.toml and no uv.lock (Vercel's order: uv.lock, then
 // pylock.toml).
 const pylockFile = "pylock.toml"
+
+// packageNameRE is a valid distribution name (PEP 508).
+var packageNameRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9._-]*[a-z0-9])?$`)
 
 // hashAlgorithms are the pylock.toml hash algorithms pip and uv check.
 var hashAlgorithms = []string{"sha256", "sha384", "sha512"}
@@ -81,16 +85,28 @@ func pylockRequirements(b []byte, root string) (reqs []string, hashed bool, err 
 		if p.Name == "" {
 			return nil, false, fmt.Errorf("reading %s: packages[%d] has no name", pylockFile, i)
 		}
+		if !packageNameRE.MatchString(p.Name) {
+			return nil, false, fmt.Errorf("reading %s: packages[%d] has the name %q, which is not a package name", pylockFile, i, p.Name)
+		}
+		incomplete := func(kind, lacks string) error {
+			return fmt.Errorf("reading %s: package %s: its %s source lacks %s", pylockFile, p.Name, kind, lacks)
+		}
 		var req string
 		var files []map[string]string // the hashes of what the line installs
 		switch {
 		case p.VCS != nil:
+			if p.VCS.Type == "" || p.VCS.CommitID == "" || p.VCS.URL == "" && p.VCS.Path == "" {
+				return nil, false, incomplete("vcs", "a type, a url or path, or a commit-id")
+			}
 			loc := p.VCS.URL
 			if loc == "" {
 				loc = fileURL(p.VCS.Path)
 			}
 			req = fmt.Sprintf("%s @ %s+%s@%s", p.Name, p.VCS.Type, loc, p.VCS.CommitID)
 		case p.Archive != nil:
+			if p.Archive.URL == "" && p.Archive.Path == "" {
+				return nil, false, incomplete("archive", "a url or path")
+			}
 			loc := p.Archive.URL
 			if loc == "" {
 				loc = fileURL(p.Archive.Path)
@@ -98,6 +114,9 @@ func pylockRequirements(b []byte, root string) (reqs []string, hashed bool, err 
 			req = p.Name + " @ " + loc
 			files = append(files, p.Archive.Hashes)
 		case p.Directory != nil:
+			if p.Directory.Path == "" {
+				return nil, false, incomplete("directory", "a path")
+			}
 			if filepath.Clean(filepath.FromSlash(p.Directory.Path)) == "." {
 				continue // the project itself
 			}
