@@ -30,7 +30,7 @@ func benchSaveToServed(ctx context.Context, o options, dev *benchkit.Dev, client
 	if err != nil {
 		return nil, err
 	}
-	poll := benchkit.Poll{Interval: o.poll, Timeout: 2 * time.Minute}
+	poll := dev.SavePoll(o.poll, o.onBuild)
 	floorSample := func(tag string) (benchkit.FloorSample, error) {
 		start := time.Now()
 		if err := floorEdit.Write(tag); err != nil {

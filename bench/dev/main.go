@@ -51,6 +51,7 @@ type options struct {
 	keep       bool
 	rename     bool
 	poll       time.Duration
+	onBuild    bool
 
 	duration time.Duration
 	rounds   int
@@ -82,7 +83,8 @@ func main() {
 	flag.StringVar(&o.lambdalens, "lambdalens", "", "lambdalens binary (default: build ./cmd/lambdalens)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary folder")
 	flag.BoolVar(&o.rename, "rename", false, "save edits by renaming a temporary file over the handler (default: rewrite in place)")
-	flag.DurationVar(&o.poll, "poll", 5*time.Millisecond, "interval between requests while waiting for a new version")
+	flag.DurationVar(&o.poll, "poll", 5*time.Millisecond, "interval between requests while waiting for a new version (with -on-build: vercel dev's only)")
+	flag.BoolVar(&o.onBuild, "on-build", true, "wait for lambdalens's new version by requesting it when lambdalens reports a finished build, and every 50ms besides, instead of every -poll")
 	flag.DurationVar(&o.duration, "duration", 2*time.Second, "length of each load run of the proxy overhead benchmark")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the proxy overhead benchmark (direct and proxied alternate)")
 	flag.StringVar(&conns, "conns", "2,32", "connection counts of the proxy overhead benchmark")

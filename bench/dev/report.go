@@ -70,8 +70,8 @@ func (r *report) print() {
 
 	if s := r.save; s != nil {
 		fmt.Printf("\n## Save to served\n\n")
-		fmt.Printf("%d timed edits of %s (the text `%s` in it gets a tag appended), lambdalens and floor alternating, one untimed warm-up each. lambdalens: write → poll `GET %s` every %v until the tag is served. Floor: write → `CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags=\"-s -w\"` of a main serving the same handler → start → first response.\n\n",
-			len(s.LL), o.editFile, o.marker, o.path, o.poll)
+		fmt.Printf("%d timed edits of %s (the text `%s` in it gets a tag appended), lambdalens and floor alternating, one untimed warm-up each. lambdalens: write → %s (`GET %s`) until the tag is served. Floor: write → `CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags=\"-s -w\"` of a main serving the same handler → start → first response.\n\n",
+			len(s.LL), o.editFile, o.marker, benchkit.PollMethod(o.poll, o.onBuild), o.path)
 		fmt.Println("| | median | min–max |")
 		fmt.Println("|---|---:|---:|")
 		fmt.Printf("| lambdalens dev: save → new text served | %s | %s |\n", benchkit.Ms(benchkit.Median(s.LL)), benchkit.Spread(s.LL))

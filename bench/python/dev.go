@@ -69,7 +69,7 @@ func benchDev(ctx context.Context, o options, bin string, ex example, src, venv,
 	if err != nil {
 		return nil, err
 	}
-	poll := benchkit.Poll{Interval: o.poll, Timeout: 2 * time.Minute}
+	poll := dev.SavePoll(o.poll, o.onBuild)
 	python := filepath.Join(venv, "bin", "python")
 	floorEnv := venvEnv(venv, "PYTHONUNBUFFERED=1", "PYTHONPYCACHEPREFIX="+filepath.Join(work, "floor-pycache"))
 	floorSample := func(tag string) (benchkit.FloorSample, error) {
@@ -98,8 +98,8 @@ func (r *devResult) print(o options, ex example) {
 	fmt.Printf("### Requests through the dev server vs. direct\n\n%d rounds of %v per target, alternating; medians.\n\n", o.rounds, o.duration)
 	load.PrintPairs(os.Stdout, r.proxy)
 	fmt.Printf("\n### Save to served\n\n")
-	fmt.Printf("%d timed edits of %s (the text `%s` in it gets a tag appended), alternating with the floor. lambdalens: write → poll every %v until the tag is served. Floor: write → `python -c` that imports %s with the project root on sys.path → exit.\n\n",
-		len(r.save.LL), ex.editFile, ex.marker, o.poll, ex.editFile)
+	fmt.Printf("%d timed edits of %s (the text `%s` in it gets a tag appended), alternating with the floor. lambdalens: write → %s until the tag is served. Floor: write → `python -c` that imports %s with the project root on sys.path → exit.\n\n",
+		len(r.save.LL), ex.editFile, ex.marker, benchkit.PollMethod(o.poll, o.onBuild), ex.editFile)
 	fmt.Println("| | median | min–max |")
 	fmt.Println("|---|---:|---:|")
 	fmt.Printf("| lambdalens dev: save → new text served | %s | %s |\n", benchkit.Ms(benchkit.Median(r.save.LL)), benchkit.Spread(r.save.LL))

@@ -63,6 +63,7 @@ type options struct {
 	lambdalens string
 	keep       bool
 	poll       time.Duration
+	onBuild    bool
 	duration   time.Duration
 	rounds     int
 	conns      []int
@@ -80,7 +81,8 @@ func main() {
 	flag.StringVar(&o.python, "python", "python3", "Python interpreter for everything (lambdalens, the floor, vercel build)")
 	flag.StringVar(&o.lambdalens, "lambdalens", "", "lambdalens binary (default: build ./cmd/lambdalens)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary folder")
-	flag.DurationVar(&o.poll, "poll", 5*time.Millisecond, "interval between requests while waiting for a new version")
+	flag.DurationVar(&o.poll, "poll", 5*time.Millisecond, "interval between requests while waiting for a new version (with -on-build: vercel dev's only)")
+	flag.BoolVar(&o.onBuild, "on-build", true, "wait for lambdalens's new version by requesting it when lambdalens reports a finished build, and every 50ms besides, instead of every -poll")
 	flag.DurationVar(&o.duration, "duration", 2*time.Second, "length of each load run")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the proxy overhead benchmark")
 	flag.StringVar(&conns, "conns", "2,32", "connection counts of the proxy overhead benchmark")

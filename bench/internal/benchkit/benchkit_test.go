@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -275,5 +276,35 @@ func TestAlternateEdits(t *testing.T) {
 	// The warm-up is not kept.
 	if !slices.Equal(res.LL, []time.Duration{3 * time.Millisecond, 5 * time.Millisecond}) || len(res.Floor) != 2 || len(res.FloorBuild) != 2 || res.FloorBuild[0] != 7*time.Millisecond {
 		t.Errorf("result = %+v", res)
+	}
+}
+
+func TestPollForWake(t *testing.T) {
+	var ready atomic.Bool
+	served := make(chan struct{}, 8)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { served <- struct{}{} }()
+		if ready.Load() {
+			io.WriteString(w, "new version")
+			return
+		}
+		io.WriteString(w, "old version")
+	}))
+	defer srv.Close()
+	wake := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	var n int
+	go func() {
+		var err error
+		// An interval far longer than the test: only Wake can bring the
+		// second request.
+		_, n, err = PollFor(t.Context(), srv.Client(), srv.URL, "new", Poll{Interval: time.Hour, Timeout: time.Minute, Wake: wake})
+		done <- err
+	}()
+	<-served // the old version was served
+	ready.Store(true)
+	wake <- struct{}{}
+	if err := <-done; err != nil || n != 2 {
+		t.Errorf("PollFor = %d requests, %v; want the new version by the request Wake sent", n, err)
 	}
 }

@@ -88,6 +88,11 @@ type Poll struct {
 	Timeout time.Duration
 	// MaxRequests bounds the number of requests. Default 100000.
 	MaxRequests int
+	// Wake, when set, sends the next request as soon as it receives,
+	// without waiting for the interval: a server's "new version ready"
+	// signal, so that the interval can be long and the polling itself
+	// does not load the machine the change is being built on.
+	Wake <-chan struct{}
 }
 
 // PollFor requests rawURL until a 200 response contains want, and returns
@@ -122,6 +127,7 @@ func PollFor(ctx context.Context, c *http.Client, rawURL, want string, p Poll) (
 		case <-ctx.Done():
 			return time.Time{}, n, fmt.Errorf("waiting for %q at %s: %w (last answer: %s)", want, rawURL, ctx.Err(), last)
 		case <-ticker.C:
+		case <-p.Wake:
 		}
 	}
 	return time.Time{}, p.MaxRequests, fmt.Errorf("waiting for %q at %s: no match in %d requests (last answer: %s)", want, rawURL, p.MaxRequests, last)

@@ -34,6 +34,14 @@ type FloorSample struct{ Total, Build time.Duration }
 // names the edited file in errors, which carry the dev server's problems.
 func EditAndPoll(ctx context.Context, dev *Dev, client *http.Client, url string, ed *Editor, poll Poll, file string) func(tag string) (time.Duration, error) {
 	return func(tag string) (time.Duration, error) {
+		// A wake-up left from an earlier build must not count for this one.
+		for drained := false; !drained; {
+			select {
+			case <-poll.Wake:
+			default:
+				drained = true
+			}
+		}
 		start := time.Now()
 		if err := ed.Write(tag); err != nil {
 			return 0, err
