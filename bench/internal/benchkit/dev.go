@@ -176,7 +176,7 @@ func (d *Dev) SavePoll(interval time.Duration, onBuild bool) Poll {
 // PollMethod describes SavePoll's way of waiting, for reports.
 func PollMethod(interval time.Duration, onBuild bool) string {
 	if onBuild {
-		return fmt.Sprintf("request it when lambdalens reports a finished build or a new process, and every %v besides,", onBuildInterval)
+		return fmt.Sprintf("request it when lambdalens reports a finished build or a new process, and every %v besides", onBuildInterval)
 	}
 	return fmt.Sprintf("request it every %v", interval)
 }
