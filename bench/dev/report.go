@@ -119,8 +119,8 @@ func (r *report) print() {
 		fmt.Printf("Failed: %v\n", r.vercelErr)
 	default:
 		v := r.vercel
-		fmt.Printf("%s: `vercel dev --local --yes --listen 127.0.0.1:PORT` on a copy with `toolchain` added to go.mod. %d sequential requests on one keep-alive connection; %d timed edits (vercel) polled the same way.\n\n",
-			v.version, len(v.seq), len(v.save))
+		fmt.Printf("%s: `vercel dev --local --yes --listen 127.0.0.1:PORT` on a copy with `toolchain` added to go.mod. %d sequential requests on one keep-alive connection; %d timed edits (vercel), polled every %v (vercel dev reports no builds).\n\n",
+			v.version, len(v.seq), len(v.save), o.poll)
 		fmt.Println("| | lambdalens dev | vercel dev | vercel / lambdalens |")
 		fmt.Println("|---|---:|---:|---:|")
 		row := func(name string, ll, vc time.Duration) {
