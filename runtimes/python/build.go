@@ -134,7 +134,7 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		if total > tools.runtimeInstallAbove {
-			names, err := r.runtimeInstall(ctx, bc, tools, log)
+			names, err := r.runtimeInstall(ctx, bc, total, tools, log)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", op, err)
 			}

@@ -163,11 +163,11 @@ func splitBundle(dists []distribution, public map[string]bool, budget int64) (bu
 	return bundled, atRuntime
 }
 
-// runtimeInstall turns the .func in outDir, over limit, into one that
-// installs part of its dependencies at cold start: it removes the public
-// distributions that do not fit from _vendor and adds uv and the config.
-// It returns the names installed at cold start.
-func (r *Runtime) runtimeInstall(ctx context.Context, req buildContext, tools buildTools, log *slog.Logger) ([]string, error) {
+// runtimeInstall turns the .func in outDir, total bytes and over limit,
+// into one that installs part of its dependencies at cold start: it
+// removes the public distributions that do not fit from _vendor and adds
+// uv and the config. It returns the names installed at cold start.
+func (r *Runtime) runtimeInstall(ctx context.Context, req buildContext, total int64, tools buildTools, log *slog.Logger) ([]string, error) {
 	lock, err := os.ReadFile(req.deps.uvLock)
 	if err != nil {
 		return nil, fmt.Errorf("reading uv.lock: %w", err)
@@ -186,10 +186,6 @@ func (r *Runtime) runtimeInstall(ctx context.Context, req buildContext, tools bu
 	}
 	vendor := filepath.Join(req.outDir, vendorDir)
 	dists, err := vendorDistributions(vendor)
-	if err != nil {
-		return nil, err
-	}
-	total, _, _, err := funcSize(req.outDir)
 	if err != nil {
 		return nil, err
 	}
