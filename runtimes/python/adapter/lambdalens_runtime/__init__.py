@@ -35,7 +35,7 @@ import sys
 import traceback
 from http.server import BaseHTTPRequestHandler
 
-from . import asgi, events, handler, runtime_deps, wsgi
+from . import asgi, events, handler, wsgi
 
 __all__ = ["load", "detect", "InvalidEvent"]
 

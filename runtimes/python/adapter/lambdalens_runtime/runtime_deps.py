@@ -13,14 +13,8 @@ A failed install raises RuntimeError with uv's output: a function error,
 tried again on the next cold start.
 """
 
-import json
 import os
-import site
-import subprocess
 import sys
-import tempfile
-import time
-import venv
 
 CONFIG = os.path.join("_uv", "_runtime_config.json")
 
@@ -56,7 +50,14 @@ def install(task_root):
     and put them on sys.path. Returns the venv's directory, or None."""
     config_path = os.path.join(task_root, CONFIG)
     if not os.path.exists(config_path):
-        return None
+        return None  # every function without a runtime install: nothing imported
+    import json
+    import site
+    import subprocess
+    import tempfile
+    import time
+    import venv
+
     with open(config_path) as f:
         config = json.load(f)
     tmp = tempfile.gettempdir()
