@@ -26,11 +26,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lambdalens/lambdalens/bench/internal/benchkit"
@@ -82,12 +80,7 @@ func main() {
 		os.Exit(2)
 	}
 	o.coldRuns, o.runs = max(o.coldRuns, 1), max(o.runs, 1)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintf(os.Stderr, "bench/build: %v\n", err)
-		os.Exit(1)
-	}
+	benchkit.Main("bench/build", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 // scenario names, in the order they run.
@@ -95,25 +88,12 @@ var scenarios = []string{"cold", "warm", "no-op", "one file changed"}
 
 func run(ctx context.Context, o options) error {
 	benchkit.Header(ctx, "lambdalens build benchmark (Go)", "go run ./bench/build")
-	root, err := benchkit.ModuleRoot(ctx)
+	ws, err := benchkit.NewWorkspace(ctx, "build", o.lambdalens, o.keep)
 	if err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp("", "lambdalens-bench-build-")
-	if err != nil {
-		return err
-	}
-	if o.keep {
-		fmt.Printf("(keeping %s)\n\n", work)
-	} else {
-		defer benchkit.RemoveAll(work)
-	}
-	bin := o.lambdalens
-	if bin == "" {
-		if bin, err = benchkit.BuildCLI(ctx, root, filepath.Join(work, "bin")); err != nil {
-			return err
-		}
-	}
+	defer ws.Close()
+	work, bin := ws.Dir, ws.Bin
 
 	// The pristine project, copied once per contender.
 	src := filepath.Join(work, "src")

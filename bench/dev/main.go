@@ -28,11 +28,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lambdalens/lambdalens/bench/internal/benchkit"
@@ -113,39 +111,21 @@ func main() {
 	o.rounds = max(o.rounds, 1)
 	o.edits = max(o.edits, 1)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintf(os.Stderr, "bench/dev: %v\n", err)
-		os.Exit(1)
-	}
+	benchkit.Main("bench/dev", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 func run(ctx context.Context, o options) error {
 	benchkit.Header(ctx, "lambdalens dev benchmark (Go)", "go run ./bench/dev")
-	root, err := benchkit.ModuleRoot(ctx)
-	if err != nil {
-		return err
-	}
 	project, err := filepath.Abs(o.project)
 	if err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp("", "lambdalens-bench-dev-")
+	ws, err := benchkit.NewWorkspace(ctx, "dev", o.lambdalens, o.keep)
 	if err != nil {
 		return err
 	}
-	if o.keep {
-		fmt.Printf("(keeping %s)\n\n", work)
-	} else {
-		defer os.RemoveAll(work)
-	}
-	bin := o.lambdalens
-	if bin == "" {
-		if bin, err = benchkit.BuildCLI(ctx, root, filepath.Join(work, "bin")); err != nil {
-			return err
-		}
-	}
+	defer ws.Close()
+	root, work, bin := ws.Root, ws.Dir, ws.Bin
 
 	// Each contender gets its own copy of the project.
 	name := filepath.Base(project)

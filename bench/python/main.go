@@ -28,12 +28,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lambdalens/lambdalens/bench/internal/benchkit"
@@ -114,40 +112,22 @@ func main() {
 		os.Exit(2)
 	}
 	o.edits, o.buildRuns = max(o.edits, 1), max(o.buildRuns, 1)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintf(os.Stderr, "bench/python: %v\n", err)
-		os.Exit(1)
-	}
+	benchkit.Main("bench/python", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 func run(ctx context.Context, o options) error {
 	benchkit.Header(ctx, "lambdalens Python benchmark", "go run ./bench/python")
-	root, err := benchkit.ModuleRoot(ctx)
-	if err != nil {
-		return err
-	}
 	in, err := findInterpreter(ctx, o.python)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("Interpreter: %s (Python %s), through a virtual environment per example.\n\n", in.path, in.version)
-	work, err := os.MkdirTemp("", "lambdalens-bench-python-")
+	ws, err := benchkit.NewWorkspace(ctx, "python", o.lambdalens, o.keep)
 	if err != nil {
 		return err
 	}
-	if o.keep {
-		fmt.Printf("(keeping %s)\n\n", work)
-	} else {
-		defer benchkit.RemoveAll(work)
-	}
-	bin := o.lambdalens
-	if bin == "" {
-		if bin, err = benchkit.BuildCLI(ctx, root, filepath.Join(work, "bin")); err != nil {
-			return err
-		}
-	}
+	defer ws.Close()
+	work, bin := ws.Dir, ws.Bin
 	examplesDir, err := filepath.Abs(o.examples)
 	if err != nil {
 		return err

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -138,4 +140,57 @@ func (v *Vercel) Env(scratch string, extra ...string) []string {
 		"NO_COLOR=1",
 		"CI=1",
 	}, extra...)...)
+}
+
+// Main runs a benchmark program's body until it returns or the program is
+// interrupted, and exits 1 with "name: error" when it fails.
+func Main(name string, run func(ctx context.Context) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// Workspace is a benchmark's temporary folder, with the module root and
+// the lambdalens binary the benchmark runs.
+type Workspace struct {
+	Dir  string // the temporary folder
+	Root string // the module root
+	Bin  string // the lambdalens binary
+	keep bool
+}
+
+// NewWorkspace makes a temporary folder lambdalens-bench-<name>-* and
+// builds ./cmd/lambdalens into it unless bin names a binary already. With
+// keep, Close leaves the folder (its path is printed).
+func NewWorkspace(ctx context.Context, name, bin string, keep bool) (*Workspace, error) {
+	root, err := ModuleRoot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "lambdalens-bench-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	w := &Workspace{Dir: dir, Root: root, Bin: bin, keep: keep}
+	if keep {
+		fmt.Printf("(keeping %s)\n\n", dir)
+	}
+	if w.Bin == "" {
+		if w.Bin, err = BuildCLI(ctx, root, filepath.Join(dir, "bin")); err != nil {
+			w.Close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Close removes the folder, unless the workspace keeps it.
+func (w *Workspace) Close() {
+	if !w.keep {
+		RemoveAll(w.Dir)
+	}
 }
