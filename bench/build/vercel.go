@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,21 +96,7 @@ func (vb *vercelBuild) note() string {
 func (vb *vercelBuild) sizes() (sizeReport, error) {
 	funcs := filepath.Join(vb.dir, ".vercel", "output", "functions")
 	var boots []string
-	err := filepath.WalkDir(funcs, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() != ".vc-config.json" {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		var cfg struct {
-			Handler     string            `json:"handler"`
-			FilePathMap map[string]string `json:"filePathMap"`
-		}
-		if err := json.Unmarshal(data, &cfg); err != nil {
-			return err
-		}
+	err := benchkit.WalkVCConfigs(funcs, func(path string, cfg benchkit.VCConfig) error {
 		boot := filepath.Join(filepath.Dir(path), cfg.Handler)
 		if mapped, ok := cfg.FilePathMap[cfg.Handler]; ok {
 			boot = mapped

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -201,20 +200,7 @@ func vercelBundle(dir string) (int64, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	err = filepath.WalkDir(funcs, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() != ".vc-config.json" {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		var cfg struct {
-			FilePathMap map[string]string `json:"filePathMap"`
-		}
-		if err := json.Unmarshal(data, &cfg); err != nil {
-			return err
-		}
+	err = benchkit.WalkVCConfigs(funcs, func(_ string, cfg benchkit.VCConfig) error {
 		for _, p := range cfg.FilePathMap {
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(dir, p)

@@ -308,3 +308,36 @@ func TestPollForWake(t *testing.T) {
 		t.Errorf("PollFor = %d requests, %v; want the new version by the request Wake sent", n, err)
 	}
 }
+
+func TestWalkVCConfigs(t *testing.T) {
+	funcs := t.TempDir()
+	files := map[string]string{
+		"api/a.func/.vc-config.json": `{"handler":"bootstrap","filePathMap":{"bootstrap":"/tmp/b"}}`,
+		"api/b.func/.vc-config.json": `{"handler":"vc__handler__python.vc_handler"}`,
+		"api/b.func/other.json":      `{"handler":"not a config"}`,
+	}
+	for name, body := range files {
+		p := filepath.Join(funcs, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	err := WalkVCConfigs(funcs, func(path string, cfg VCConfig) error {
+		got = append(got, filepath.Base(filepath.Dir(path))+" "+cfg.Handler+" "+cfg.FilePathMap["bootstrap"])
+		return nil
+	})
+	want := []string{"a.func bootstrap /tmp/b", "b.func vc__handler__python.vc_handler "}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("WalkVCConfigs = %q, %v; want %q", got, err, want)
+	}
+	bad := filepath.Join(funcs, "api/c.func/.vc-config.json")
+	os.MkdirAll(filepath.Dir(bad), 0o755)
+	os.WriteFile(bad, []byte("{"), 0o644)
+	if err := WalkVCConfigs(funcs, func(string, VCConfig) error { return nil }); err == nil || !strings.Contains(err.Error(), "c.func") {
+		t.Errorf("a broken config: %v, want an error naming it", err)
+	}
+}

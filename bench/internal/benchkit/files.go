@@ -2,6 +2,7 @@ package benchkit
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -212,4 +213,32 @@ func RemoveAll(dir string) {
 		return nil
 	})
 	_ = os.RemoveAll(dir)
+}
+
+// VCConfig is what the benchmarks read of a function's .vc-config.json.
+type VCConfig struct {
+	Handler string `json:"handler"`
+	// FilePathMap maps files of the function to where they are (Vercel
+	// leaves some outside the output folder); relative paths are relative
+	// to the project.
+	FilePathMap map[string]string `json:"filePathMap"`
+}
+
+// WalkVCConfigs calls fn with the path and contents of every
+// .vc-config.json under funcs (a .vercel/output/functions folder).
+func WalkVCConfigs(funcs string, fn func(path string, cfg VCConfig) error) error {
+	return filepath.WalkDir(funcs, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != ".vc-config.json" {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var cfg VCConfig
+		if err := json.Unmarshal(data, &cfg); err != nil {
+			return fmt.Errorf("reading %s: %w", path, err)
+		}
+		return fn(path, cfg)
+	})
 }

@@ -8,18 +8,7 @@ import (
 
 // Median returns the median of ds, or 0 when ds is empty. For an even
 // count it is the mean of the two middle values.
-func Median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
+func Median(ds []time.Duration) time.Duration { return median(ds) }
 
 // Percentile returns the nearest-rank p-th percentile (0 < p ≤ 100) of
 // sorted, or 0 when it is empty. sorted must be in ascending order.
@@ -33,7 +22,10 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 }
 
 // MedianFloat returns the median of xs, or 0 when xs is empty.
-func MedianFloat(xs []float64) float64 {
+func MedianFloat(xs []float64) float64 { return median(xs) }
+
+// median is Median and MedianFloat.
+func median[T time.Duration | float64](xs []T) T {
 	if len(xs) == 0 {
 		return 0
 	}
