@@ -66,18 +66,15 @@ func main() {
 	flag.Parse()
 	for _, sc := range strings.Split(*only, ",") {
 		if sc = strings.TrimSpace(sc); !slices.Contains(scenarios, sc) {
-			fmt.Fprintf(os.Stderr, "bench/build: -scenarios: unknown scenario %q (known: %s)\n", sc, strings.Join(scenarios, ", "))
-			os.Exit(2)
+			benchkit.Usage("bench/build", "-scenarios: unknown scenario %q (known: %s)", sc, strings.Join(scenarios, ", "))
 		}
 		o.scenarios = append(o.scenarios, sc)
 	}
-	if o.vercel != "auto" && o.vercel != "on" && o.vercel != "off" {
-		fmt.Fprintln(os.Stderr, "bench/build: -vercel must be auto, on or off")
-		os.Exit(2)
+	if err := benchkit.CheckVercelMode(o.vercel); err != nil {
+		benchkit.Usage("bench/build", "%v", err)
 	}
 	if o.project != "" && (o.editFile == "" || o.editMarker == "") {
-		fmt.Fprintln(os.Stderr, "bench/build: -project needs -edit-file and -edit-marker")
-		os.Exit(2)
+		benchkit.Usage("bench/build", "-project needs -edit-file and -edit-marker")
 	}
 	o.coldRuns, o.runs = max(o.coldRuns, 1), max(o.runs, 1)
 	benchkit.Main("bench/build", func(ctx context.Context) error { return run(ctx, o) })

@@ -29,7 +29,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -96,17 +95,12 @@ func main() {
 	flag.IntVar(&o.vercelEdits, "vercel-edits", 3, "timed edits of save-to-served on vercel dev")
 	flag.Parse()
 
-	for _, f := range strings.Split(conns, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "bench/dev: -conns: %q is not a positive number\n", f)
-			os.Exit(2)
-		}
-		o.conns = append(o.conns, n)
+	var err error
+	if o.conns, err = benchkit.Counts(conns); err != nil {
+		benchkit.Usage("bench/dev", "-conns: %v", err)
 	}
-	if o.vercel != "auto" && o.vercel != "on" && o.vercel != "off" {
-		fmt.Fprintln(os.Stderr, "bench/dev: -vercel must be auto, on or off")
-		os.Exit(2)
+	if err := benchkit.CheckVercelMode(o.vercel); err != nil {
+		benchkit.Usage("bench/dev", "%v", err)
 	}
 	o.rounds = max(o.rounds, 1)
 	o.edits = max(o.edits, 1)

@@ -30,7 +30,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -89,27 +88,21 @@ func main() {
 	flag.IntVar(&o.buildRuns, "build-runs", 3, "runs of each build scenario")
 	flag.StringVar(&o.vercel, "vercel", "auto", "compare with vercel build: auto (when installed), on, off")
 	flag.Parse()
-	for _, f := range strings.Split(conns, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "bench/python: -conns: %q is not a positive number\n", f)
-			os.Exit(2)
-		}
-		o.conns = append(o.conns, n)
+	var err error
+	if o.conns, err = benchkit.Counts(conns); err != nil {
+		benchkit.Usage("bench/python", "-conns: %v", err)
 	}
 	for _, name := range strings.Split(only, ",") {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
 		}
 		if !slices.ContainsFunc(examples, func(e example) bool { return e.name == name }) {
-			fmt.Fprintf(os.Stderr, "bench/python: -only: unknown example %q\n", name)
-			os.Exit(2)
+			benchkit.Usage("bench/python", "-only: unknown example %q", name)
 		}
 		o.only = append(o.only, name)
 	}
-	if o.vercel != "auto" && o.vercel != "on" && o.vercel != "off" {
-		fmt.Fprintln(os.Stderr, "bench/python: -vercel must be auto, on or off")
-		os.Exit(2)
+	if err := benchkit.CheckVercelMode(o.vercel); err != nil {
+		benchkit.Usage("bench/python", "%v", err)
 	}
 	o.edits, o.buildRuns = max(o.edits, 1), max(o.buildRuns, 1)
 	benchkit.Main("bench/python", func(ctx context.Context) error { return run(ctx, o) })

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -193,4 +194,34 @@ func (w *Workspace) Close() {
 	if !w.keep {
 		RemoveAll(w.Dir)
 	}
+}
+
+// Counts parses a comma-separated list of positive numbers (a -conns
+// flag).
+func Counts(list string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// Usage ends a benchmark program whose flags are wrong: the message on
+// stderr, exit status 2.
+func Usage(name, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, name+": "+format+"\n", args...)
+	os.Exit(2)
+}
+
+// CheckVercelMode validates a -vercel flag: auto (when installed), on or
+// off.
+func CheckVercelMode(mode string) error {
+	if mode != "auto" && mode != "on" && mode != "off" {
+		return fmt.Errorf("-vercel must be auto, on or off, not %q", mode)
+	}
+	return nil
 }
