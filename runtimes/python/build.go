@@ -128,23 +128,25 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 	if err := writeAdapter(req.OutDir, req.File, req.Entrypoint); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	if deps != nil && deps.uvLock != "" {
-		total, _, _, err := funcSize(req.OutDir)
+	total, vendor, project, err := funcSize(req.OutDir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if deps != nil && deps.uvLock != "" && total > tools.runtimeInstallAbove {
+		names, err := r.runtimeInstall(ctx, bc, total, tools, log)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		if total > tools.runtimeInstallAbove {
-			names, err := r.runtimeInstall(ctx, bc, total, tools, log)
-			if err != nil {
+		if len(names) > 0 {
+			log.Warn("the function is over AWS Lambda's size limit: these packages are installed at cold start by uv (the function needs network access to the package index)",
+				"file", req.File, "size", mb(total), "packages", strings.Join(names, " "))
+			// Smaller now: measure what ships.
+			if total, vendor, project, err = funcSize(req.OutDir); err != nil {
 				return nil, fmt.Errorf("%s: %w", op, err)
-			}
-			if len(names) > 0 {
-				log.Warn("the function is over AWS Lambda's size limit: these packages are installed at cold start by uv (the function needs network access to the package index)",
-					"file", req.File, "size", mb(total), "packages", strings.Join(names, " "))
 			}
 		}
 	}
-	if err := checkSize(req.OutDir, tools.sizeLimit); err != nil {
+	if err := checkSize(total, vendor, project, tools.sizeLimit); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return lambdaArtifact(t), nil

@@ -75,13 +75,9 @@ func vendorItemName(name string) string {
 	return strings.ToLower(strings.ReplaceAll(name, "-", "_"))
 }
 
-// checkSize fails when the .func in dir is over limit bytes, naming the
-// largest dependencies.
-func checkSize(dir string, limit int64) error {
-	total, vendor, project, err := funcSize(dir)
-	if err != nil {
-		return err
-	}
+// checkSize fails when a .func of the sizes funcSize measured is over
+// limit bytes, naming the largest dependencies.
+func checkSize(total int64, vendor []sizeItem, project, limit int64) error {
 	if total <= limit {
 		return nil
 	}
