@@ -113,17 +113,22 @@ func (p *printer) emit(ev Event) {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
+	if p.w != io.Discard {
+		p.print(&ev)
+	}
+	// After printing: whoever sees an event on Config.Events and then
+	// flushes finds it on Config.Out.
 	if p.hook != nil {
 		p.hook(ev)
 	}
-	if p.w == io.Discard {
-		return
-	}
+}
+
+func (p *printer) print(ev *Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := p.buf[:0]
 	if p.json && len(ev.Diagnostics) == 0 {
-		b = append(appendEventJSON(b, &ev), '\n')
+		b = append(appendEventJSON(b, ev), '\n')
 	} else if p.json {
 		data, err := json.Marshal(ev)
 		if err != nil {
@@ -132,7 +137,7 @@ func (p *printer) emit(ev Event) {
 		}
 		b = append(append(b, data...), '\n')
 	} else {
-		b = p.human(b, &ev)
+		b = p.human(b, ev)
 	}
 	if len(b) > 0 {
 		_, _ = p.w.Write(b) // a batchWriter: it copies b and never fails
