@@ -17,6 +17,7 @@ import (
 
 	"github.com/lambdalens/lambdalens/bench/internal/benchkit"
 	"github.com/lambdalens/lambdalens/bench/internal/load"
+	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
 // benchSaveToServed alternates lambdalens and floor samples: each edits
@@ -149,7 +150,7 @@ func (f *floor) buildServe(ctx context.Context, tag string) (time.Time, error) {
 	built := time.Now()
 	run := exec.Command(f.bin)
 	run.Dir = f.dir
-	stderr := benchkit.NewTail(4 << 10)
+	stderr := proc.NewTail(4 << 10)
 	run.Stderr = stderr
 	stdout, err := run.StdoutPipe()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lambdalens/lambdalens/bench/internal/benchkit"
+	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
 // vercelResult is what `vercel dev --local` measured on the same project.
@@ -56,7 +57,7 @@ func benchVercel(ctx context.Context, o options, project, work string, r *report
 	cmd := exec.Command(v.Bin, "dev", "--local", "--yes", "--listen", "127.0.0.1:"+strconv.Itoa(port))
 	cmd.Dir = dir
 	cmd.Env = env
-	output := benchkit.NewTail(16 << 10)
+	output := proc.NewTail(16 << 10)
 	cmd.Stdout, cmd.Stderr = output, output
 	start := time.Now()
 	p, err := benchkit.Start(cmd)

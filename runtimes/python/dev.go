@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lambdalens/lambdalens/runtimes"
@@ -112,7 +111,7 @@ func (r *Runtime) StartDev(ctx context.Context, req runtimes.DevRequest) (runtim
 		childEnv = setenv(childEnv, "PATH", bin+string(os.PathListSeparator)+getenv(env, "PATH"))
 	}
 
-	tail := &tailBuffer{max: stderrTailBytes}
+	tail := proc.NewTail(stderrTailBytes)
 	var stderr io.Writer = tail
 	if req.Stderr != nil {
 		stderr = io.MultiWriter(tail, req.Stderr)
@@ -182,7 +181,7 @@ func lastShimError(stderr string) string {
 type devProcess struct {
 	*proc.Process
 	root, file string
-	tail       *tailBuffer
+	tail       *proc.Tail
 	interp     Interp
 }
 
@@ -292,28 +291,4 @@ func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runti
 		files = append(files, filepath.Join(req.Root, f))
 	}
 	return runtimes.Inputs{Files: files, Dirs: []string{}, Trees: []string{req.Root}, Exts: []string{".py"}}, nil
-}
-
-// tailBuffer keeps the last max bytes written to it. It is safe for
-// concurrent use.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
 // Dev is a running `lambdalens dev --json`. A goroutine it owns reads the
@@ -20,7 +22,7 @@ import (
 type Dev struct {
 	proc   *Proc
 	URL    string // base URL from the ready event
-	stderr *tailBuffer
+	stderr *proc.Tail
 	read   chan struct{} // closed when the event reader has finished
 
 	mu     sync.Mutex
@@ -64,7 +66,7 @@ func StartDev(ctx context.Context, bin, dir string, env []string, timeout time.D
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	d := &Dev{
-		stderr:  &tailBuffer{max: 64 << 10},
+		stderr:  proc.NewTail(64 << 10),
 		read:    make(chan struct{}),
 		addrs:   map[string]string{},
 		ready:   make(chan struct{}),
@@ -239,38 +241,6 @@ func (d *Dev) Stop() error {
 		return fmt.Errorf("stopping lambdalens dev: %w", err)
 	}
 	return nil
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}
-
-// NewTail returns an io.Writer that keeps the last max bytes written to it
-// and gives them back with String.
-func NewTail(max int) interface {
-	io.Writer
-	fmt.Stringer
-} {
-	return &tailBuffer{max: max}
 }
 
 // Environ returns the process environment with extra KEY=VALUE entries
