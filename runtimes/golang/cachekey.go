@@ -179,6 +179,17 @@ func (p *plan) hashClosure(h hash.Hash, pkgs []*packages.Package, modCache strin
 			}
 		}
 	}
+	// go build's default -pgo=auto reads default.pgo beside the main
+	// package: the user's own for a server or a package main handler.
+	for _, root := range pkgs {
+		if root.Name == "main" && root.Dir != "" {
+			pgo := filepath.Join(root.Dir, "default.pgo")
+			if err := p.hashFile(h, "pgo", pgo); err != nil {
+				return src, err
+			}
+			src.pgo = append(src.pgo, pgo)
+		}
+	}
 	for _, f := range p.moduleFiles() {
 		modFiles[f] = true
 	}
@@ -197,6 +208,8 @@ type closureSources struct {
 	local []*packages.Package
 	// modFiles are the go.mod, go.sum, go.work ... files hashed.
 	modFiles []string
+	// pgo are the default.pgo paths hashed (present or not).
+	pgo []string
 	// errors is set when a package of the closure has errors.
 	errors bool
 }

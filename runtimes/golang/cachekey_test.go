@@ -91,6 +91,12 @@ func TestInputs(t *testing.T) {
 			fixture: "samemodule", file: "api/hello.go",
 			wantDirs: []string{"api", "internal/greet"}, notDirs: []string{"internal/other"},
 			wantFiles: []string{"go.mod", "api/go.mod"},
+			notFiles:  []string{"api/default.pgo"}, // the wrapper is the main package
+		},
+		{
+			fixture: "server", file: "main.go",
+			wantDirs:  []string{"."},
+			wantFiles: []string{"go.mod", "default.pgo"},
 		},
 		{
 			fixture: "replace", file: "api/hello.go",

@@ -85,6 +85,13 @@ func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runti
 			files[filepath.Join(filepath.Dir(gomod), "go.sum")] = true
 		}
 	})
+	for _, root := range pkgs {
+		// go build's default -pgo=auto reads default.pgo beside the main
+		// package (the user's, for a server).
+		if real := p.realPath(filepath.Join(root.Dir, "default.pgo")); root.Name == "main" && root.Dir != "" && real != "" {
+			files[real] = true
+		}
+	}
 	for _, f := range p.moduleFiles() {
 		files[f] = true
 	}

@@ -173,26 +173,36 @@ func (r *Runtime) watchedPaths(p *plan, src closureSources) []string {
 		}
 	}
 	for _, pkg := range src.local {
+		dir := filepath.Clean(pkg.Dir)
 		if pkg.Dir == "" {
 			continue
+		}
+		if p.t.relocated && dir == p.t.compileDir {
+			// The go command compiled the entry's folder from a virtual
+			// one (its name is no import path): watch the real folder.
+			dir = p.t.pkgDir
 		}
 		// The listing catches added and removed files, and every file of
 		// the folder is watched, so that a file excluded by a build
 		// constraint today cannot join the package unseen.
-		add(pkg.Dir)
-		if entries, err := os.ReadDir(pkg.Dir); err == nil {
+		add(dir)
+		if entries, err := os.ReadDir(dir); err == nil {
 			for _, e := range entries {
 				if !e.IsDir() {
-					add(filepath.Join(pkg.Dir, e.Name()))
+					add(filepath.Join(dir, e.Name()))
 				}
 			}
 		}
 		for _, f := range pkg.EmbedFiles {
+			f = p.realPath(f)
 			add(f)
-			for d := filepath.Dir(f); len(d) > len(pkg.Dir) && strings.HasPrefix(d, pkg.Dir); d = filepath.Dir(d) {
+			for d := filepath.Dir(f); len(d) > len(dir) && strings.HasPrefix(d, dir); d = filepath.Dir(d) {
 				add(d)
 			}
 		}
+	}
+	for _, f := range src.pgo {
+		add(p.realPath(f))
 	}
 	for _, f := range src.modFiles {
 		add(f)

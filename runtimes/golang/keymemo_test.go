@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lambdalens/lambdalens/runtimes"
 )
 
 // TestCacheKeyMemo holds the remembered keys to the go command: after
@@ -18,43 +20,11 @@ func TestCacheKeyMemo(t *testing.T) {
 	p := loadProject(t, "samemodule")
 	p.write(t, "internal/greet/static/a.txt", "embedded v1")
 	p.write(t, "internal/greet/embed.go", "package greet\n\nimport \"embed\"\n\n//go:embed static\nvar Static embed.FS\n")
-	goLog := filepath.Join(t.TempDir(), "go.log")
-	memoCache := t.TempDir()
-	r := testRuntime()
-	r.GoCommand = countingGo(t, goLog)
-	r.racyWindow = time.Nanosecond // the test's writes are not racy: keys take longer than a clock tick
-	req := buildRequest(p, "api/hello.go", function("Handler"), t.TempDir(), memoCache)
-	goRuns := func() int {
-		data, _ := os.ReadFile(goLog)
-		return strings.Count(string(data), "\n")
-	}
-	check := func(step string, wantGo bool) {
-		t.Helper()
-		before := goRuns()
-		got, err := r.CacheKey(t.Context(), req)
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		ran := goRuns() > before
-		fresh := buildRequest(p, "api/hello.go", function("Handler"), t.TempDir(), t.TempDir())
-		want, err := testRuntime().CacheKey(t.Context(), fresh)
-		if err != nil {
-			t.Fatalf("%s: fresh key: %v", step, err)
-		}
-		if got != want {
-			t.Errorf("%s: the remembered key differs from the key computed from scratch", step)
-		}
-		if ran != wantGo {
-			t.Errorf("%s: go command run = %v, want %v", step, ran, wantGo)
-		}
-	}
-	check("first key", true)
-	check("nothing changed", false)
-	check("nothing changed again", false)
-	steps := []struct {
-		name string
-		edit func()
-	}{
+	m := newMemoCheck(t, p, "api/hello.go", function("Handler"))
+	m.check("first key", true)
+	m.check("nothing changed", false)
+	m.check("nothing changed again", false)
+	m.steps([]memoStep{
 		{"imported file, same size", func() {
 			p.write(t, "internal/greet/greet.go", "package greet\n\nfunc Text() string { return \"HELLO from internal/greet\" }\n")
 		}},
@@ -71,18 +41,123 @@ func TestCacheKeyMemo(t *testing.T) {
 		{"handler file", func() {
 			p.write(t, "api/hello.go", strings.Replace(readFile(t, filepath.Join(p.root, "api/hello.go")), "greet.Text()", "greet.Text() + \"!\"", 1))
 		}},
-	}
-	for _, s := range steps {
-		s.edit()
-		check(s.name, true)
-		check(s.name+", then nothing", false)
-	}
+	})
 	// A file changed while the key was computed is not trusted: with the
 	// default window every fresh write is recent, so nothing is remembered.
-	r.racyWindow = 0
+	m.r.racyWindow = 0
 	p.write(t, "internal/greet/greet.go", "package greet\n\nfunc Text() string { return \"changed again\" }\n")
-	check("recent change", true)
-	check("recent change, then nothing", true)
+	m.check("recent change", true)
+	m.check("recent change, then nothing", true)
+}
+
+// TestCacheKeyMemoRelocated is TestCacheKeyMemo for a handler in a folder
+// the go command rejects ([slug]), which it compiles from a virtual
+// folder: the memo must watch the real one.
+func TestCacheKeyMemoRelocated(t *testing.T) {
+	requireGo(t)
+	t.Parallel()
+	p := loadProject(t, "brackets")
+	m := newMemoCheck(t, p, "api/posts/[slug]/index.go", function("Handler"))
+	m.check("first key", true)
+	m.check("nothing changed", false)
+	m.steps([]memoStep{
+		{"helper file beside the handler, same size", func() {
+			p.write(t, "api/posts/[slug]/prefix.go", "package handler\n\nconst prefix = \"POST \"\n")
+		}},
+		{"file added beside the handler", func() {
+			p.write(t, "api/posts/[slug]/suffix.go", "package handler\n\nconst suffix = \"!\"\n")
+		}},
+		{"handler file", func() {
+			p.write(t, "api/posts/[slug]/index.go", strings.Replace(readFile(t, filepath.Join(p.root, "api/posts/[slug]/index.go")), "prefix +", "prefix + suffix +", 1))
+		}},
+	})
+}
+
+// TestCacheKeyMemoServer: for a server the main package is the user's, so
+// go build reads its default.pgo (-pgo=auto), and the key follows it.
+func TestCacheKeyMemoServer(t *testing.T) {
+	requireGo(t)
+	t.Parallel()
+	p := loadProject(t, "server")
+	m := newMemoCheck(t, p, "main.go", runtimes.Entrypoint{Language: runtimes.Go, Kind: runtimes.KindServer})
+	m.check("first key", true)
+	m.check("nothing changed", false)
+	first := m.last
+	m.steps([]memoStep{
+		{"default.pgo added", func() { p.write(t, "default.pgo", "profile v1") }},
+		{"default.pgo changed, same size", func() { p.write(t, "default.pgo", "profile v2") }},
+	})
+	if m.last == first {
+		t.Error("the server's key did not change with its default.pgo")
+	}
+}
+
+type memoStep struct {
+	name string
+	edit func()
+}
+
+// memoCheck compares CacheKey with a memo (r, its memo folder kept) to
+// CacheKey computed from scratch, and counts the go commands r runs.
+type memoCheck struct {
+	t    *testing.T
+	p    testProject
+	file string
+	ep   runtimes.Entrypoint
+	r    *Runtime
+	req  runtimes.BuildRequest
+	log  string
+	last string // the last key
+}
+
+func newMemoCheck(t *testing.T, p testProject, file string, ep runtimes.Entrypoint) *memoCheck {
+	m := &memoCheck{t: t, p: p, file: file, ep: ep, log: filepath.Join(t.TempDir(), "go.log")}
+	m.r = testRuntime()
+	m.r.GoCommand = countingGo(t, m.log)
+	m.r.racyWindow = time.Nanosecond // the test's writes are not racy: keys take longer than a clock tick
+	m.req = buildRequest(p, file, ep, t.TempDir(), t.TempDir())
+	return m
+}
+
+func (m *memoCheck) goRuns() int {
+	data, _ := os.ReadFile(m.log)
+	return strings.Count(string(data), "\n")
+}
+
+// check computes the key after step and fails the test when it differs
+// from a fresh key or when a go command ran (or did not) against wantGo.
+func (m *memoCheck) check(step string, wantGo bool) {
+	t := m.t
+	t.Helper()
+	before := m.goRuns()
+	got, err := m.r.CacheKey(t.Context(), m.req)
+	if err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+	ran := m.goRuns() > before
+	fresh := buildRequest(m.p, m.file, m.ep, t.TempDir(), t.TempDir())
+	want, err := testRuntime().CacheKey(t.Context(), fresh)
+	if err != nil {
+		t.Fatalf("%s: fresh key: %v", step, err)
+	}
+	if got != want {
+		t.Errorf("%s: the remembered key differs from the key computed from scratch", step)
+	}
+	if ran != wantGo {
+		t.Errorf("%s: go command run = %v, want %v", step, ran, wantGo)
+	}
+	m.last = got
+}
+
+// steps applies each edit, expecting the key to be recomputed, and then
+// remembered.
+func (m *memoCheck) steps(steps []memoStep) {
+	m.t.Helper()
+	for _, s := range steps {
+		s.edit()
+		m.check(s.name, true)
+		m.check(s.name+", then nothing", false)
+	}
 }
 
 // countingGo returns a go command that appends a line to log per run.
