@@ -21,7 +21,7 @@ import (
 )
 
 // cacheKeyVersion changes when the way keys are computed changes.
-const cacheKeyVersion = "lambdalens-go-cachekey-3"
+const cacheKeyVersion = "lambdalens-go-cachekey-4"
 
 // CacheKey returns a hex SHA-256 that changes whenever Build's output for
 // req would. It hashes exactly what goes into the build:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -232,16 +233,48 @@ func (c *llChild) proxy() http.Handler {
 			MaxIdleConns:       8,
 			IdleConnTimeout:    90 * time.Second,
 		},
+		// ReverseProxy reports a failure after the response began only by
+		// panicking inside a net/http server; here a broken body must fail
+		// the invocation instead of answering with what arrived.
+		ModifyResponse: func(res *http.Response) error {
+			res.Body = &llChildBody{ReadCloser: res.Body, c: c, req: res.Request}
+			return nil
+		},
 		ErrorHandler: c.proxyError,
 		ErrorLog:     slog.NewLogLogger(c.log.Handler(), slog.LevelError),
 	}
 }
 
+// llChildBody is the body of a response from the child: a read that fails
+// before the end fails the invocation.
+type llChildBody struct {
+	io.ReadCloser
+	c   *llChild
+	req *http.Request
+}
+
+func (b *llChildBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		fe, exit := b.c.failure(b.req, fmt.Errorf("reading the response body: %w", err))
+		llFailInvocation(b.req.Context(), fe, exit)
+	}
+	return n, err
+}
+
 // proxyError turns a failure to reach the child into a function error; the
 // process exits after reporting it when the child is gone.
 func (c *llChild) proxyError(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *llFunctionError
-	exit := false
+	fe, exit := c.failure(r, err)
+	if !llFailInvocation(r.Context(), fe, exit) {
+		http.Error(w, fe.Message, http.StatusBadGateway)
+	}
+}
+
+// failure classifies an error proxying r: the invocation ran out of time,
+// the child exited (then the process should exit too), or the proxying
+// itself failed.
+func (c *llChild) failure(r *http.Request, err error) (fe *llFunctionError, exit bool) {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		fe = &llFunctionError{Type: llErrTypeProxy, Message: fmt.Sprintf("proxying %s %s to %s: the invocation ended first: %v", r.Method, r.URL.Path, c.name, err)}
 	} else {
@@ -258,9 +291,7 @@ func (c *llChild) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 			fe = &llFunctionError{Type: llErrTypeProxy, Message: fmt.Sprintf("proxying %s %s to %s: %v", r.Method, r.URL.Path, c.name, err)}
 		}
 	}
-	if !llFailInvocation(r.Context(), fe, exit) {
-		http.Error(w, fe.Message, http.StatusBadGateway)
-	}
+	return fe, exit
 }
 
 // exitWhenChildExits ends the process once the child has exited and no

@@ -42,6 +42,13 @@ func TestStartChildProxies(t *testing.T) {
 		t.Fatalf("got %d %q, want 200 %q", res.Status, res.Body, want)
 	}
 
+	// A response cut off mid-body fails the invocation; it is not passed
+	// on as a short 200.
+	payload, fe, exit = llHandleEvent(context.Background(), h, llInvocation{}, buildEvent(t, kindVercel, "GET", "/truncate", nil, nil))
+	if fe == nil || fe.Type != llErrTypeProxy || exit || !strings.Contains(fe.Message, "response body") {
+		t.Fatalf("truncated response: got payload %q, error %v (exit %v), want a %s about the response body", payload, fe, exit, llErrTypeProxy)
+	}
+
 	// The server crashing mid-request fails the invocation and asks the
 	// runtime to exit.
 	_, fe, exit = llHandleEvent(context.Background(), h, llInvocation{}, buildEvent(t, kindVercel, "GET", "/exit", nil, nil))

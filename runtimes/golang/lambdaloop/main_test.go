@@ -2,6 +2,7 @@ package lambdaloop
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -22,7 +23,8 @@ func TestMain(m *testing.M) {
 
 // runTestChild is a stand-in for a user's standalone server:
 //
-//	serve  listens on 127.0.0.1:$PORT and echoes; /exit exits with status 3
+//	serve  listens on 127.0.0.1:$PORT and echoes; /exit exits with status 3,
+//	       /truncate sends 3 of the 100 bytes it announces and hangs up
 //	exit   exits at once with status 7
 //	silent never listens and waits to be killed
 func runTestChild(mode string) int {
@@ -34,8 +36,14 @@ func runTestChild(mode string) int {
 			return 1
 		}
 		http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/exit" {
+			switch r.URL.Path {
+			case "/exit":
 				os.Exit(3)
+			case "/truncate":
+				w.Header().Set("Content-Length", "100")
+				io.WriteString(w, "abc")
+				http.NewResponseController(w).Flush()
+				panic(http.ErrAbortHandler)
 			}
 			fmt.Fprintf(w, "child %s %s host=%s xff=%s", r.Method, r.URL.RequestURI(), r.Host, r.Header.Get("X-Forwarded-For"))
 		}))
