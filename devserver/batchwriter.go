@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"context"
 	"io"
 	"sync"
 )
@@ -12,7 +13,7 @@ const batchMax = 1 << 20
 // batchWriter takes writes into a buffer that one goroutine writes out:
 // a request never waits for the terminal, and under load the lines of
 // many requests leave in one write(2) instead of one each. The goroutine
-// runs only while there is something to write; Flush waits for it.
+// runs only while there is something to write; Flush joins it.
 type batchWriter struct {
 	w io.Writer
 
@@ -20,8 +21,10 @@ type batchWriter struct {
 	cond    sync.Cond // signalled when a batch was written
 	buf     []byte    // waiting to be written
 	spare   []byte    // the buffer the goroutine writes from, reused
-	running bool      // the writing goroutine is running
-	done    sync.WaitGroup
+	running bool      // the writing goroutine has not finished its loop
+	// exited is closed when the newest writing goroutine has returned;
+	// nil before the first write.
+	exited chan struct{}
 }
 
 func newBatchWriter(w io.Writer) *batchWriter {
@@ -39,16 +42,16 @@ func (bw *batchWriter) Write(p []byte) (int, error) {
 	bw.buf = append(bw.buf, p...)
 	if !bw.running {
 		bw.running = true
-		bw.done.Add(1)
-		go bw.loop()
+		bw.exited = make(chan struct{})
+		go bw.loop(bw.exited)
 	}
 	bw.mu.Unlock()
 	return len(p), nil
 }
 
-// loop writes batches until the buffer is empty.
-func (bw *batchWriter) loop() {
-	defer bw.done.Done()
+// loop writes batches until the buffer is empty, then closes exited.
+func (bw *batchWriter) loop(exited chan struct{}) {
+	defer close(exited)
 	bw.mu.Lock()
 	for len(bw.buf) > 0 {
 		batch := bw.buf
@@ -68,12 +71,22 @@ func (bw *batchWriter) loop() {
 	bw.mu.Unlock()
 }
 
-// Flush returns once everything written so far has been written out.
-func (bw *batchWriter) Flush() {
+// Flush returns once everything written before it has been written out
+// and the goroutine that wrote it has returned, or when ctx ends first (a
+// terminal that is not being read): then with ctx's cause.
+func (bw *batchWriter) Flush(ctx context.Context) error {
 	bw.mu.Lock()
-	for bw.running {
-		bw.cond.Wait()
-	}
+	exited := bw.exited
 	bw.mu.Unlock()
-	bw.done.Wait()
+	if exited == nil {
+		return nil
+	}
+	// The goroutine running now (or the last one) returns only with the
+	// buffer empty, so it has written everything written before Flush.
+	select {
+	case <-exited:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }

@@ -2,6 +2,8 @@ package devserver
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -40,7 +42,7 @@ func TestBatchWriterKeepsLinesAndOrder(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	bw.Flush()
+	bw.Flush(t.Context())
 	next := make([]int, writers)
 	got := strings.Split(strings.TrimSuffix(out.buf.String(), "\n"), "\n")
 	if len(got) != writers*lines {
@@ -95,10 +97,19 @@ func TestBatchWriterBlocksWhenTheReaderStalls(t *testing.T) {
 	if waiting > batchMax || n >= 2*batchMax/len(line)+4 {
 		t.Errorf("%d writes returned and %d bytes wait with the output stalled, want Write to block at %d", n, waiting, batchMax)
 	}
+	// Flush gives up when its context ends before the output drains.
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	err := bw.Flush(ctx)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Flush with the output stalled = %v, want the context's deadline", err)
+	}
 	close(out.gate) // let every write through
 	for range returned {
 	}
-	bw.Flush()
+	if err := bw.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	if want := (2*batchMax/len(line) + 4) * len(line); out.buf.Len() != want {
 		t.Errorf("%d bytes written, want %d", out.buf.Len(), want)
 	}

@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -155,11 +156,13 @@ func newPrinter(hook func(Event), out io.Writer, json, color bool) *printer {
 	return p
 }
 
-// flush waits until every event emitted so far is written to Config.Out.
-func (p *printer) flush() {
+// flush waits until every event emitted so far is written to Config.Out,
+// or until ctx ends.
+func (p *printer) flush(ctx context.Context) error {
 	if bw, ok := p.w.(*batchWriter); ok {
-		bw.Flush()
+		return bw.Flush(ctx)
 	}
+	return nil
 }
 
 func (p *printer) paint(b []byte, color, s string) []byte {

@@ -292,7 +292,9 @@ func (s *Server) close(ctx context.Context) error {
 			t.CloseIdleConnections()
 		}
 	}
-	s.out.flush()
+	if err := s.out.flush(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("writing the last output lines: %w", err))
+	}
 	return errors.Join(errs...)
 }
 

@@ -41,7 +41,7 @@ func TestJSONOutput(t *testing.T) {
 	})
 	h.getEcho("/api/a?x=1", nil)
 	h.events.waitFor(t, "the request event", func(ev Event) bool { return ev.Type == EventRequest })
-	h.srv.out.flush() // events reach Config.Events before the writer goroutine prints them
+	h.srv.out.flush(t.Context()) // events reach Config.Events before the writer goroutine prints them
 	types := map[EventType]Event{}
 	sc := bufio.NewScanner(strings.NewReader(out.String()))
 	for sc.Scan() {
@@ -83,7 +83,7 @@ func TestHumanOutput(t *testing.T) {
 			h.events.waitFor(t, "three request events", func(Event) bool {
 				return h.events.count(func(ev Event) bool { return ev.Type == EventRequest }) == 3
 			})
-			h.srv.out.flush() // events reach Config.Events before the writer goroutine prints them
+			h.srv.out.flush(t.Context()) // events reach Config.Events before the writer goroutine prints them
 			text := out.String()
 			hasEscape := strings.Contains(text, "\x1b[")
 			if hasEscape != color {
