@@ -88,6 +88,7 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
+	resent := false
 	for {
 		pc, reused, err := t.conn(ctx, req.URL.Host)
 		if err != nil {
@@ -109,10 +110,13 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		pc.nc.Close()
-		// Like http.Transport: a request that failed on a connection the
-		// process had already closed is sent again on another one when no
-		// response byte came back and resending cannot repeat an effect.
-		if reused && errors.Is(err, errStale) && ctx.Err() == nil && (body == nil || idempotent(req.Method)) {
+		// Like http.Transport: a request that failed on a kept-alive
+		// connection before any response byte came back (the process
+		// closed it as the request went out) is sent again on another
+		// one, when the request may run twice. Once: a handler that kills
+		// the connection every time must not run once per pooled one.
+		if reused && !resent && errors.Is(err, errStale) && ctx.Err() == nil && replayable(req) {
+			resent = true
 			continue
 		}
 		if cerr := ctx.Err(); cerr != nil {
@@ -120,6 +124,17 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
+}
+
+// replayable reports whether a request may be sent twice, as
+// http.Transport decides: an idempotent method, or an idempotency key.
+func replayable(req *http.Request) bool {
+	if idempotent(req.Method) {
+		return true
+	}
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
 }
 
 // takes reports whether the request goes on the direct path and reads its
@@ -243,10 +258,14 @@ func (pc *hopConn) exchange(ctx context.Context, req *http.Request, trace *httpt
 		stop()
 		return nil, staleIf(fmt.Errorf("sending the request: %w", err))
 	}
-	for {
+	for got1xx := false; ; got1xx = true {
 		if _, err := pc.br.Peek(1); err != nil {
 			stop()
-			return nil, staleIf(fmt.Errorf("reading the response: %w", err))
+			err = fmt.Errorf("reading the response: %w", err)
+			if got1xx {
+				return nil, err // the process had the request
+			}
+			return nil, staleIf(err)
 		}
 		resp, err := http.ReadResponse(pc.br, req)
 		if err != nil {

@@ -335,3 +335,79 @@ func TestHopTransportBodylessAndTrailers(t *testing.T) {
 		t.Errorf("the server saw %d connections for 6 sequential requests, want 1", n)
 	}
 }
+
+// A handler that kills its connection without answering (a Go handler's
+// panic) ran already: the request is sent again only when it may run
+// twice, and only once.
+func TestHopTransportResendsOnlyReplayableRequestsOnce(t *testing.T) {
+	var runs sync.Map // path → *atomic.Int64
+	count := func(path string) *atomic.Int64 {
+		n, _ := runs.LoadOrStore(path, new(atomic.Int64))
+		return n.(*atomic.Int64)
+	}
+	var arrived sync.WaitGroup
+	hs := startHopServer(t, func(w http.ResponseWriter, r *http.Request) {
+		count(r.URL.Path).Add(1)
+		switch r.URL.Path {
+		case "/warm":
+			arrived.Done()
+			arrived.Wait() // hold each connection until all three are open
+			io.WriteString(w, "ok")
+		case "/hints":
+			w.WriteHeader(http.StatusEarlyHints)
+			panic(http.ErrAbortHandler)
+		default:
+			panic(http.ErrAbortHandler)
+		}
+	})
+	ht, _ := newTestHop(t)
+	warm := func() {
+		t.Helper()
+		arrived.Add(3)
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() {
+				req, _ := http.NewRequestWithContext(t.Context(), "GET", hs.URL+"/warm", nil)
+				resp, err := ht.RoundTrip(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			})
+		}
+		wg.Wait()
+		ht.mu.Lock()
+		idle := len(ht.idle[hs.Listener.Addr().String()])
+		ht.mu.Unlock()
+		if idle != 3 {
+			t.Fatalf("%d idle connections after three concurrent requests, want 3", idle)
+		}
+	}
+	tests := []struct {
+		method, path string
+		header       http.Header
+		wantRuns     int64
+	}{
+		{"POST", "/charge", nil, 1},
+		{"DELETE", "/item", nil, 1},
+		{"POST", "/keyed", http.Header{"Idempotency-Key": {"k1"}}, 2},
+		{"GET", "/crash", nil, 2},
+		{"GET", "/hints", nil, 1},
+	}
+	for _, tt := range tests {
+		warm()
+		req, _ := http.NewRequestWithContext(t.Context(), tt.method, hs.URL+tt.path, nil)
+		if tt.header != nil {
+			req.Header = tt.header
+		}
+		if resp, err := ht.RoundTrip(req); err == nil {
+			resp.Body.Close()
+			t.Errorf("%s %s: got %d, want an error", tt.method, tt.path, resp.StatusCode)
+		}
+		if n := count(tt.path).Load(); n != tt.wantRuns {
+			t.Errorf("%s %s: the handler ran %d times, want %d", tt.method, tt.path, n, tt.wantRuns)
+		}
+	}
+}
