@@ -163,6 +163,14 @@ func (s *Server) modifyResponse(res *http.Response) error {
 	decorate(res.Header, c.vals[0:1:1], c.routeHeaders)
 	if c.status != 0 && res.StatusCode != http.StatusSwitchingProtocols {
 		res.StatusCode = c.status
+		if c.status == http.StatusNoContent || c.status == http.StatusNotModified {
+			// The function's body cannot follow these; copying it would
+			// abort the response.
+			res.Body.Close()
+			res.Body, res.ContentLength = http.NoBody, 0
+			res.Header.Del("Content-Length")
+			res.Header.Del("Transfer-Encoding")
+		}
 	}
 	return nil
 }

@@ -325,6 +325,8 @@ func TestRoutingLegacyRoutes(t *testing.T) {
   {"src": "/hdrs/(.*)", "headers": {"x-legacy": "1"}, "continue": true},
   {"src": "/moved", "status": 302, "headers": {"Location": "/api/hello"}},
   {"src": "/only-post", "methods": ["POST"], "dest": "/api/hello"},
+  {"src": "/ping", "dest": "/api/hello", "status": 204},
+  {"src": "/same", "dest": "/api/hello", "status": 304},
   {"handle": "filesystem"},
   {"src": "/after-fs/(.*)", "dest": "/api/echo2?p=$1"}
 ]}`,
@@ -337,6 +339,9 @@ func TestRoutingLegacyRoutes(t *testing.T) {
 		{name: "redirect route", path: "/moved", status: 302, header: map[string]string{"Location": "/api/hello"}},
 		{name: "method match", method: "POST", path: "/only-post", status: 200, fn: "api/hello.go"},
 		{name: "method mismatch", path: "/only-post", status: 404},
+		// The function's body is dropped: 204 and 304 have none.
+		{name: "status without a body over a function's response", path: "/ping", status: 204},
+		{name: "304 over a function's response", path: "/same", status: 304},
 		{name: "after filesystem", path: "/after-fs/zz", status: 200, fn: "api/echo2.go", fnQuery: "p=zz"},
 		{name: "filesystem function", path: "/api/hello", status: 200, fn: "api/hello.go"},
 		{name: "filesystem static", path: "/", status: 200, bodyHas: "home"},
