@@ -63,6 +63,47 @@ func cleanGoFlags(goflags string) (cleaned string, tags []string, err error) {
 	return strings.Join(kept, " "), tags, nil
 }
 
+// settledGoFlags returns the GOFLAGS entry a build runs with, and the
+// -tags it names. The go command takes an empty GOFLAGS from the go env -w
+// file (goEnvFile), so the value is the environment's or else the file's,
+// cleaned by cleanGoFlags; when nothing is left it is -buildvcs=false
+// (which both flag sets pass anyway), never empty, so that the file cannot
+// add what the cleaning removed.
+func settledGoFlags(env []string) (entry string, tags []string, err error) {
+	goflags, _ := envValue(env, "GOFLAGS")
+	if goflags == "" {
+		goflags = goEnvFileValue(goEnvFile(env), "GOFLAGS")
+	}
+	cleaned, tags, err := cleanGoFlags(goflags)
+	if err != nil {
+		return "", nil, err
+	}
+	if cleaned == "" {
+		cleaned = "-buildvcs=false"
+	}
+	return "GOFLAGS=" + cleaned, tags, nil
+}
+
+// goEnvFileValue reads key from a go env -w file as the go command does
+// (KEY=VALUE lines, nothing trimmed, the last wins); "" when the file or
+// the key is missing.
+func goEnvFileValue(file, key string) string {
+	if file == "" {
+		return ""
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	value := ""
+	for line := range strings.Lines(string(data)) {
+		if k, v, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "="); ok && k == key {
+			value = v
+		}
+	}
+	return value
+}
+
 // envValue returns the value of key in env (the last entry wins, as in
 // os/exec).
 func envValue(env []string, key string) (string, bool) {
@@ -124,12 +165,11 @@ func devSettings(childEnv []string) (buildSettings, error) {
 		}
 	}
 	env := mergeEnv(os.Environ(), fromChild)
-	goflags, _ := envValue(env, "GOFLAGS")
-	cleaned, tags, err := cleanGoFlags(goflags)
+	goflags, tags, err := settledGoFlags(env)
 	if err != nil {
 		return buildSettings{}, err
 	}
-	env = mergeEnv(env, []string{"CGO_ENABLED=0", "GOFLAGS=" + cleaned, "GOOS", "GOARCH"})
+	env = mergeEnv(env, []string{"CGO_ENABLED=0", goflags, "GOOS", "GOARCH"})
 	return buildSettings{env: env, flags: devFlags, tags: tags}, nil
 }
 
@@ -149,7 +189,9 @@ var outputAffectingEnv = []string{
 // lambdaSettings assembles the fixed environment of Lambda builds:
 //
 //  1. the process environment without outputAffectingEnv;
-//  2. defaults: CGO_ENABLED=0, GOAMD64=v1, GOARM64=v8.0;
+//  2. defaults: CGO_ENABLED=0, GOAMD64=v1, GOARM64=v8.0, GOFIPS140=off
+//     (set, not just unset: the go command reads an unset or empty
+//     variable from the go env -w file);
 //  3. extra (BuildRequest.Env), which wins over the defaults;
 //  4. always: GOOS=linux, GOARCH from the requested architecture and the
 //     cleaned GOFLAGS (from extra when it sets one, else from the process).
@@ -161,13 +203,12 @@ func lambdaSettings(arch string, extra []string) (buildSettings, error) {
 	var unset []string
 	unset = append(unset, outputAffectingEnv...)
 	env := mergeEnv(os.Environ(), unset)
-	env = mergeEnv(env, []string{"CGO_ENABLED=0", "GOAMD64=v1", "GOARM64=v8.0"}, extra)
-	goflags, _ := envValue(env, "GOFLAGS")
-	cleaned, tags, err := cleanGoFlags(goflags)
+	env = mergeEnv(env, []string{"CGO_ENABLED=0", "GOAMD64=v1", "GOARM64=v8.0", "GOFIPS140=off"}, extra)
+	goflags, tags, err := settledGoFlags(env)
 	if err != nil {
 		return buildSettings{}, err
 	}
-	env = mergeEnv(env, []string{"GOOS=linux", "GOARCH=" + goarch, "GOFLAGS=" + cleaned})
+	env = mergeEnv(env, []string{"GOOS=linux", "GOARCH=" + goarch, goflags})
 	return buildSettings{env: env, flags: lambdaFlags, tags: tags, goos: "linux", arch: goarch}, nil
 }
 

@@ -2,7 +2,11 @@ package golang
 
 import (
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +102,54 @@ func TestGoArch(t *testing.T) {
 	}
 	if lambdaArch("") != "x86_64" || lambdaArch("arm64") != "arm64" {
 		t.Error("lambdaArch")
+	}
+}
+
+// The go command reads an empty GOFLAGS (or GOFIPS140) from the go env -w
+// file: builds must clean that value too and keep the file from adding
+// what the cleaning removed.
+func TestSettingsGoEnvFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "env")
+	writeEnv := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("GOENV", file)
+	t.Setenv("GOFLAGS", "")
+
+	writeEnv("GOFLAGS=-toolexec=/bin/echo\n")
+	if _, err := lambdaSettings("x86_64", nil); !errors.Is(err, errToolexec) {
+		t.Errorf("lambda build, -toolexec in the go env file: err = %v, want errToolexec", err)
+	}
+	if _, err := devSettings(nil); !errors.Is(err, errToolexec) {
+		t.Errorf("dev build, -toolexec in the go env file: err = %v, want errToolexec", err)
+	}
+
+	writeEnv("GOFLAGS=-race -tags=prod\nGOFIPS140=latest\n")
+	s, err := lambdaSettings("x86_64", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := envValue(s.env, "GOFLAGS"); got != "-tags=prod" || !slices.Equal(s.tags, []string{"prod"}) {
+		t.Errorf("GOFLAGS from the file: %q with tags %q, want -tags=prod", got, s.tags)
+	}
+
+	writeEnv("GOFLAGS=-race -cover\nGOFIPS140=latest\n")
+	s, err = lambdaSettings("x86_64", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the go command makes of it, with the file in place.
+	requireGo(t)
+	cmd := exec.Command("go", "env", "GOFLAGS", "GOFIPS140")
+	cmd.Env = s.env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	if got := strings.Fields(string(out)); !slices.Equal(got, []string{"-buildvcs=false", "off"}) {
+		t.Errorf("go env GOFLAGS GOFIPS140 in a Lambda build = %q, want [-buildvcs=false off]", got)
 	}
 }
