@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lambdalens/lambdalens/runtimes"
+	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
 // wrapper says which main package a build produces.
@@ -116,7 +117,14 @@ func (r *Runtime) compile(ctx context.Context, p *plan, op, out string, log *slo
 		args = append(args, "-overlay="+overlayPath)
 	}
 	args = append(args, "-o", out, p.pkg)
-	cmd := r.command(ctx, p.t.modDir, p.env, args...)
+	// The go command's work directory goes in a folder of this build's,
+	// removed afterwards: a killed go command cannot remove its own.
+	tmp, err := os.MkdirTemp("", "lambdalens-go-build-")
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer os.RemoveAll(tmp)
+	cmd := r.command(ctx, p.t.modDir, mergeEnv(p.env, []string{"GOTMPDIR=" + tmp}), args...)
 	start := time.Now()
 	output, err := cmd.CombinedOutput()
 	log.Debug("go build", "op", op, "dir", p.t.modDir, "args", args, "took", time.Since(start), "err", err)
@@ -131,19 +139,14 @@ func (r *Runtime) compile(ctx context.Context, p *plan, op, out string, log *slo
 	return &runtimes.BuildError{Op: op, Output: mapped, Diagnostics: diags, Err: err}
 }
 
-// command returns a go command that is interrupted (then killed after a
-// delay) when ctx ends, so that it can clean up its work directory.
+// command returns a go command that is killed, with the compilers and
+// linkers it started, when ctx ends. (go build has no interrupt handler:
+// a SIGINT to the go command alone would leave them running.)
 func (r *Runtime) command(ctx context.Context, dir string, env []string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, r.goCmd(), args...)
 	cmd.Dir = dir
 	cmd.Env = env
-	cmd.Cancel = func() error {
-		if err := cmd.Process.Signal(os.Interrupt); err != nil {
-			return cmd.Process.Kill()
-		}
-		return nil
-	}
-	cmd.WaitDelay = 5 * time.Second
+	proc.Group(cmd, 5*time.Second)
 	return cmd
 }
 

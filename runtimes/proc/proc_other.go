@@ -4,6 +4,7 @@ package proc
 
 import (
 	"os"
+	"os/exec"
 	"syscall"
 )
 
@@ -23,3 +24,6 @@ func signalGroup(p *os.Process, _ os.Signal) error {
 }
 
 func signalGroupPID(int, os.Signal) error { return nil }
+
+// killGroup kills cmd's process: there are no process groups here.
+func killGroup(cmd *exec.Cmd) error { return signalGroup(cmd.Process, os.Kill) }

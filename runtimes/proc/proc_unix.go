@@ -4,6 +4,7 @@ package proc
 
 import (
 	"os"
+	"os/exec"
 	"syscall"
 )
 
@@ -38,3 +39,6 @@ func signalGroupPID(pid int, sig os.Signal) error {
 	}
 	return nil
 }
+
+// killGroup kills the process group cmd leads.
+func killGroup(cmd *exec.Cmd) error { return signalGroup(cmd.Process, syscall.SIGKILL) }
