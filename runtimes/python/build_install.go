@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/lambdalens/lambdalens/runtimes"
+	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
 // pyTarget is the Lambda a build is for.
@@ -188,6 +189,7 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 		cmd := exec.CommandContext(ctx, name, args...)
 		cmd.Dir = root
 		cmd.Env = env
+		proc.Group(cmd, toolWaitDelay)
 		plan.cmds = append(plan.cmds, cmd)
 		return cmd
 	}

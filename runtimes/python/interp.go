@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lambdalens/lambdalens/runtimes"
+	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
 // Interp is the Python interpreter chosen for a project's dev processes.
@@ -48,6 +49,11 @@ const (
 // versionQueryTimeout bounds `python -c 'print(version)'`; a healthy
 // interpreter answers in tens of milliseconds.
 const versionQueryTimeout = 30 * time.Second
+
+// toolWaitDelay bounds how long Wait waits for the output pipes of a tool
+// (pip, uv, python) that was killed with its process group: a grandchild
+// that escaped the group cannot hold a build up.
+const toolWaitDelay = 5 * time.Second
 
 // Interpreter chooses the interpreter for the project at root, in this
 // order:
@@ -169,6 +175,7 @@ func pythonVersion(ctx context.Context, path string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, versionQueryTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])")
+	proc.Group(cmd, toolWaitDelay)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/BurntSushi/toml"
+	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
 // depSource is the file that declares a project's dependencies, and the
@@ -267,6 +268,7 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 	}
 	create.Dir = root
 	create.Env = env
+	proc.Group(create, toolWaitDelay)
 	if out, err := create.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
 		return Interp{}, installError(ctx, fmt.Sprintf("creating the virtual environment %s with %s", relToRoot(root, dir), installer), out, err)
@@ -300,6 +302,7 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 		}
 		install.Dir = root // local paths in requirements are relative to the project
 		install.Env = setenv(env, "VIRTUAL_ENV", dir)
+		proc.Group(install, toolWaitDelay)
 		if out, err := install.CombinedOutput(); err != nil {
 			os.RemoveAll(dir)
 			return Interp{}, installError(ctx, fmt.Sprintf("installing the dependencies of %s into %s with %s", deps.Name, relToRoot(root, dir), installer), out, err)
@@ -323,6 +326,7 @@ func pipHasPythonFlag(ctx context.Context, python string, env []string) bool {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, "-m", "pip", "--version")
 	cmd.Env = env
+	proc.Group(cmd, toolWaitDelay)
 	out, err := cmd.Output()
 	if err != nil {
 		return false
