@@ -72,7 +72,7 @@ func (c *cachingBuilder) Build(ctx context.Context, req Request) (*Result, error
 			return nil, err
 		}
 		// Drop the entry so that the fresh build can take its place.
-		if err := os.RemoveAll(entry); err != nil {
+		if err := removeEntry(entry); err != nil {
 			c.logger.Warn("removing unusable build cache entry", "entry", entry, "err", err)
 		}
 	}
@@ -83,7 +83,7 @@ func (c *cachingBuilder) Build(ctx context.Context, req Request) (*Result, error
 	res.Key = key
 	if c.rebuild {
 		// A forced rebuild refreshes the entry.
-		if err := os.RemoveAll(entry); err != nil {
+		if err := removeEntry(entry); err != nil {
 			c.logger.Warn("removing build cache entry", "entry", entry, "err", err)
 		}
 	}
@@ -105,7 +105,9 @@ func (c *cachingBuilder) restore(entry, dst string) (*runtimes.Artifact, error) 
 		return nil, fmt.Errorf("decoding %s: %w", filepath.Join(entry, cacheArtifactFile), err)
 	}
 	if err := copyTree(filepath.Join(entry, cacheFilesDir), dst, copyOptions{link: true}); err != nil {
-		return nil, fmt.Errorf("restoring %s: %w", entry, err)
+		// Not wrapped: a file missing from an entry that exists is a
+		// broken entry (and a partly restored dst), not a cache miss.
+		return nil, fmt.Errorf("restoring %s: %v", entry, err)
 	}
 	// The entry's mtime records its last use, for whoever prunes the cache.
 	now := time.Now()
@@ -159,10 +161,24 @@ func pruneCache(dir string, ttl time.Duration, now time.Time, logger *slog.Logge
 		if err != nil || !e.IsDir() || now.Sub(info.ModTime()) <= ttl {
 			continue
 		}
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+		if err := removeEntry(filepath.Join(dir, e.Name())); err != nil {
 			logger.Warn("pruning the build cache", "entry", e.Name(), "err", err)
 		}
 	}
+}
+
+// removeEntry removes a cache entry by first renaming it out of the way,
+// so that a removal cut short (the process killed) cannot leave an entry
+// that still looks complete; pruneCache sweeps what is left.
+func removeEntry(entry string) error {
+	gone := fmt.Sprintf("%s.tmp-rm-%d", entry, time.Now().UnixNano())
+	if err := os.Rename(entry, gone); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("moving %s out of the way: %w", entry, err)
+	}
+	return os.RemoveAll(gone)
 }
 
 // storeFile copies src into the existing cache entry directory of dst,

@@ -78,6 +78,36 @@ func TestWithCache(t *testing.T) {
 		t.Errorf("inner builds = %d, want 2", n)
 	}
 
+	// An entry whose files are gone is broken, not missing: the output
+	// folder it was partly restored into is emptied before the rebuild.
+	if err := os.RemoveAll(filepath.Join(dir, "k1", cacheFilesDir)); err != nil {
+		t.Fatal(err)
+	}
+	req = request(t)
+	if err := os.WriteFile(filepath.Join(req.OutDir, "stale.txt"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = b.Build(context.Background(), req); err != nil || res.Cached {
+		t.Fatalf("Build over an entry without files = %+v, %v; want a rebuild", res, err)
+	}
+	if _, err := os.Stat(filepath.Join(req.OutDir, "stale.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file from before the rebuild is left in the output: %v", err)
+	}
+	if n := inner.builds.Load(); n != 3 {
+		t.Errorf("inner builds = %d, want 3", n)
+	}
+	// Entries are removed by moving them out of the way first, so that a
+	// removal cut short cannot leave a complete-looking entry.
+	if err := removeEntry(filepath.Join(dir, "k1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeEntry(filepath.Join(dir, "k1")); err != nil {
+		t.Errorf("removing a missing entry: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "k1*")); len(left) > 0 {
+		t.Errorf("left after removeEntry: %v", left)
+	}
+
 	// Keys that are not one path element are refused.
 	for _, key := range []string{"", "..", "../../etc", "a/b"} {
 		bad := &countingBuilder{key: key}
