@@ -169,6 +169,20 @@ func TestDuplicatePattern(t *testing.T) {
 	}
 }
 
+// TestDuplicateTopLevelKey: a repeated top-level key keeps only its last
+// value, as JSON.parse does; the value it replaces is neither merged nor
+// checked.
+func TestDuplicateTopLevelKey(t *testing.T) {
+	cfg, diags := Parse("vercel.json", []byte(`{"rewrites": [{"source": "a", "destination": "/api/x"}],
+ "rewrites": [{"source": "/b", "destination": "/api/y"}]}`))
+	if len(diags) != 1 || diags[0].Code != "json-duplicate-key" {
+		t.Errorf("diagnostics: %v", diagStrings(diags))
+	}
+	if len(cfg.Rewrites) != 1 || cfg.Rewrites[0].Source != "/b" {
+		t.Errorf("rewrites: %+v, want only the last value's /b", cfg.Rewrites)
+	}
+}
+
 func TestConditionValues(t *testing.T) {
 	tests := []struct {
 		value string

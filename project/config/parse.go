@@ -86,6 +86,9 @@ func (v *validator) config(root *Node) {
 	}
 	v.duplicates(root)
 	for _, m := range root.Children {
+		if root.Get(m.Key) != m {
+			continue // a duplicate: only the last value counts, as with JSON.parse
+		}
 		check, ok := topLevel[m.Key]
 		if !ok {
 			hint := v.didYouMean(m.Key, topLevelNames)
