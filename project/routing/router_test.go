@@ -192,7 +192,11 @@ func TestRouteZeroConfig(t *testing.T) {
 		{url: "/blog", output: "blog/index.html"},
 		{url: "/blog/", output: "blog/index.html"},
 		{url: "/missing/deep", output: "404.html", status: 404},
-		{url: "/apix", output: "404.html", status: 404},
+		// Vercel's error route is ^(?!/api).*$: nothing under /api…
+		// gets the custom page, not even /apix.
+		{url: "/apix", status: 404},
+		{url: "/api-docs", status: 404},
+		{url: "/ap", output: "404.html", status: 404},
 		{url: "api/hello", output: "api/hello"},
 	})
 }
@@ -270,6 +274,7 @@ func configProject() project {
 				Missing: []config.Has{{Type: "cookie", Key: "banned"}}},
 			{Source: "/gone", Destination: "/nonexistent"},
 			{Source: "/x-token", Destination: "/api/hello", Has: []config.Has{{Type: "header", Key: "x-token"}}},
+			{Source: "/retired", Destination: "/api/hello", StatusCode: 410},
 		},
 	}
 	return project{cfg: cfg,
@@ -306,6 +311,7 @@ func TestRouteConfig(t *testing.T) {
 		{url: "/cookie-check", headers: map[string]string{"Cookie": "session=abc; banned=1"}, status: 404},
 		{url: "/gone", status: 404},
 		{url: "/x-token", headers: map[string]string{"X-Token": "t1"}, output: "api/hello", query: map[string]string{"x-token": "t1"}},
+		{url: "/retired", output: "api/hello", status: 410},
 		{url: "/", output: "index.html", respHdr: map[string]string{"X-Which": "all"}},
 	})
 }
@@ -435,6 +441,7 @@ func TestTableOrder(t *testing.T) {
 		"^/cookie-check$ -> /api/hello?session=$session",
 		"^/gone$ -> /nonexistent",
 		"^/x-token$ -> /api/hello?x-token=$x-token",
+		"^/retired$ -> /api/hello",
 		"^/api/users/([^/]+)$ -> /api/users/[id]?id=$1",
 		"^/api(/.*)?$",
 		"handle:miss",

@@ -176,7 +176,7 @@ func (t *tableBuilder) transformed() []Route {
 			t.report(r.Range, CodeInvalidRouteDestination, "%s: %v", label, err)
 			continue
 		}
-		out = append(out, Route{Src: src, Dest: dest, Check: true, Has: has, Missing: missing,
+		out = append(out, Route{Src: src, Dest: dest, Check: true, Status: r.StatusCode, Has: has, Missing: missing,
 			Origin: t.origin(OriginRewrite, r.Range)})
 	}
 	return out
@@ -319,10 +319,10 @@ func (t *tableBuilder) generated(in Input) []Route {
 		if cleanURLs {
 			dest = strings.TrimSuffix(dest, ".html")
 		}
-		// Vercel's ^(?!/api).*$ without lookahead: any path but /api and
-		// /api/...; RE2 has no lookahead.
+		// Vercel's ^(?!/api).*$ without lookahead (RE2 has none): any path
+		// that does not start with /api (so not /apix either).
 		out = append(out, Route{Handle: PhaseError, Origin: builtin()},
-			Route{Src: `^/(?:[^a].*|a|a[^p].*|ap|ap[^i].*|api[^/].*)?$`, Dest: dest, Status: 404, Origin: builtin()})
+			Route{Src: `^/(?:[^a].*|a|a[^p].*|ap|ap[^i].*)?$`, Dest: dest, Status: 404, Origin: builtin()})
 	}
 	return out
 }
