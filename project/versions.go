@@ -105,9 +105,9 @@ func syntaxRange(start, end modfile.Position) runtimes.Range {
 var pyVersionRe = regexp.MustCompile(`(\d+)\.(\d+)`)
 
 // pythonVersion detects the Python version: .python-version, runtime.txt,
-// Pipfile [requires] python_version, pyproject.toml requires-python, then
-// the default 3.12. Versions outside 3.9–3.14 (what Lambda runs) are
-// reported where they are written.
+// Pipfile [requires] python_version, pyproject.toml requires-python (a
+// constraint: see requiresPython), then the default 3.12. Exact versions
+// outside 3.9–3.14 (what Lambda runs) are reported where they are written.
 func (l *loader) pythonVersion() (Version, []runtimes.Diagnostic) {
 	type source struct {
 		file    string
@@ -164,6 +164,9 @@ func (l *loader) pythonVersion() (Version, []runtimes.Diagnostic) {
 		if raw == "" {
 			continue
 		}
+		if s.file == "pyproject.toml" {
+			return requiresPython(data, raw, text)
+		}
 		m := pyVersionRe.FindStringSubmatch(raw)
 		if m == nil {
 			return Version{Value: DefaultPythonVersion, Source: "default"}, []runtimes.Diagnostic{{
@@ -183,6 +186,37 @@ func (l *loader) pythonVersion() (Version, []runtimes.Diagnostic) {
 		return v, nil
 	}
 	return Version{Value: DefaultPythonVersion, Source: "default"}, nil
+}
+
+// requiresPython chooses the version for pyproject.toml's requires-python
+// as Vercel does: matched against the versions Lambda runs, the default
+// first, then the newest that satisfies it. A constraint that none
+// satisfies, or that cannot be read, gets a warning and the default.
+func requiresPython(data []byte, raw, text string) (Version, []runtimes.Diagnostic) {
+	const file = "pyproject.toml"
+	def := Version{Value: DefaultPythonVersion, Source: "default"}
+	spec, err := parsePySpec(raw)
+	if err != nil {
+		return def, []runtimes.Diagnostic{{
+			File: file, Range: textRange(data, text), Severity: runtimes.SeverityWarning, Code: "python-version-invalid",
+			Message: fmt.Sprintf("cannot read requires-python %q: %v; using the default %s", raw, err, DefaultPythonVersion),
+		}}
+	}
+	var defMinor int
+	fmt.Sscanf(DefaultPythonVersion, "3.%d", &defMinor)
+	if spec.allowsMinor(3, defMinor) {
+		return Version{Value: DefaultPythonVersion, Source: file}, nil
+	}
+	for minor := maxPythonMinor; minor >= minPythonMinor; minor-- {
+		if spec.allowsMinor(3, minor) {
+			return Version{Value: fmt.Sprintf("3.%d", minor), Source: file}, nil
+		}
+	}
+	return def, []runtimes.Diagnostic{{
+		File: file, Range: textRange(data, text), Severity: runtimes.SeverityWarning, Code: "python-version-unsupported",
+		Message: fmt.Sprintf("no Python version AWS Lambda runs (3.%d to 3.%d) satisfies requires-python %q; using the default %s",
+			minPythonMinor, maxPythonMinor, raw, DefaultPythonVersion),
+	}}
 }
 
 // textRange is the range of the first occurrence of text in data (the
