@@ -66,7 +66,10 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 		return nil, fmt.Errorf("loading project %s: not a directory", dir)
 	}
 	l := &loader{ctx: ctx, root: root, opts: opts}
-	vi, _ := l.read(".vercelignore")
+	vi, err := fileutil.ReadIgnoreFile(l.read)
+	if err != nil {
+		return nil, fmt.Errorf("loading project %s: %w", dir, err)
+	}
 	l.ig = fileutil.NewRules(fileutil.VercelDefaults, vi)
 	if err := l.walk(); err != nil {
 		return nil, err

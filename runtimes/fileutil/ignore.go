@@ -7,6 +7,9 @@ package fileutil
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -20,6 +23,25 @@ var VercelDefaults = []string{
 	".npmignore", ".dockerignore", ".gitignore", ".*.swp", ".DS_Store",
 	".env.local", ".env.*.local", ".venv", ".yarn/cache", ".pnp*",
 	"node_modules", "__pycache__", "venv", "CVS",
+}
+
+// IgnoreFiles are the project's ignore files in the order Vercel looks for
+// them: .vercelignore, else the legacy .nowignore.
+var IgnoreFiles = []string{".vercelignore", ".nowignore"}
+
+// ReadIgnoreFile returns the content of the first of IgnoreFiles that read
+// (given a name relative to the project root) finds; nil when there is none.
+func ReadIgnoreFile(read func(name string) ([]byte, error)) ([]byte, error) {
+	for _, name := range IgnoreFiles {
+		b, err := read(name)
+		if err == nil {
+			return b, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+	}
+	return nil, nil
 }
 
 // ignoreRule is one line of an ignore file in gitignore syntax.
@@ -73,12 +95,20 @@ func (ig *Rules) add(line string) {
 		line = line[1:]
 	}
 	line = strings.TrimPrefix(line, `\`)
+	// Vercel drops a leading "./" (@vercel/client's clearRelative).
+	line = strings.TrimPrefix(line, "./")
 	if strings.HasSuffix(line, "/") {
 		r.dirOnly = true
 		line = strings.TrimSuffix(line, "/")
 	}
 	if line == "" {
 		return
+	}
+	// "dir/**" matches everything inside dir but not dir itself, so that
+	// "!dir/file" can re-include a file (gitignore; doublestar's "**"
+	// would also match dir).
+	if rest, ok := strings.CutSuffix(line, "/**"); ok && rest != "" {
+		line = rest + "/**/*"
 	}
 	// A pattern with a slash (other than a trailing one) is anchored at
 	// the root; otherwise it matches at any depth.

@@ -1,6 +1,11 @@
 package fileutil
 
-import "testing"
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+)
 
 func TestRules(t *testing.T) {
 	ig := NewRules(VercelDefaults, []byte("# comment\n/dist\nbuild/\n*.log\n!keep.log\ndocs/**/*.md\n"))
@@ -31,5 +36,58 @@ func TestRules(t *testing.T) {
 		if got := ig.Ignored(tt.path, tt.dir); got != tt.want {
 			t.Errorf("Ignored(%q, dir=%v) = %v, want %v", tt.path, tt.dir, got, tt.want)
 		}
+	}
+}
+
+// Cases checked against the ignore package Vercel's client uses (gitignore
+// semantics): "dir/**" leaves dir itself alone, so a file inside can be
+// re-included; a leading "./" is dropped.
+func TestRulesLikeVercel(t *testing.T) {
+	tests := []struct {
+		name, file string
+		path       string
+		dir        bool
+		want       bool
+	}{
+		{"dir/** keeps the folder", "api/**\n!api/hello.go\n", "api", true, false},
+		{"dir/** ignores its files", "api/**\n!api/hello.go\n", "api/other.go", false, true},
+		{"dir/** then a re-include", "api/**\n!api/hello.go\n", "api/hello.go", false, false},
+		{"dir/** ignores deep files", "api/**\n", "api/a/b.go", false, true},
+		{"a re-include of dir/** keeps the rest ignored", "*\n!api/**\n", "api", true, true},
+		{"dir/**/ is for folders inside", "api/**/\n", "api", true, false},
+		{"dir/**/ ignores a folder inside", "api/**/\n", "api/sub", true, true},
+		{"./ prefix anchors like /", "./api/secret.go\n", "api/secret.go", false, true},
+		{"./ prefix without a slash matches anywhere", "./dist\n", "a/dist", true, true},
+	}
+	for _, tt := range tests {
+		ig := NewRules(nil, []byte(tt.file))
+		if got := ig.Ignored(tt.path, tt.dir); got != tt.want {
+			t.Errorf("%s: Ignored(%q, dir=%v) with %q = %v, want %v", tt.name, tt.path, tt.dir, tt.file, got, tt.want)
+		}
+	}
+}
+
+func TestReadIgnoreFile(t *testing.T) {
+	files := map[string]string{".nowignore": "legacy"}
+	read := func(name string) ([]byte, error) {
+		if s, ok := files[name]; ok {
+			return []byte(s), nil
+		}
+		return nil, fs.ErrNotExist
+	}
+	if b, err := ReadIgnoreFile(read); err != nil || string(b) != "legacy" {
+		t.Errorf("with only .nowignore: %q, %v; want its content", b, err)
+	}
+	files[".vercelignore"] = "current"
+	if b, err := ReadIgnoreFile(read); err != nil || string(b) != "current" {
+		t.Errorf("with both: %q, %v; want .vercelignore's", b, err)
+	}
+	clear(files)
+	if b, err := ReadIgnoreFile(read); err != nil || b != nil {
+		t.Errorf("with none: %q, %v; want nil", b, err)
+	}
+	broken := func(string) ([]byte, error) { return nil, fs.ErrPermission }
+	if _, err := ReadIgnoreFile(broken); !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), ".vercelignore") {
+		t.Errorf("unreadable: %v, want an error naming .vercelignore", err)
 	}
 }

@@ -1,9 +1,7 @@
 package python
 
 import (
-	"errors"
 	"fmt"
-	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -11,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -73,9 +73,9 @@ func newFileFilter(root string, excludeFiles []string, skipDirs ...string) (*fil
 		}
 		f.exclude = append(f.exclude, p)
 	}
-	b, err := os.ReadFile(filepath.Join(root, ".vercelignore"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("reading .vercelignore: %w", err)
+	b, err := fileutil.ReadIgnoreFile(func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(root, name)) })
+	if err != nil {
+		return nil, err
 	}
 	f.ignore = fileutil.NewRules(nil, b)
 	for _, d := range skipDirs {
