@@ -17,8 +17,8 @@ import (
 // watchedGlobs are the files whose changes outside the editor (a git
 // checkout, a new file in api/, a generator) can change the model.
 var watchedGlobs = []string{
-	"**/*.go", "**/*.py", "**/vercel.json", "**/.vercelignore", "**/go.mod", "**/go.work",
-	"**/.go-version", "**/.python-version", "**/pyproject.toml", "**/requirements.txt", "**/Pipfile",
+	"**/*.go", "**/*.py", "**/vercel.json", "**/.vercelignore", "**/.nowignore", "**/go.mod", "**/go.work",
+	"**/.go-version", "**/.python-version", "**/runtime.txt", "**/pyproject.toml", "**/requirements.txt", "**/Pipfile",
 	"**/public/404.html",
 }
 
