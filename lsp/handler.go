@@ -55,7 +55,15 @@ func (s *server) handler() jsonrpc2.Handler {
 			}
 			return nil // a notification: nothing to answer
 		}
-		return cancellable(ctx, cancelledReply(reply), req)
+		// CancelHandler derives a cancellable context per message and
+		// never cancels it: end it with the answer, or every message
+		// leaves a child registered in the session's context.
+		mctx, done := context.WithCancel(ctx)
+		answer := cancelledReply(reply)
+		return cancellable(mctx, func(ctx context.Context, result any, err error) error {
+			defer done()
+			return answer(ctx, result, err)
+		}, req)
 	}
 }
 
