@@ -34,7 +34,7 @@ func (f *folder) cancelBuild() bool {
 // runBuild builds the project (fnID "") or one function into
 // .vercel/output, reporting progress, turning failures into diagnostics
 // and the outcome into a message. It runs on a background goroutine.
-func (f *folder) runBuild(ctx context.Context, token *protocol.ProgressToken, fnID string) {
+func (f *folder) runBuild(ctx context.Context, fnID string) {
 	what := "every function"
 	if fnID != "" {
 		what = fnID
@@ -64,7 +64,7 @@ func (f *folder) runBuild(ctx context.Context, token *protocol.ProgressToken, fn
 		f.mu.Unlock()
 	}()
 
-	wd := f.s.prog.start(bctx, token, "Building for Lambda", fmt.Sprintf("%s: %s", f.name, what), cancel)
+	wd := f.s.prog.start(bctx, "Building for Lambda", fmt.Sprintf("%s: %s", f.name, what), cancel)
 	opts := buildsys.Options{
 		Dir:      f.root,
 		Runtimes: f.s.cfg.Runtimes,

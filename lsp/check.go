@@ -165,7 +165,7 @@ func (f *folder) runCheck(ctx context.Context, files []string) bool {
 			names = append(names, rel)
 		}
 	}
-	wd := f.s.prog.start(ctx, nil, "Type-checking", strings.Join(names, ", "), nil)
+	wd := f.s.prog.start(ctx, "Type-checking", strings.Join(names, ", "), nil)
 	res, err := typecheck.Check(ctx, typecheck.Request{Root: f.root, Files: files, Handlers: handlers})
 	if err != nil {
 		if ctx.Err() != nil {

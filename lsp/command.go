@@ -16,13 +16,14 @@ import (
 // background goroutine; its outcome arrives as a message, progress and
 // diagnostics.
 func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCommandParams) (any, error) {
-	return command.Dispatch(ctx, params, &commandHandler{s: s, token: params.WorkDoneToken})
+	// A workDoneToken from the client is not used: it is valid only until
+	// this request is answered, and the work goes on after that.
+	return command.Dispatch(ctx, params, &commandHandler{s: s})
 }
 
 // commandHandler implements command.Interface for one request.
 type commandHandler struct {
-	s     *server
-	token *protocol.ProgressToken // the client's workDoneToken, if any
+	s *server
 }
 
 var _ command.Interface = (*commandHandler)(nil)
@@ -120,8 +121,7 @@ func (h *commandHandler) Build(_ context.Context, args command.BuildArgs) error 
 	if err != nil {
 		return err
 	}
-	token := h.token
-	h.s.goBackground("build", func(ctx context.Context) { f.runBuild(ctx, token, args.Function) })
+	h.s.goBackground("build", func(ctx context.Context) { f.runBuild(ctx, args.Function) })
 	return nil
 }
 

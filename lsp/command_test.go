@@ -189,9 +189,16 @@ func TestBuild(t *testing.T) {
 		e.open("api/hello.go")
 		e.replace("api/hello.go", `w.Write\(\[\]byte\("hello"\)\)`, `w.Write(42)`)
 		e.must(e.SaveFile(e.ctx, "api/hello.go"))
-		_, err := e.ExecuteCommand(e.ctx, command.NewBuildCommand("", command.BuildArgs{}))
+		// The request carries a workDoneToken, which is valid only until
+		// the answer: the build reports under a token of the server's.
+		_, err := e.ExecuteCommandWithToken(e.ctx, command.NewBuildCommand("", command.BuildArgs{}), "client-tok")
 		e.must(err)
 		e.await("the failure", func(s *lsptest.State) bool { return s.ShownContaining("failed to build") != nil })
+		for _, p := range e.State().Progress {
+			if p.Token == "client-tok" {
+				t.Errorf("progress sent on the client's token after the answer: %+v", p)
+			}
+		}
 		e.await("the compile error as a diagnostic", func(s *lsptest.State) bool {
 			for _, d := range s.Diagnostics["api/hello.go"].Diagnostics {
 				if d.Range.Start.Line == 5 && d.Severity == protocol.DiagnosticSeverityError && d.Code != "go-type-error" {

@@ -2,12 +2,10 @@ package lsp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
 
-	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
 	"github.com/lambdalens/lambdalens/lsp/command"
@@ -56,46 +54,6 @@ func readCaps(c protocol.ClientCapabilities) clientCaps {
 		cc.markdown = t.Hover != nil && slices.Contains(t.Hover.ContentFormat, protocol.Markdown)
 	}
 	return cc
-}
-
-// initializeResult is protocol.InitializeResult with an
-// executeCommandProvider that can declare workDoneProgress (the library's
-// ExecuteCommandOptions has no such field). The outer field shadows the
-// embedded one in JSON.
-type initializeResult struct {
-	Capabilities struct {
-		protocol.ServerCapabilities
-		ExecuteCommandProvider *executeCommandOptions `json:"executeCommandProvider,omitempty"`
-	} `json:"capabilities"`
-	ServerInfo *protocol.ServerInfo `json:"serverInfo,omitempty"`
-}
-
-type executeCommandOptions struct {
-	Commands         []string `json:"commands"`
-	WorkDoneProgress bool     `json:"workDoneProgress"`
-}
-
-// handleInitialize decodes initialize itself so that the reply can carry
-// initializeResult.
-func (s *server) handleInitialize(ctx context.Context, raw json.RawMessage) (any, error) {
-	var params protocol.InitializeParams
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &params); err != nil {
-			return nil, fmt.Errorf("decoding initialize: %w: %w", err, jsonrpc2.ErrParse)
-		}
-	}
-	res, err := s.Initialize(ctx, &params)
-	if err != nil {
-		return nil, err
-	}
-	var out initializeResult
-	out.Capabilities.ServerCapabilities = res.Capabilities
-	out.Capabilities.ExecuteCommandProvider = &executeCommandOptions{
-		Commands:         res.Capabilities.ExecuteCommandProvider.Commands,
-		WorkDoneProgress: true,
-	}
-	out.ServerInfo = res.ServerInfo
-	return &out, nil
 }
 
 // Initialize records the client's capabilities, settings and workspace

@@ -17,8 +17,6 @@ import (
 //
 //   - $/cancelRequest is handled here, decoding the id as a number or a
 //     string (protocol.CancelHandler gets a float64 and never cancels);
-//   - initialize is decoded here so that the reply can declare
-//     workDoneProgress for executeCommand;
 //   - textDocument/didChange is decoded here, because the library's
 //     TextDocumentContentChangeEvent has a non-pointer Range and so cannot
 //     tell a whole-document change from an insertion at 0:0;
@@ -38,9 +36,6 @@ func (s *server) handler() jsonrpc2.Handler {
 			return reply(ctx, nil, err)
 		}
 		switch req.Method() {
-		case protocol.MethodInitialize:
-			res, err := s.handleInitialize(ctx, req.Params())
-			return reply(ctx, res, err)
 		case protocol.MethodTextDocumentDidChange:
 			return reply(ctx, nil, s.handleDidChange(ctx, req.Params()))
 		}

@@ -31,29 +31,28 @@ type workDone struct {
 	last  string // last report, to skip repeats
 }
 
-// start begins reporting work. token is the client's workDoneToken, if
-// the request carried one; otherwise the server creates one. cancel, when
-// not nil, makes the work cancellable from the editor. It waits for the
-// client to accept the token, so call it from a background goroutine.
-func (t *progressTracker) start(ctx context.Context, token *protocol.ProgressToken, title, message string, cancel func()) *workDone {
+// start begins reporting work under a token the server creates (work
+// outlives the request that started it, and a client's workDoneToken only
+// lives until the answer). cancel, when not nil, makes the work
+// cancellable from the editor. It waits for the client to accept the
+// token, so call it from a background goroutine.
+func (t *progressTracker) start(ctx context.Context, title, message string, cancel func()) *workDone {
 	w := &workDone{t: t, title: title}
 	if !t.s.capabilities().workDoneProgress {
 		t.s.logMessage(protocol.MessageTypeInfo, fmt.Sprintf("lambdalens: %s: %s", title, message))
 		return w
 	}
-	if token == nil {
-		t.mu.Lock()
-		t.seq++
-		token = protocol.NewProgressToken(fmt.Sprintf("lambdalens-%d", t.seq))
-		t.mu.Unlock()
-		cctx, ccancel := context.WithTimeout(ctx, clientCallTimeout)
-		err := t.s.client.WorkDoneProgressCreate(cctx, &protocol.WorkDoneProgressCreateParams{Token: *token})
-		ccancel()
-		if err != nil {
-			t.s.log.Debug("window/workDoneProgress/create", "err", err)
-			t.s.logMessage(protocol.MessageTypeInfo, fmt.Sprintf("lambdalens: %s: %s", title, message))
-			return w
-		}
+	t.mu.Lock()
+	t.seq++
+	token := protocol.NewProgressToken(fmt.Sprintf("lambdalens-%d", t.seq))
+	t.mu.Unlock()
+	cctx, ccancel := context.WithTimeout(ctx, clientCallTimeout)
+	err := t.s.client.WorkDoneProgressCreate(cctx, &protocol.WorkDoneProgressCreateParams{Token: *token})
+	ccancel()
+	if err != nil {
+		t.s.log.Debug("window/workDoneProgress/create", "err", err)
+		t.s.logMessage(protocol.MessageTypeInfo, fmt.Sprintf("lambdalens: %s: %s", title, message))
+		return w
 	}
 	w.token = token
 	if cancel != nil {

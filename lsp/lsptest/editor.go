@@ -342,6 +342,16 @@ func (e *Editor) ExecuteCommand(ctx context.Context, cmd protocol.Command) (json
 	return res, err
 }
 
+// ExecuteCommandWithToken runs a command whose request carries a
+// workDoneToken.
+func (e *Editor) ExecuteCommandWithToken(ctx context.Context, cmd protocol.Command, token string) (json.RawMessage, error) {
+	var res json.RawMessage
+	params := &protocol.ExecuteCommandParams{Command: cmd.Command, Arguments: cmd.Arguments}
+	params.WorkDoneToken = protocol.NewProgressToken(token)
+	err := protocol.Call(ctx, e.conn, protocol.MethodWorkspaceExecuteCommand, params, &res)
+	return res, err
+}
+
 // CancelProgress sends window/workDoneProgress/cancel.
 func (e *Editor) CancelProgress(ctx context.Context, token string) error {
 	return e.server.WorkDoneProgressCancel(ctx, &protocol.WorkDoneProgressCancelParams{Token: *protocol.NewProgressToken(token)})
