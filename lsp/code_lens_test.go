@@ -213,6 +213,10 @@ y = 2
 			},
 		}))
 		e.await("the added folder", func(s *lsptest.State) bool { return s.HasDiagnostic("two/api/b.py", "py-no-entrypoint") })
+		// The removed folder's problems are cleared, not left behind.
+		e.await("the removed folder's diagnostics cleared", func(s *lsptest.State) bool {
+			return len(s.Diagnostics["one/api/a.py"].Diagnostics) == 0
+		})
 		if got := e.lenses("one/api/a.py"); len(got) != 0 {
 			t.Errorf("lenses in the removed folder: %q", got)
 		}

@@ -53,6 +53,7 @@ type diagState struct {
 type publishedFile struct {
 	input   []runtimes.Diagnostic
 	version int32
+	uri     protocol.DocumentURI // as sent, to clear it later
 }
 
 func newDiagState() *diagState {
@@ -289,8 +290,25 @@ func (f *folder) publish(ctx context.Context, snap *snapshot) {
 		if len(merged) == 0 {
 			delete(d.published, file)
 		} else {
-			d.published[file] = publishedFile{input: merged, version: version}
+			d.published[file] = publishedFile{input: merged, version: version, uri: docURI}
 		}
+	}
+}
+
+// clearPublished sends an empty list for every file the folder has
+// diagnostics on: the folder is gone (removed from the workspace), and
+// no other folder owns those files' diagnostics.
+func (f *folder) clearPublished(ctx context.Context) {
+	d := f.diags
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, file := range sortedKeys(d.published) {
+		params := &protocol.PublishDiagnosticsParams{URI: d.published[file].uri, Diagnostics: []protocol.Diagnostic{}}
+		if err := f.s.client.PublishDiagnostics(ctx, params); err != nil {
+			f.log.Debug("clearing diagnostics", "file", file, "err", err)
+			return
+		}
+		delete(d.published, file)
 	}
 }
 

@@ -167,6 +167,7 @@ func (s *server) DidChangeWorkspaceFolders(_ context.Context, params *protocol.D
 				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
 				defer cancel()
 				gone.close(cctx)
+				gone.clearPublished(cctx)
 			})
 		}
 	}
