@@ -353,3 +353,56 @@ func TestDeclaredCommands(t *testing.T) {
 		}
 	})
 }
+
+// A build error in a file two functions compile is shown once, and goes
+// when the file is deleted (not at the next build).
+func TestBuildDiagnosticsOnceAndGoneWithTheFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go functions")
+	}
+	const archive = `
+-- go.mod --
+module example.com/app
+
+go 1.22
+-- api/a.go --
+package handler
+
+import "net/http"
+
+func A(w http.ResponseWriter, r *http.Request) { w.Write([]byte("a")) }
+-- api/b.go --
+package handler
+
+import "net/http"
+
+func B(w http.ResponseWriter, r *http.Request) { w.Write([]byte("b")) }
+-- api/shared.go --
+package handler
+
+var n int = "x"
+`
+	o := testOpts{cfg: lsp.Config{Runtimes: realRuntimes()}, editor: lsptest.Options{WorkDoneProgress: true}}
+	runTest(t, archive, o, func(e *env) {
+		_, err := e.ExecuteCommand(e.ctx, command.NewBuildCommand("", command.BuildArgs{}))
+		e.must(err)
+		e.await("the failure", func(s *lsptest.State) bool { return s.ShownContaining("failed to build") != nil })
+		e.await("the build error on the shared file", func(s *lsptest.State) bool {
+			return len(s.Diagnostics["api/shared.go"].Diagnostics) > 0
+		})
+		var errs int
+		for _, d := range e.State().Diagnostics["api/shared.go"].Diagnostics {
+			if d.Severity == protocol.DiagnosticSeverityError && d.Code != "go-type-error" {
+				errs++
+			}
+		}
+		if errs != 1 {
+			t.Errorf("%d build errors on api/shared.go, want 1 (both functions compile it):\n%s", errs, e.State().Summary())
+		}
+		e.must(os.Remove(e.Path("api/shared.go")))
+		e.must(e.ChangeWatchedFiles(e.ctx, protocol.FileChangeTypeDeleted, "api/shared.go"))
+		e.await("the deleted file's diagnostics cleared", func(s *lsptest.State) bool {
+			return len(s.Diagnostics["api/shared.go"].Diagnostics) == 0
+		})
+	})
+}

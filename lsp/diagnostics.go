@@ -205,6 +205,18 @@ func (f *folder) fileContent(snap *snapshot, rel string) []byte {
 	return data
 }
 
+// exists reports whether file (relative) is open in snap or on disk.
+func (f *folder) exists(snap *snapshot, file string) bool {
+	abs := f.abs(file)
+	if snap != nil {
+		if _, open := snap.overlay[abs]; open {
+			return true
+		}
+	}
+	_, err := os.Stat(abs)
+	return err == nil
+}
+
 // publish sends the diagnostics of every file whose merged diagnostics or
 // open-document version changed since the last publish. snap provides the
 // document contents and versions; nil means the folder's newest model.
@@ -221,12 +233,26 @@ func (f *folder) publish(ctx context.Context, snap *snapshot) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 
-	// Index dev and build diagnostics by file.
+	// Index dev and build diagnostics by file: once each (two functions
+	// compiling one shared file report its error twice), and only for
+	// files that still exist (they live until the next build otherwise).
 	extra := map[string][]runtimes.Diagnostic{}
+	seen := map[string]bool{}
+	exists := map[string]bool{}
 	for _, src := range []map[string][]runtimes.Diagnostic{d.dev, d.build} {
 		for _, fn := range sortedKeys(src) {
 			for _, x := range src[fn] {
-				if x.File != "" {
+				if x.File == "" {
+					continue
+				}
+				ok, checked := exists[x.File]
+				if !checked {
+					ok = f.exists(snap, x.File)
+					exists[x.File] = ok
+				}
+				key := fmt.Sprintf("%s|%v|%d|%s|%s", x.File, x.Range, x.Severity, x.Code, x.Message)
+				if ok && !seen[key] {
+					seen[key] = true
 					extra[x.File] = append(extra[x.File], x)
 				}
 			}
