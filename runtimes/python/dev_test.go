@@ -155,6 +155,12 @@ func TestStartDevBuiltinASGI(t *testing.T) {
 		rand.Read(payload)
 		sum := sha256.Sum256(payload)
 		want := fmt.Sprintf("POST %d %s", len(payload), hex.EncodeToString(sum[:]))
+		// A request without a body still gets its http.request message
+		// (the app reads until more_body is false).
+		code, body, _ := do(t, "GET", base+"/echo", nil)
+		if want := "GET 0 " + hex.EncodeToString(sha256.New().Sum(nil)); code != 200 || body != want {
+			t.Errorf("GET /echo = %d %q, want 200 %q", code, body, want)
+		}
 		for _, tc := range []struct {
 			name string
 			body io.Reader

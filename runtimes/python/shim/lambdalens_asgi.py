@@ -175,6 +175,9 @@ class Exchange:
             version == "1.0" and b"keep-alive" in conn_hdr)
         self.disconnected = asyncio.Event()
         self.watcher = None
+        # ASGI: the first receive() is an http.request, even for a request
+        # without a body (Django's handler reads it on every request).
+        self.request_sent = False
 
     def scope(self):
 
@@ -196,8 +199,9 @@ class Exchange:
         }
 
     async def receive(self):
-        if not self.body.done:
-            if self.expect_continue:
+        if not self.body.done or not self.request_sent:
+            self.request_sent = True
+            if self.expect_continue and not self.body.done:
                 self.expect_continue = False
                 self.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             data = await self.body.next()
