@@ -194,6 +194,11 @@ func TestLambdaFrameworks(t *testing.T) {
 			if res := invokeHTTP(t, em, kind, "POST", "/api/flask_fn", map[string][]string{"Content-Type": {"application/octet-stream"}}, body); !bytes.Equal(res.Body, body) {
 				t.Errorf("%s POST: status %d body %q", kind, res.Status, res.Body)
 			}
+			// The client's transfer-encoding may be in the event; the body
+			// in it is whole all the same.
+			if res := invokeHTTP(t, em, kind, "POST", "/api/flask_fn", map[string][]string{"Content-Type": {"application/octet-stream"}, "Transfer-Encoding": {"chunked"}}, body); !bytes.Equal(res.Body, body) {
+				t.Errorf("%s POST with transfer-encoding: status %d body %q", kind, res.Status, res.Body)
+			}
 			if res := invokeHTTP(t, em, kind, "GET", "/api/flask_fn/nope", nil, nil); res.Status != 404 {
 				t.Errorf("%s GET nope: status %d", kind, res.Status)
 			}

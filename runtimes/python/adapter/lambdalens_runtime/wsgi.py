@@ -21,6 +21,10 @@ def _from_native(value):
         return value
 
 
+# Headers about the connection the event came over, not the request.
+_HOP_BY_HOP = frozenset(("transfer-encoding", "connection", "keep-alive", "te", "upgrade", "proxy-connection"))
+
+
 def environ_for(req):
     """The WSGI environ of a Request."""
     environ = {
@@ -39,6 +43,8 @@ def environ_for(req):
         "wsgi.multithread": False,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
+        # The whole body is in wsgi.input, already de-chunked.
+        "wsgi.input_terminated": True,
         "aws.event": req.event,
         "aws.context": req.context,
     }
@@ -52,7 +58,9 @@ def environ_for(req):
         if name == "content-type":
             environ["CONTENT_TYPE"] = _native(value)
             continue
-        if name == "content-length":
+        if name == "content-length" or name in _HOP_BY_HOP:
+            # The event's body is whole: a transfer-encoding header left in
+            # makes werkzeug ignore CONTENT_LENGTH and read nothing.
             continue
         key = "HTTP_" + name.upper().replace("-", "_")
         value = _native(value)
