@@ -239,6 +239,13 @@ func TestStartDevWSGIRef(t *testing.T) {
 			if want := "POST /any/path q=1 payload"; code != 201 || body != want {
 				t.Errorf("POST = %d %q, want 201 %q", code, body, want)
 			}
+			// A body of unknown length arrives chunked (as the dev server
+			// forwards it); the app gets it whole, with a length.
+			chunked := io.MultiReader(strings.NewReader("pay"), strings.NewReader("load"))
+			code, body, _ = do(t, "POST", "http://"+p.Addr()+"/c", chunked)
+			if want := "POST /c  payload"; code != 201 || body != want {
+				t.Errorf("chunked POST = %d %q, want 201 %q", code, body, want)
+			}
 			waitStderr(t, stderr, "(wsgi, wsgiref)")
 		})
 	}
