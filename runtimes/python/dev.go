@@ -290,5 +290,10 @@ func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runti
 	for _, f := range inputFiles {
 		files = append(files, filepath.Join(req.Root, f))
 	}
+	// Files requirements.txt includes (-r, -c) decide the venv too; a
+	// broken include is reported when the process starts.
+	if inc, err := requirementIncludes(filepath.Join(req.Root, "requirements.txt")); err == nil {
+		files = append(files, inc...)
+	}
 	return runtimes.Inputs{Files: files, Dirs: []string{}, Trees: []string{req.Root}, Exts: []string{".py"}}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -199,11 +200,19 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 }
 
 // venvHash identifies the content of a managed venv: the base interpreter
-// and the dependency files.
+// and the dependency files, with those requirements.txt includes (-r, -c).
 func venvHash(base Interp, deps *depSource) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "lambdalens managed venv 1\n%s\n%s\n%s\n", base.Path, base.Version, deps.Name)
-	for _, f := range deps.Files {
+	files := deps.Files
+	if deps.ReqFile != "" {
+		inc, err := requirementIncludes(deps.ReqFile)
+		if err != nil {
+			return "", err
+		}
+		files = append(slices.Clone(files), inc...)
+	}
+	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return "", fmt.Errorf("hashing %s: %w", f, err)
