@@ -166,7 +166,7 @@ func uvLockPins(b []byte) ([]string, error) {
 
 // depsCacheFormat changes whenever the layout of a dependency cache entry
 // or the way it is filled changes.
-const depsCacheFormat = "lambdalens python deps 2"
+const depsCacheFormat = "lambdalens python deps 3"
 
 // depsKey identifies one install: the dependency files' names and
 // contents, the target and the installer.
@@ -177,6 +177,9 @@ func depsKey(root string, d *lambdaDeps, t pyTarget, installer string) (string, 
 	for _, r := range d.src.Reqs {
 		fmt.Fprintf(h, "req %q\n", r)
 	}
+	// Local paths the requirements point to (a wheel, a package's
+	// folder, --find-links) are installed from too.
+	local := localRequirementPaths(d.src.Reqs, root)
 	for _, f := range d.files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -184,6 +187,13 @@ func depsKey(root string, d *lambdaDeps, t pyTarget, installer string) (string, 
 		}
 		fmt.Fprintf(h, "file %s %d\n", relToRoot(root, f), len(b))
 		h.Write(b)
+		if f == d.uvLock || f == d.pylock || filepath.Base(f) == "pyproject.toml" {
+			continue
+		}
+		local = append(local, localRequirementPaths(requirementLines(b), filepath.Dir(f))...)
+	}
+	if err := hashLocalPaths(h, root, local); err != nil {
+		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32], nil
 }
