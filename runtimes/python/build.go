@@ -93,11 +93,14 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 	var bc buildContext
 	if deps != nil {
 		env := installEnv(req.Env)
-		in, err := r.chooseInstaller(ctx, env)
+		in, err := r.chooseInstaller(ctx, env, t)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		key, err := depsKey(req.Root, deps, t, in.name)
+		if !in.exactFor(t) {
+			log.Warn(fmt.Sprintf("pip evaluates environment markers (python_version, sys_platform) for the Python that runs it, %s, not for Lambda's %s on linux: packages required only for some versions may be missing or extra; put uv or python%s (with pip) on PATH for an exact install", in.markers, t.version, t.version))
+		}
+		key, err := depsKey(req.Root, deps, t, in.key())
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
@@ -245,11 +248,11 @@ func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (stri
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
 	if deps != nil {
-		in, err := r.chooseInstaller(ctx, installEnv(req.Env))
+		in, err := r.chooseInstaller(ctx, installEnv(req.Env), t)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", op, err)
 		}
-		key, err := depsKey(req.Root, deps, t, in.name)
+		key, err := depsKey(req.Root, deps, t, in.key())
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", op, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,12 +130,33 @@ type installer struct {
 	name string // installerUV or installerPip
 	// path is uv, or the Python interpreter that runs pip.
 	path string
+	// markers, for pip, is where environment markers (python_version,
+	// sys_platform) are evaluated: the Python that runs pip, on this
+	// machine ("3.11 on darwin"). uv evaluates them for the target.
+	markers string
 }
 
-// chooseInstaller picks uv when it is on PATH and pip (run by the base
-// interpreter, see Runtime.Python) otherwise; $LAMBDALENS_PYTHON_INSTALLER
-// forces one.
-func (r *Runtime) chooseInstaller(ctx context.Context, env []string) (installer, error) {
+// name returns the installer and, for pip, where it evaluates markers:
+// both decide what gets installed, so both are part of the cache key.
+func (in installer) key() string {
+	if in.markers == "" {
+		return in.name
+	}
+	return in.name + " (markers: " + in.markers + ")"
+}
+
+// exactFor reports whether the installer chooses packages exactly as the
+// target would: uv always; pip only when run by the target's Python
+// version on Linux.
+func (in installer) exactFor(t pyTarget) bool {
+	return in.name == installerUV || in.markers == t.version+" on linux"
+}
+
+// chooseInstaller picks uv when it is on PATH and pip otherwise;
+// $LAMBDALENS_PYTHON_INSTALLER forces one. pip is run by python<version
+// of t> when that is on PATH with pip (pip evaluates markers for the
+// Python that runs it), else by the base interpreter (see Runtime.Python).
+func (r *Runtime) chooseInstaller(ctx context.Context, env []string, t pyTarget) (installer, error) {
 	uv, err := uvFor(env)
 	if err != nil {
 		return installer{}, err
@@ -142,11 +164,14 @@ func (r *Runtime) chooseInstaller(ctx context.Context, env []string) (installer,
 	if uv != "" {
 		return installer{name: installerUV, path: uv}, nil
 	}
+	if py, err := lookPath("python"+t.version, getenv(env, "PATH")); err == nil && hasPip(ctx, py, env) {
+		return installer{name: installerPip, path: py, markers: t.version + " on " + runtime.GOOS}, nil
+	}
 	base, err := r.baseInterp(ctx, env)
 	if err != nil {
 		return installer{}, fmt.Errorf("finding an installer (uv is not on PATH, and pip needs a Python): %w", err)
 	}
-	return installer{name: installerPip, path: base.Path}, nil
+	return installer{name: installerPip, path: base.Path, markers: base.Version + " on " + runtime.GOOS}, nil
 }
 
 // uvFor returns the uv to install with: the one on PATH unless
@@ -338,4 +363,14 @@ func missingWheel(output string) string {
 		}
 	}
 	return ""
+}
+
+// hasPip reports whether python can run pip.
+func hasPip(ctx context.Context, python string, env []string) bool {
+	ctx, cancel := context.WithTimeout(ctx, versionQueryTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "-m", "pip", "--version")
+	cmd.Env = env
+	proc.Group(cmd, toolWaitDelay)
+	return cmd.Run() == nil
 }

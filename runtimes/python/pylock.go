@@ -23,7 +23,8 @@ var hashAlgorithms = []string{"sha256", "sha384", "sha512"}
 
 // pylockRequirements turns a pylock.toml into requirement lines that
 // install exactly the locked set with --no-deps, each with the package's
-// environment marker (evaluated by the installer for the Lambda target):
+// environment marker (evaluated by the installer: for the Lambda target
+// by uv, for the Python that runs it by pip, see installer.exactFor):
 //
 //   - a package from an index: name==version;
 //   - from a VCS: name @ git+URL@commit;
