@@ -141,24 +141,40 @@ func parseRequirementIncludes(b []byte) []string {
 
 // uvLockPins returns "name==version" for every package of a uv.lock that
 // comes from a package index: the constraints that make pip install what
-// the lock says when uv is not available.
+// the lock says when uv is not available. A lock that forks (numpy 2.0.2
+// for Python 3.9, 2.2.6 above) has a package more than once, each with
+// the resolution-markers of its fork: those pins carry the markers, for
+// pip to evaluate; a version without markers among several is left
+// unpinned rather than contradicting the others.
 func uvLockPins(b []byte) ([]string, error) {
 	var lock struct {
 		Package []struct {
-			Name    string         `toml:"name"`
-			Version string         `toml:"version"`
-			Source  map[string]any `toml:"source"`
+			Name              string         `toml:"name"`
+			Version           string         `toml:"version"`
+			Source            map[string]any `toml:"source"`
+			ResolutionMarkers []string       `toml:"resolution-markers"`
 		} `toml:"package"`
 	}
 	if err := toml.Unmarshal(b, &lock); err != nil {
 		return nil, fmt.Errorf("reading uv.lock: %w", err)
+	}
+	versions := map[string]int{}
+	for _, p := range lock.Package {
+		versions[p.Name]++
 	}
 	var pins []string
 	for _, p := range lock.Package {
 		if _, ok := p.Source["registry"]; !ok || p.Name == "" || p.Version == "" {
 			continue
 		}
-		pins = append(pins, p.Name+"=="+p.Version)
+		pin := p.Name + "==" + p.Version
+		if versions[p.Name] > 1 {
+			if len(p.ResolutionMarkers) == 0 {
+				continue
+			}
+			pin += " ; (" + strings.Join(p.ResolutionMarkers, ") or (") + ")"
+		}
+		pins = append(pins, pin)
 	}
 	slices.Sort(pins)
 	return pins, nil

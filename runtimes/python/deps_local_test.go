@@ -64,3 +64,44 @@ func TestDepsKeyFollowsLocalFiles(t *testing.T) {
 		t.Error("the key did not change with a new wheel in the --find-links folder")
 	}
 }
+
+func TestUVLockPinsForks(t *testing.T) {
+	lock := `version = 1
+requires-python = ">=3.9"
+resolution-markers = ["python_full_version >= '3.10'", "python_full_version < '3.10'"]
+
+[[package]]
+name = "numpy"
+version = "2.0.2"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version < '3.10'"]
+
+[[package]]
+name = "numpy"
+version = "2.2.6"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version >= '3.10'"]
+
+[[package]]
+name = "six"
+version = "1.16.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+`
+	got, err := uvLockPins([]byte(lock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"numpy==2.0.2 ; (python_full_version < '3.10')",
+		"numpy==2.2.6 ; (python_full_version >= '3.10')",
+		"six==1.16.0",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("pins =\n%q\nwant\n%q", got, want)
+	}
+}
