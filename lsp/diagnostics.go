@@ -32,11 +32,10 @@ type diagState struct {
 	model    map[string][]runtimes.Diagnostic
 	modelGen uint64
 	// quick: the quick phase's diagnostics of edited files (see
-	// quickPass), which stand in for the model's until a model at least
-	// as new as quickGen arrives.
-	quick     map[string][]runtimes.Diagnostic
-	quickGen  uint64
-	quickSnap *snapshot // the editor state the quick phase saw
+	// quickPass), each with the editor state it saw; an entry stands in
+	// for the model's diagnostics of its file until a model at least as
+	// new arrives.
+	quick map[string]quickEntry
 	// typed: the on-save type check's diagnostics, by file, valid while
 	// the file's content hashes to typedSum[file].
 	typed    map[string][]runtimes.Diagnostic
@@ -50,6 +49,11 @@ type diagState struct {
 	seed      maphash.Seed
 }
 
+type quickEntry struct {
+	diags []runtimes.Diagnostic
+	snap  *snapshot
+}
+
 type publishedFile struct {
 	input   []runtimes.Diagnostic
 	version int32
@@ -58,7 +62,7 @@ type publishedFile struct {
 
 func newDiagState() *diagState {
 	return &diagState{
-		model: map[string][]runtimes.Diagnostic{}, quick: map[string][]runtimes.Diagnostic{}, typed: map[string][]runtimes.Diagnostic{},
+		model: map[string][]runtimes.Diagnostic{}, quick: map[string]quickEntry{}, typed: map[string][]runtimes.Diagnostic{},
 		typedSum: map[string]uint64{}, replaces: map[string][]string{},
 		dev: map[string][]runtimes.Diagnostic{}, build: map[string][]runtimes.Diagnostic{},
 		published: map[string]publishedFile{}, seed: maphash.MakeSeed(),
@@ -75,24 +79,27 @@ func (d *diagState) setModel(snap *snapshot) {
 	}
 	d.modelGen = snap.gen
 	d.model = groupByFile(snap.project.Diagnostics)
-	if snap.gen >= d.quickGen {
-		clear(d.quick)
+	for f, q := range d.quick {
+		if q.snap.gen <= snap.gen {
+			delete(d.quick, f)
+		}
 	}
 }
 
 // setQuick records the quick phase's diagnostics of the files in diags,
-// computed for generation gen.
+// computed for snap. Other files keep theirs: a pass diagnoses only the
+// documents whose content changed since.
 func (d *diagState) setQuick(snap *snapshot, diags map[string][]runtimes.Diagnostic) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	gen := snap.gen
-	if gen < d.modelGen || gen < d.quickGen {
+	if snap.gen < d.modelGen {
 		return
 	}
-	d.quickGen, d.quickSnap = gen, snap
-	clear(d.quick)
 	for f, ds := range diags {
-		d.quick[f] = ds
+		if q, ok := d.quick[f]; ok && q.snap.gen > snap.gen {
+			continue
+		}
+		d.quick[f] = quickEntry{diags: ds, snap: snap}
 	}
 }
 
@@ -259,10 +266,13 @@ func (f *folder) publish(ctx context.Context, snap *snapshot) {
 		}
 	}
 	files := map[string]bool{}
-	for _, m := range []map[string][]runtimes.Diagnostic{d.model, d.quick, d.typed, extra} {
+	for _, m := range []map[string][]runtimes.Diagnostic{d.model, d.typed, extra} {
 		for file := range m {
 			files[file] = true
 		}
+	}
+	for file := range d.quick {
+		files[file] = true
 	}
 	for file := range d.published {
 		files[file] = true
@@ -276,8 +286,8 @@ func (f *folder) publish(ctx context.Context, snap *snapshot) {
 		// A file the quick phase diagnosed is about the editor state it
 		// saw, which may be newer than snap's.
 		snap := base
-		if _, ok := d.quick[file]; ok && d.quickSnap != nil && (snap == nil || d.quickSnap.gen > snap.gen) {
-			snap = d.quickSnap
+		if q, ok := d.quick[file]; ok && (snap == nil || q.snap.gen > snap.gen) {
+			snap = q.snap
 		}
 		var content []byte
 		loaded := false
@@ -349,9 +359,9 @@ func (d *diagState) merged(file string, extra []runtimes.Diagnostic, content fun
 			typed, replaced = d.typed[file], d.replaces[file]
 		}
 	}
-	model, ok := d.quick[file]
-	if !ok {
-		model = d.model[file]
+	model := d.model[file]
+	if q, ok := d.quick[file]; ok {
+		model = q.diags
 	}
 	out := make([]runtimes.Diagnostic, 0, len(model)+len(typed)+len(extra))
 	for _, x := range model {

@@ -229,3 +229,33 @@ x = 1
 		}
 	})
 }
+
+// A quick pass for one document keeps the quick diagnostics of another:
+// with the full phase held back, an edit of api/other.go must not bring
+// back the older model's (clean) diagnostics of api/hello.go.
+func TestQuickPassKeepsOtherDocuments(t *testing.T) {
+	const archive = goFunction + `-- api/other.go --
+package handler
+
+import "net/http"
+
+func Other(w http.ResponseWriter, r *http.Request) {}
+`
+	o := testOpts{editor: lsptest.Options{InitializationOptions: map[string]any{"diagnosticsDelay": "2s"}}}
+	runTest(t, archive, o, func(e *env) {
+		e.open("api/hello.go")
+		e.open("api/other.go")
+		v := e.replace("api/hello.go", `r \*http.Request`, "r http.Request")
+		e.await("go-handler-signature on api/hello.go", func(s *lsptest.State) bool {
+			return s.Diagnostics["api/hello.go"].Version == v && s.HasDiagnostic("api/hello.go", "go-handler-signature")
+		})
+		vo := e.replace("api/other.go", `r \*http.Request`, "r http.Request")
+		e.await("the quick pass of api/other.go", func(s *lsptest.State) bool {
+			return s.Diagnostics["api/other.go"].Version == vo && s.HasDiagnostic("api/other.go", "go-handler-signature")
+		})
+		// Whatever was published since, api/hello.go still has its error.
+		if !e.State().HasDiagnostic("api/hello.go", "go-handler-signature") {
+			t.Errorf("api/hello.go lost its quick diagnostic after an edit of another file:\n%s", e.State().Summary())
+		}
+	})
+}
