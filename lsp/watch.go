@@ -42,6 +42,9 @@ func (s *server) startWatching() {
 		for _, g := range watchedGlobs {
 			watchers = append(watchers, protocol.FileSystemWatcher{GlobPattern: g, Kind: protocol.WatchKindCreate + protocol.WatchKindChange + protocol.WatchKindDelete})
 		}
+		// A deleted folder is one event for the folder itself (VS Code),
+		// which no file glob matches: watch every deletion.
+		watchers = append(watchers, protocol.FileSystemWatcher{GlobPattern: "**/*", Kind: protocol.WatchKindDelete})
 		s.register(protocol.Registration{
 			ID:              "lambdalens-watched-files",
 			Method:          protocol.MethodWorkspaceDidChangeWatchedFiles,
@@ -122,6 +125,22 @@ func (f *folder) filesChanged(events []watch.Event) {
 	}
 }
 
+// ignoredPath reports whether abs is inside a folder whose contents never
+// matter to the model (.vercel, node_modules, .git ...): deletions there
+// (a build replacing .vercel/output) need no reload.
+func (f *folder) ignoredPath(abs string) bool {
+	rel, ok := f.rel(abs)
+	if !ok {
+		return false
+	}
+	for seg := range strings.SplitSeq(rel, "/") {
+		if ignoredDirs[seg] {
+			return true
+		}
+	}
+	return false
+}
+
 // relevant reports whether a file (relative to the root) can change the
 // model.
 func (f *folder) relevant(rel string) bool {
@@ -141,7 +160,7 @@ func (s *server) DidChangeWatchedFiles(_ context.Context, params *protocol.DidCh
 		if err != nil {
 			continue
 		}
-		if f := s.folderFor(p); f != nil {
+		if f := s.folderFor(p); f != nil && !f.ignoredPath(p) {
 			touched[f] = true
 		}
 	}

@@ -1,7 +1,9 @@
 package lsp_test
 
 import (
+	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"go.lsp.dev/protocol"
@@ -36,6 +38,21 @@ func TestWatchedFilesByClient(t *testing.T) {
 		e.must(os.Remove(e.Path("api/broken.py")))
 		e.must(e.ChangeWatchedFiles(e.ctx, protocol.FileChangeTypeDeleted, "api/broken.py"))
 		e.await("the deleted file's diagnostics cleared", func(s *lsptest.State) bool { return s.NoDiagnostics("api/broken.py") })
+
+		// A deleted folder is one event for the folder (VS Code): the
+		// registration asks for every deletion, and the event reloads.
+		raw, err := json.Marshal(e.State().Registrations)
+		e.must(err)
+		if !strings.Contains(string(raw), `{"globPattern":"**/*","kind":4}`) {
+			t.Errorf("no watcher for deletions of folders in %s", raw)
+		}
+		e.must(os.MkdirAll(e.Path("api/users"), 0o755))
+		e.must(os.WriteFile(e.Path("api/users/broken.py"), []byte("x = 1\n"), 0o644))
+		e.must(e.ChangeWatchedFiles(e.ctx, protocol.FileChangeTypeCreated, "api/users/broken.py"))
+		e.await("the nested file's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("api/users/broken.py", "py-no-entrypoint") })
+		e.must(os.RemoveAll(e.Path("api/users")))
+		e.must(e.ChangeWatchedFiles(e.ctx, protocol.FileChangeTypeDeleted, "api/users"))
+		e.await("the deleted folder's diagnostics cleared", func(s *lsptest.State) bool { return s.NoDiagnostics("api/users/broken.py") })
 	})
 }
 
