@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lambdalens/lambdalens/runtimes"
 )
@@ -186,9 +187,10 @@ func frameRange(absPath string, f pyFrame) runtimes.Range {
 	if m := caretRE.FindStringSubmatch(f.caret); m != nil && f.code != "" {
 		// Python prints the source line stripped and indented by four
 		// spaces, and the markers aligned under it.
+		// The markers count characters; columns count bytes.
 		codeIndent := len(f.code) - len(strings.TrimLeft(f.code, " "))
-		s := indent + len(m[1]) - codeIndent
-		e := s + len(m[2])
+		s := indent + runesToBytes(f.code, len(m[1])) - codeIndent
+		e := indent + runesToBytes(f.code, len(m[1])+len(m[2])) - codeIndent
 		if s >= indent && s <= len(line) {
 			startCol, endCol = s, min(e, len(line))
 			if endCol <= startCol {
@@ -221,4 +223,18 @@ func tracebackError(op, code, root, fallbackFile, stderr string, cause error) (*
 		d.Range = frameRange(filepath.Join(root, filepath.FromSlash(rel)), f)
 	}
 	return &runtimes.BuildError{Op: op, Output: tb.text, Diagnostics: []runtimes.Diagnostic{d}, Err: cause}, true
+}
+
+// runesToBytes returns the byte length of the first n characters of s;
+// characters past its end count one byte each.
+func runesToBytes(s string, n int) int {
+	i := 0
+	for k := range n {
+		if i >= len(s) {
+			return i + n - k
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return i
 }

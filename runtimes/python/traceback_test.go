@@ -15,6 +15,7 @@ func TestTracebackError(t *testing.T) {
 	writeTree(t, root, map[string]string{
 		"api/index.py": "import json\n\ndef handler():\n    return json.loads(data)\n",
 		"app.py":       "x = 1\n    y = 2\n",
+		"api/uni.py":   "def handler():\n    return \"héllo wörld\" + data\n",
 	})
 	tests := []struct {
 		name     string
@@ -46,6 +47,19 @@ lambdalens: error: later output
 			wantOK: true, wantFile: "api/index.py", wantLine: 4, wantCols: [2]int{23, 27},
 			wantMsg: "NameError: name 'data' is not defined",
 			wantOut: "Traceback (most recent call last):", notOut: "later output",
+		},
+		{
+			// Python places the markers by characters; columns count bytes.
+			name: "markers after non-ASCII text",
+			stderr: `Traceback (most recent call last):
+  File "` + root + `/api/uni.py", line 2, in handler
+    return "héllo wörld" + data
+                           ^^^^
+NameError: name 'data' is not defined
+`,
+			wantOK: true, wantFile: "api/uni.py", wantLine: 2, wantCols: [2]int{30, 34},
+			wantMsg: "NameError: name 'data' is not defined",
+			wantOut: "Traceback (most recent call last):",
 		},
 		{
 			name: "chained exceptions keep the whole chain",
