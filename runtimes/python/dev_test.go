@@ -390,3 +390,20 @@ func TestInputs(t *testing.T) {
 		t.Error("a relative root should be an error")
 	}
 }
+
+// Dev decides an app's kind as the Lambda adapter does: a parameter with a
+// default does not make a WSGI app ASGI.
+func TestStartDevKindLikeLambda(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	src := strings.Replace(wsgiApp, "def app(environ, start_response):", "def app(environ, start_response, debug=False):", 1)
+	writeTree(t, root, map[string]string{"app.py": src})
+	p, stderr, err := startDev(t, root, "app.py", runtimes.Entrypoint{Kind: runtimes.KindApp}, baseEnv("LAMBDALENS_DEV_SERVER=builtin"))
+	if err != nil {
+		t.Fatalf("StartDev: %v", err)
+	}
+	waitStderr(t, stderr, "(wsgi, wsgiref)")
+	if code, body, _ := do(t, "POST", "http://"+p.Addr()+"/k", strings.NewReader("x")); code != 201 || body != "POST /k  x" {
+		t.Errorf("POST = %d %q, want the WSGI app's 201", code, body)
+	}
+}

@@ -152,35 +152,46 @@ def is_handler_class(obj):
     return inspect.isclass(obj) and issubclass(obj, BaseHTTPRequestHandler)
 
 
-def positional_params(fn):
+def positional_params(obj):
+    """Number of positional parameters without a default, or None."""
     try:
-        sig = inspect.signature(fn)
+        sig = inspect.signature(obj)
     except (TypeError, ValueError):
         return None
     n = 0
     for p in sig.parameters.values():
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty:
             n += 1
-        elif p.kind == p.VAR_POSITIONAL:
-            return None
     return n
 
 
+def is_async(obj):
+    if inspect.iscoroutinefunction(obj):
+        return True
+    call = getattr(obj, "__call__", None)
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
 def classify(obj, hint):
-    """Return "asgi", "wsgi" or "handler" for obj; hint breaks ties."""
+    """Return ("asgi" | "wsgi" | "handler", the callable to serve) for obj,
+    or (None, None). The rules are the Lambda adapter's (detect in
+    lambdalens_runtime), so that an app is the same kind in dev and on
+    Lambda; hint decides only when the signature cannot be read."""
     if is_handler_class(obj):
-        return "handler"
-    if not callable(obj):
-        return None
-    fn = obj if (inspect.isfunction(obj) or inspect.ismethod(obj)) else getattr(obj, "__call__", obj)
-    if inspect.iscoroutinefunction(fn):
-        return "asgi"
-    n = positional_params(fn)
-    if n == 3:
-        return "asgi"
+        return "handler", obj
+    asgi_attr = getattr(obj, "asgi", None)
+    if asgi_attr is not None and callable(asgi_attr) and not inspect.isclass(obj):
+        return "asgi", asgi_attr
+    if not callable(obj) or inspect.isclass(obj):
+        return None, None
+    n = positional_params(obj)
+    if is_async(obj) and n == 3:
+        return "asgi", obj
     if n == 2:
-        return "wsgi"
-    return hint if hint in ("asgi", "wsgi") else None
+        return "wsgi", obj
+    if n is None and hint in ("asgi", "wsgi"):
+        return hint, obj
+    return None, None
 
 
 def find_app(module, symbol, hint, rel):
@@ -189,11 +200,13 @@ def find_app(module, symbol, hint, rel):
     for name in names:
         obj = getattr(module, name, None)
         if obj is not None:
-            kind = classify(obj, hint)
+            kind, app = classify(obj, hint)
             if kind is None:
                 fail("%s: %s is neither an ASGI nor a WSGI application nor a "
-                     "BaseHTTPRequestHandler subclass" % (rel, name))
-            return name, obj, kind
+                     "BaseHTTPRequestHandler subclass (an ASGI app is an async "
+                     "callable(scope, receive, send), a WSGI app a "
+                     "callable(environ, start_response))" % (rel, name))
+            return name, app, kind
     for name, obj in vars(module).items():
         if name.lower() == "handler" and is_handler_class(obj):
             return name, obj, "handler"
