@@ -114,3 +114,28 @@ func TestBatchWriterBlocksWhenTheReaderStalls(t *testing.T) {
 		t.Errorf("%d bytes written, want %d", out.buf.Len(), want)
 	}
 }
+
+// After close, events are dropped: nothing writes to Config.Out once the
+// server's Close has returned.
+func TestPrinterCloseDropsLateEvents(t *testing.T) {
+	out := &lockedBuffer{}
+	var hooked int
+	p := newPrinter(func(Event) { hooked++ }, out, false, false)
+	p.emit(Event{Type: EventRequest, Method: "GET", Path: "/before", Status: 200})
+	if err := p.close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	p.emit(Event{Type: EventRequest, Method: "GET", Path: "/after", Status: 200})
+	if err := p.flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	out.mu.Lock()
+	text := out.buf.String()
+	out.mu.Unlock()
+	if !strings.Contains(text, "/before") || strings.Contains(text, "/after") {
+		t.Errorf("output %q: want /before written and /after dropped", text)
+	}
+	if hooked != 1 {
+		t.Errorf("the events hook saw %d events, want 1 (none after close)", hooked)
+	}
+}

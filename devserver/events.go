@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lambdalens/lambdalens/runtimes"
@@ -97,6 +98,10 @@ type printer struct {
 	json  bool
 	color bool
 	buf   []byte // guarded by mu
+	// closed is set by close (under mu): later events, such as the log
+	// line of a WebSocket that outlived the server, are dropped, so that
+	// nothing writes to Config.Out once Close has returned.
+	closed atomic.Bool
 }
 
 // ANSI colours, used only when Config.Color is set.
@@ -111,6 +116,9 @@ const (
 )
 
 func (p *printer) emit(ev Event) {
+	if p.closed.Load() {
+		return
+	}
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
@@ -127,6 +135,9 @@ func (p *printer) emit(ev Event) {
 func (p *printer) print(ev *Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return
+	}
 	b := p.buf[:0]
 	if p.json && len(ev.Diagnostics) == 0 {
 		b = append(appendEventJSON(b, ev), '\n')
@@ -154,6 +165,15 @@ func newPrinter(hook func(Event), out io.Writer, json, color bool) *printer {
 		p.w = newBatchWriter(out)
 	}
 	return p
+}
+
+// close drops the events emitted from now on and waits, like flush, for
+// those before to be written.
+func (p *printer) close(ctx context.Context) error {
+	p.mu.Lock()
+	p.closed.Store(true)
+	p.mu.Unlock()
+	return p.flush(ctx)
 }
 
 // flush waits until every event emitted so far is written to Config.Out,

@@ -292,7 +292,7 @@ func (s *Server) close(ctx context.Context) error {
 			t.CloseIdleConnections()
 		}
 	}
-	if err := s.out.flush(ctx); err != nil {
+	if err := s.out.close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("writing the last output lines: %w", err))
 	}
 	return errors.Join(errs...)
