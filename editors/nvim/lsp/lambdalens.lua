@@ -38,7 +38,7 @@ return {
     lambdalens = {
       -- codelenses = { dev = true, open = true, build = true, buildAll = true },
       -- devListen = '127.0.0.1:3000',
-      -- diagnosticsDelay = '2ms',
+      -- diagnosticsDelay = '20ms',
       -- typeCheckOnSave = true,
       -- fileWatcher = 'auto',
     },

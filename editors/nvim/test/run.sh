@@ -60,6 +60,11 @@ for nv in "${nvims[@]}"; do
 	ws="$tmp/ws-$pass-$fail"
 	cp -R "$repo/examples/go-api" "$ws"
 	echo "--- $version ($nv)"
+	if ! PLUGIN="$here" timeout 60 "$nv" --headless -u NONE -i NONE -n -c "luafile $here/test/root_test.lua" </dev/null; then
+		fail=$((fail + 1))
+		echo "FAIL: $version: lambdalens.root" >&2
+		continue
+	fi
 	start=$(date +%s%N)
 	# XDG dirs in tmp: the test must not read or write the user's state
 	# (the LSP log, shada), and must not depend on it. Go keeps its build

@@ -24,7 +24,7 @@ end
 ---@field settings? table server settings, e.g. { codelenses = { build = false }, devListen = '127.0.0.1:4000' }
 ---@field on_attach? fun(client: table, bufnr: integer) called after lambdalens' own attach logic
 ---@field progress? boolean show $/progress in the message area; default true
----@field markers? string[] root markers; default { 'vercel.json', 'api', 'go.mod', 'pyproject.toml' }
+---@field markers? string[] root markers: the nearest directory with one is the root; default: the project model's rules (lambdalens.root)
 
 --- What the plugin saw, for :checkhealth, statuslines and tests.
 M.state = {
@@ -459,7 +459,9 @@ function M.attach(bufnr)
     { uri = vim.uri_from_fname(dir), name = dir },
   } })
   c.filetypes, c.root_markers = nil, nil
-  if vim.lsp.start then -- 0.8 to 0.10
+  -- vim.lsp.start honours opts.bufnr from 0.9 on (0.8 attaches the
+  -- current buffer, which need not be bufnr during setup's loop).
+  if vim.lsp.start and vim.fn.has('nvim-0.9') == 1 then -- 0.9 and 0.10
     vim.lsp.start(c, { bufnr = bufnr })
     return
   end
