@@ -99,11 +99,11 @@ export function buildLanguageClient(hooks: ClientHooks): LanguageClient {
             args = [{ uri }];
           }
         }
-        try {
-          return await next(command, args);
-        } finally {
-          hooks.onCommandRan(command);
-        }
+        // Only a command that ran changes the dev state (a failed
+        // dev.start must not show "starting").
+        const result = await next(command, args);
+        hooks.onCommandRan(command);
+        return result;
       },
       provideCodeLenses: async (document, token, next) => {
         const lenses = await next(document, token);

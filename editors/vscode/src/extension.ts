@@ -50,6 +50,12 @@ class Controller {
   private startDeadline = 0;
   private inspectTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  /**
+   * The last start, restart or dispose: each waits for the one before, so
+   * that two restarts close together (a settings edit while one runs) never
+   * run two clients, one of them unreferenced and holding the commands.
+   */
+  private op: Promise<void> = Promise.resolve();
 
   constructor(context: vscode.ExtensionContext) {
     this.item.name = 'lambdalens dev server';
@@ -65,7 +71,18 @@ class Controller {
     );
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.serial(() => this.startNow());
+  }
+
+  /** serial runs fn after the operations queued before it. */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.op.then(fn, fn);
+    this.op = run.catch(() => undefined);
+    return run;
+  }
+
+  private async startNow(): Promise<void> {
     const folders = await this.projectFolders();
     if (folders.length === 0) {
       this.output.info('lambdalens: no workspace folder is a lambdalens project (no vercel.json, api/, Go server or Python app); the language server is not started');
@@ -122,17 +139,21 @@ class Controller {
     }
   }
 
-  async restart(): Promise<void> {
-    this.policy.reset();
-    await this.stopClient();
-    await this.start();
+  restart(): Promise<void> {
+    return this.serial(async () => {
+      this.policy.reset();
+      await this.stopClient();
+      await this.startNow();
+    });
   }
 
-  async dispose(): Promise<void> {
-    clearTimeout(this.inspectTimer);
-    clearTimeout(this.pollTimer);
-    this.disposeFallbacks();
-    await this.stopClient();
+  dispose(): Promise<void> {
+    return this.serial(async () => {
+      clearTimeout(this.inspectTimer);
+      clearTimeout(this.pollTimer);
+      this.disposeFallbacks();
+      await this.stopClient();
+    });
   }
 
   private async stopClient(): Promise<void> {
@@ -232,10 +253,14 @@ class Controller {
     }
   }
 
-  /** activeUri is the active editor's file, else the first folder. */
+  /**
+   * activeUri is the active editor's file when a workspace folder holds it
+   * (the server refuses others, such as a file of GOROOT opened by Go to
+   * Definition), else the first folder.
+   */
   private activeUri(): string | undefined {
     const doc = vscode.window.activeTextEditor?.document;
-    if (doc?.uri.scheme === 'file') {
+    if (doc?.uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(doc.uri) !== undefined) {
       return doc.uri.toString();
     }
     return vscode.workspace.workspaceFolders?.[0]?.uri.toString();
