@@ -39,15 +39,5 @@ func TestGroupKillsTheToolsChildren(t *testing.T) {
 	if err := cmd.Wait(); err == nil {
 		t.Error("Wait after the context ended = nil, want the kill")
 	}
-	deadline := time.NewTimer(10 * time.Second)
-	defer deadline.Stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !gone(gpid) {
-		select {
-		case <-deadline.C:
-			t.Fatalf("the tool's child %d still runs after its context ended", gpid)
-		case <-tick.C:
-		}
-	}
+	waitGone(t, gpid, "the tool's child after its context ended")
 }

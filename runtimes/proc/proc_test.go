@@ -217,15 +217,21 @@ func TestStopKillsGroup(t *testing.T) {
 	if gone(p.PID()) == false {
 		t.Errorf("child %d still running after Stop", p.PID())
 	}
-	// The orphan is reparented and reaped asynchronously: poll.
+	waitGone(t, gpid, "the grandchild (it ignores SIGINT) after Stop")
+}
+
+// waitGone polls until pid is gone (an orphan is reparented and reaped
+// asynchronously), failing after 10 s.
+func waitGone(t *testing.T, pid int, what string) {
+	t.Helper()
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for !gone(gpid) {
+	for !gone(pid) {
 		select {
 		case <-deadline.C:
-			t.Fatalf("grandchild %d (ignores SIGINT) still running after Stop", gpid)
+			t.Fatalf("%s: process %d still runs", what, pid)
 		case <-tick.C:
 		}
 	}

@@ -364,13 +364,3 @@ func missingWheel(output string) string {
 	}
 	return ""
 }
-
-// hasPip reports whether python can run pip.
-func hasPip(ctx context.Context, python string, env []string) bool {
-	ctx, cancel := context.WithTimeout(ctx, versionQueryTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "-m", "pip", "--version")
-	cmd.Env = env
-	proc.Group(cmd, toolWaitDelay)
-	return cmd.Run() == nil
-}

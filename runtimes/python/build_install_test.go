@@ -22,7 +22,7 @@ func TestChooseInstallerForTheTarget(t *testing.T) {
 	}
 	bin := t.TempDir()
 	// A python3.9 whose pip answers --version (the only call made).
-	script := "#!/bin/sh\nexit 0\n"
+	script := "#!/bin/sh\necho 'pip 24.0 from /fake/pip (python 3.9)'\n"
 	if err := os.WriteFile(filepath.Join(bin, "python3.9"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -331,6 +331,19 @@ var pipVersionRE = regexp.MustCompile(`^pip (\d+)\.(\d+)`)
 // pipHasPythonFlag reports whether python's pip is 22.3 or newer, the first
 // release with `pip --python <interpreter>`.
 func pipHasPythonFlag(ctx context.Context, python string, env []string) bool {
+	major, minor, ok := pipVersion(ctx, python, env)
+	return ok && (major > 22 || major == 22 && minor >= 3)
+}
+
+// hasPip reports whether python can run pip.
+func hasPip(ctx context.Context, python string, env []string) bool {
+	_, _, ok := pipVersion(ctx, python, env)
+	return ok
+}
+
+// pipVersion asks python's pip for its version; ok is false when python
+// cannot run pip.
+func pipVersion(ctx context.Context, python string, env []string) (major, minor int, ok bool) {
 	ctx, cancel := context.WithTimeout(ctx, versionQueryTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, "-m", "pip", "--version")
@@ -338,15 +351,15 @@ func pipHasPythonFlag(ctx context.Context, python string, env []string) bool {
 	proc.Group(cmd, toolWaitDelay)
 	out, err := cmd.Output()
 	if err != nil {
-		return false
+		return 0, 0, false
 	}
 	m := pipVersionRE.FindSubmatch(bytes.TrimSpace(out))
 	if m == nil {
-		return false
+		return 0, 0, false
 	}
-	major, _ := strconv.Atoi(string(m[1]))
-	minor, _ := strconv.Atoi(string(m[2]))
-	return major > 22 || major == 22 && minor >= 3
+	major, _ = strconv.Atoi(string(m[1]))
+	minor, _ = strconv.Atoi(string(m[2]))
+	return major, minor, true
 }
 
 // removeStaleVenvs deletes the other managed venvs of the project: they
