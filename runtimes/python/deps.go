@@ -1,14 +1,11 @@
 package python
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -17,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 
 	"github.com/BurntSushi/toml"
 )
@@ -114,10 +113,8 @@ func requirementIncludes(reqFile string) ([]string, error) {
 // "-cconstraints.txt"). URLs are not files and are left out.
 func parseRequirementIncludes(b []byte) []string {
 	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	for _, line := range requirementLines(b) {
+		line = strings.TrimSpace(line)
 		if i := strings.Index(line, " #"); i >= 0 {
 			line = strings.TrimSpace(line[:i])
 		}
@@ -203,10 +200,11 @@ func depsKey(root string, d *lambdaDeps, t pyTarget, installer string) (string, 
 		}
 		fmt.Fprintf(h, "file %s %d\n", relToRoot(root, f), len(b))
 		h.Write(b)
-		if f == d.uvLock || f == d.pylock || filepath.Base(f) == "pyproject.toml" {
-			continue
+		if d.src.ReqFile != "" {
+			// requirements.txt and its -r/-c includes (d.files then has
+			// nothing else); other sources' local paths are in src.Reqs.
+			local = append(local, localRequirementPaths(requirementLines(b), filepath.Dir(f))...)
 		}
-		local = append(local, localRequirementPaths(requirementLines(b), filepath.Dir(f))...)
 	}
 	if err := hashLocalPaths(h, root, local); err != nil {
 		return "", err
