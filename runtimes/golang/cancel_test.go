@@ -12,7 +12,7 @@ import (
 )
 
 // Cancelling a Lambda build ends the compiler go build started and leaves
-// no work directory of the build behind. (go build has no interrupt handler: killed
+// no work directory behind. (go build has no interrupt handler: killed
 // alone, it leaves both.)
 func TestBuildCancelEndsTheCompiler(t *testing.T) {
 	requireGo(t)
@@ -59,11 +59,8 @@ func TestBuildCancelEndsTheCompiler(t *testing.T) {
 		t.Fatal("Build did not return after cancel")
 	}
 	eventuallyTrue(t, 10*time.Second, "the compiler to end", func() bool { return len(processesWith(tmp)) == 0 }, nil)
-	// The build's own work folder is gone. (A go list the build ran beside
-	// it, such as the warm-gate check, may leave its own go-build folder
-	// when killed; that one is not the build's.)
-	if left, _ := filepath.Glob(filepath.Join(tmp, "lambdalens-go-build-*")); len(left) > 0 {
-		t.Errorf("the build's work folder is left after cancel: %s (processes seen: %q)", left[0], seenCmd)
+	if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
+		t.Errorf("left in the temporary folder after cancel: %s (processes seen: %q)", entries[0].Name(), seenCmd)
 	}
 }
 

@@ -117,14 +117,12 @@ func (r *Runtime) compile(ctx context.Context, p *plan, op, out string, log *slo
 		args = append(args, "-overlay="+overlayPath)
 	}
 	args = append(args, "-o", out, p.pkg)
-	// The go command's work directory goes in a folder of this build's,
-	// removed afterwards: a killed go command cannot remove its own.
-	tmp, err := os.MkdirTemp("", "lambdalens-go-build-")
+	env, done, err := withWorkDir(p.env)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	defer os.RemoveAll(tmp)
-	cmd := r.command(ctx, p.t.modDir, mergeEnv(p.env, []string{"GOTMPDIR=" + tmp}), args...)
+	defer done()
+	cmd := r.command(ctx, p.t.modDir, env, args...)
 	start := time.Now()
 	output, err := cmd.CombinedOutput()
 	log.Debug("go build", "op", op, "dir", p.t.modDir, "args", args, "took", time.Since(start), "err", err)
@@ -137,6 +135,17 @@ func (r *Runtime) compile(ctx context.Context, p *plan, op, out string, log *slo
 	m := &outputMapper{root: p.t.root, cwd: p.t.modDir, ov: p.ov, file: p.t.file, genImport: p.t.genImport}
 	mapped, diags := m.mapOutput(string(output))
 	return &runtimes.BuildError{Op: op, Output: mapped, Diagnostics: diags, Err: err}
+}
+
+// withWorkDir returns env with GOTMPDIR set to a new folder, and a function
+// that removes it. go build and go list put their work directory there,
+// and a go command killed on cancel (see command) cannot remove its own.
+func withWorkDir(env []string) ([]string, func(), error) {
+	tmp, err := os.MkdirTemp("", "lambdalens-go-build-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating the go command's work folder: %w", err)
+	}
+	return mergeEnv(env, []string{"GOTMPDIR=" + tmp}), func() { os.RemoveAll(tmp) }, nil
 }
 
 // command returns a go command that is killed, with the compilers and

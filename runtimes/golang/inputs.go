@@ -109,11 +109,16 @@ func (r *Runtime) load(ctx context.Context, p *plan) ([]*packages.Package, error
 	if err != nil {
 		return nil, err
 	}
+	env, done, err := withWorkDir(mergeEnv(p.env, []string{"GOPROXY=off"}))
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	cfg := &packages.Config{
 		Mode:    loadMode,
 		Context: ctx,
 		Dir:     p.t.modDir,
-		Env:     mergeEnv(p.env, []string{"GOPROXY=off"}),
+		Env:     env,
 	}
 	if overlayPath != "" {
 		cfg.BuildFlags = []string{"-overlay=" + overlayPath}

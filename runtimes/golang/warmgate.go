@@ -71,6 +71,11 @@ func (r *Runtime) throughGate(ctx context.Context, s buildSettings, cached func(
 func (r *Runtime) stdCached(ctx context.Context, p *plan) bool {
 	args := append([]string{"list"}, p.args...)
 	args = append(args, "-f", "{{.Stale}}", "net/http")
-	out, err := r.command(ctx, p.t.modDir, p.env, args...).Output()
+	env, done, err := withWorkDir(p.env)
+	if err != nil {
+		return false
+	}
+	defer done()
+	out, err := r.command(ctx, p.t.modDir, env, args...).Output()
 	return err == nil && strings.TrimSpace(string(out)) == "false"
 }
