@@ -136,7 +136,7 @@ type installer struct {
 	markers string
 }
 
-// name returns the installer and, for pip, where it evaluates markers:
+// key returns the installer and, for pip, where it evaluates markers:
 // both decide what gets installed, so both are part of the cache key.
 func (in installer) key() string {
 	if in.markers == "" {
