@@ -233,6 +233,35 @@ func TestConflicts(t *testing.T) {
 	}
 }
 
+// TestConflictsAsVercel: what vercel build 64.0.2 did with the same files.
+func TestConflictsAsVercel(t *testing.T) {
+	p := mustLoad(t, writeTree(t, `
+-- api/x.go --
+`+goHandler+`
+-- api/x/index.py --
+`+pyHandler+`
+-- api/u/[id].go --
+`+goHandler+`
+-- api/u/[...slug].py --
+`+pyHandler), Options{})
+	var msgs []string
+	for _, d := range p.Diagnostics {
+		if d.Code == "conflicting-file-path" {
+			msgs = append(msgs, d.File+": "+d.Message)
+		}
+	}
+	slices.Sort(msgs)
+	if len(msgs) != 2 || !strings.HasPrefix(msgs[0], "api/u/[...slug].py: ") || !strings.HasPrefix(msgs[1], "api/u/[id].go: ") ||
+		!strings.Contains(msgs[1], "ignores the names and kinds of dynamic segments") {
+		t.Errorf("conflict diagnostics:\n%s\nwant one on each of api/u/[id].go and api/u/[...slug].py", strings.Join(msgs, "\n"))
+	}
+	// api/x.go serves /api/x, api/x/index.py /api/x/index: both are kept;
+	// of the conflicting pair the first by ID keeps serving in dev.
+	if got := ids(p); !slices.Equal(got, []string{"api/u/[...slug]", "api/x", "api/x/index"}) {
+		t.Errorf("functions = %q", got)
+	}
+}
+
 func TestBrokenConfigStillLoads(t *testing.T) {
 	p := mustLoad(t, writeTree(t, `
 -- vercel.json --

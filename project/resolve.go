@@ -98,10 +98,7 @@ func (l *loader) routes(p *Project) {
 			conflicting[b] = true // the first one keeps serving in dev
 		}
 		for _, x := range [][2]*Function{{a, b}, {b, a}} {
-			msg := fmt.Sprintf("%s and %s both serve %s: rename or remove one of them", x[0].File, x[1].File, x[0].Route.Pattern)
-			if c.Code == routing.CodeConflictingParamName {
-				msg = fmt.Sprintf("%s and %s name the same dynamic segment differently (%s, %s): use one parameter name", x[0].File, x[1].File, x[0].Route.Pattern, x[1].Route.Pattern)
-			}
+			msg := conflictMessage(c.Code, x[0], x[1])
 			l.diags = append(l.diags, runtimes.Diagnostic{
 				File: x[0].File, Range: x[0].Entrypoint.SymbolRange, Severity: runtimes.SeverityError, Code: c.Code,
 				Message: msg,
@@ -133,4 +130,17 @@ func (l *loader) routes(p *Project) {
 	routes, diags := l.opts.Cache.table(l.configSrc, in)
 	p.Routes = routes
 	l.diags = append(l.diags, diags...)
+}
+
+// conflictMessage says why Vercel would refuse to deploy a beside b.
+func conflictMessage(code string, a, b *Function) string {
+	switch {
+	case code == routing.CodeConflictingParamName:
+		return fmt.Sprintf("%s and %s have different dynamic segments at the same position (%s, %s), which Vercel rejects: use the same segment in both",
+			a.File, b.File, a.Route.Pattern, b.Route.Pattern)
+	case a.Route.Pattern == b.Route.Pattern:
+		return fmt.Sprintf("%s and %s both serve %s: rename or remove one of them", a.File, b.File, a.Route.Pattern)
+	}
+	return fmt.Sprintf("%s (%s) and %s (%s) are the same path to Vercel, which ignores the names and kinds of dynamic segments when it looks for conflicts: rename or remove one of them",
+		a.File, a.Route.Pattern, b.File, b.Route.Pattern)
 }

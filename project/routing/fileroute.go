@@ -330,11 +330,14 @@ type Conflict struct {
 	Message string
 }
 
-// Conflicts finds pairs of routes that serve the same paths once parameter
-// names are erased (api/x.go and api/x.py, api/[a].go and api/[b].py,
-// api/x.go and api/x/index.py), and pairs that give the same directory
-// position different [param] names (api/[id].go and api/[slug]/info.go),
-// which Vercel and Next.js also reject.
+// Conflicts finds the pairs of routes Vercel refuses to deploy together
+// (fs-detectors' pathOccurrences): paths equal once extensions are dropped
+// and every dynamic segment, of any kind, is erased (api/x.go and
+// api/x.py, api/[a].go and api/[...b].py), and paths that reach the same
+// position with two different dynamic segments (api/[id].go and
+// api/[slug]/info.go). An index file does not conflict with the file its
+// folder is named after: api/x.go serves /api/x, api/x/index.py
+// /api/x/index (checked against vercel build and vercel dev 64.0.2).
 func Conflicts(routes []FileRoute) []Conflict {
 	type info struct {
 		segs  []fileSeg
@@ -352,56 +355,41 @@ func Conflicts(routes []FileRoute) []Conflict {
 			case infos[i].shape == infos[j].shape:
 				out = append(out, Conflict{A: i, B: j, Code: CodeConflictingFilePath,
 					Message: fmt.Sprintf("%s and %s serve the same paths (%s)", routes[i].ID, routes[j].ID, infos[i].shape)})
-			case paramNamesDiffer(infos[i].segs, infos[j].segs):
+			case dynamicSegmentsDiffer(infos[i].segs, infos[j].segs):
 				out = append(out, Conflict{A: i, B: j, Code: CodeConflictingParamName,
-					Message: fmt.Sprintf("%s and %s use different parameter names for the same path segment", routes[i].ID, routes[j].ID)})
+					Message: fmt.Sprintf("%s and %s have different dynamic segments at the same position", routes[i].ID, routes[j].ID)})
 			}
 		}
 	}
 	return out
 }
 
-// shapeOf is the URL pattern with parameter names erased; index segments
-// collapse into their directory.
+// shapeOf is the path with every dynamic segment, whatever its kind and
+// name, written as "[]": Vercel's getAbsolutePath.
 func shapeOf(segs []fileSeg) string {
-	if l := segs[len(segs)-1]; l.kind == segStatic && l.text == "index" {
-		segs = segs[:len(segs)-1]
-	}
-	if len(segs) == 0 {
-		return "/"
-	}
 	var b strings.Builder
 	for _, s := range segs {
 		b.WriteByte('/')
-		switch s.kind {
-		case segStatic:
+		if s.kind == segStatic {
 			b.WriteString(s.text)
-		case segParam:
+		} else {
 			b.WriteString("[]")
-		case segCatchAll:
-			b.WriteString("[...]")
-		case segOptional:
-			b.WriteString("[[...]]")
 		}
 	}
 	return b.String()
 }
 
-// paramNamesDiffer reports whether, after a common prefix, both paths have
-// a [param] segment at the same position with different names (Vercel's
-// partiallyMatches; a catch-all beside a [param] is fine, as in Next.js).
-func paramNamesDiffer(a, b []fileSeg) bool {
+// dynamicSegmentsDiffer reports whether, after a common prefix, both paths
+// have a dynamic segment at the same position that differs in name or
+// kind ([id] and [slug], [id] and [...rest]): Vercel's partiallyMatches.
+// A differing static segment first separates the paths.
+func dynamicSegmentsDiffer(a, b []fileSeg) bool {
 	for i := range min(len(a), len(b)) {
 		sa, sb := a[i], b[i]
-		if sa.kind == segParam && sb.kind == segParam {
-			if sa.text != sb.text {
-				return true
-			}
+		if sa == sb {
 			continue
 		}
-		if sa != sb {
-			return false
-		}
+		return sa.kind != segStatic && sb.kind != segStatic
 	}
 	return false
 }

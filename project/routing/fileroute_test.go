@@ -220,20 +220,25 @@ func TestSort(t *testing.T) {
 	}
 }
 
+// TestConflicts holds Conflicts to the verdicts of Vercel's
+// fs-detectors (vercel build 64.0.2 rejected api/[id].go beside
+// api/[...slug].go and deployed api/x.go beside api/x/index.go).
 func TestConflicts(t *testing.T) {
 	routes := mustRoutes(t,
-		"api/x.go",           // 0
-		"api/x.py",           // 1 same as 0
-		"api/[a].go",         // 2
-		"api/[b].py",         // 3 same shape as 2
-		"api/y/index.go",     // 4
-		"api/y.py",           // 5 same as 4
-		"api/[slug]/info.go", // 6 param name differs from 2 and 3, not 9 and 10
-		"api/z/[id].go",      // 7
-		"api/z/[id]/more.go", // 8 same names: fine
-		"api/[...all].go",    // 9
-		"api/[...rest].py",   // 10 same shape as 9
-		"api/ok.go",          // 11
+		"api/x.go",            // 0
+		"api/x.py",            // 1 same as 0
+		"api/[a].go",          // 2
+		"api/[b].py",          // 3 same shape as 2
+		"api/y/index.go",      // 4
+		"api/y.py",            // 5 not the same path as 4
+		"api/[slug]/info.go",  // 6 dynamic segment differs from 2, 3, 9 and 10
+		"api/z/[id].go",       // 7
+		"api/z/[id]/more.go",  // 8 same names: fine
+		"api/[...all].go",     // 9 same shape as 2 and 3
+		"api/[...rest].py",    // 10 same shape as 2, 3 and 9
+		"api/ok.go",           // 11
+		"api/z/[id]/index.go", // 12 beside 7: fine
+		"api/z/[...id].go",    // 13 same shape as 7; differs from 8 and 12
 	)
 	got := Conflicts(routes)
 	type pair struct {
@@ -251,9 +256,17 @@ func TestConflicts(t *testing.T) {
 		{0, 1, CodeConflictingFilePath},
 		{2, 3, CodeConflictingFilePath},
 		{2, 6, CodeConflictingParamName},
+		{2, 9, CodeConflictingFilePath},
+		{2, 10, CodeConflictingFilePath},
 		{3, 6, CodeConflictingParamName},
-		{4, 5, CodeConflictingFilePath},
+		{3, 9, CodeConflictingFilePath},
+		{3, 10, CodeConflictingFilePath},
+		{6, 9, CodeConflictingParamName},
+		{6, 10, CodeConflictingParamName},
+		{7, 13, CodeConflictingFilePath},
+		{8, 13, CodeConflictingParamName},
 		{9, 10, CodeConflictingFilePath},
+		{12, 13, CodeConflictingParamName},
 	}
 	if !slices.Equal(pairs, want) {
 		t.Errorf("conflicts:\n got %v\nwant %v", pairs, want)
