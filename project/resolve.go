@@ -123,7 +123,7 @@ func (l *loader) routes(p *Project) {
 	for _, f := range p.Functions {
 		catchAll := f.Kind() != runtimes.KindFunction
 		in.Functions = append(in.Functions, routing.FunctionInfo{
-			ID: f.ID, Route: f.Route, CatchAll: catchAll,
+			ID: f.ID, File: f.File, Route: f.Route, CatchAll: catchAll,
 			KeepPath: catchAll && f.Language() == runtimes.Python,
 		})
 	}

@@ -220,7 +220,24 @@ func TestRouteCleanURLs(t *testing.T) {
 		{url: "/api/hello", output: "api/hello"},
 		{url: "/api", output: "api/index"},
 		{url: "/api/7", output: "api/[id]", query: map[string]string{"id": "7"}},
+		// No Python function: ".py" is not a function extension here.
+		{url: "/api/hello.py", output: "api/[id]", query: map[string]string{"id": "hello.py"}},
 		{url: "/nope", output: "404.html", status: 404},
+	})
+}
+
+// TestRouteExtensions: /api/<name>.<ext> reaches a function only for the
+// extensions of the project's function files, as in Vercel's
+// detectApiExtensions.
+func TestRouteExtensions(t *testing.T) {
+	runCases(t, project{files: []string{"api/hello.go"}}, []rc{
+		{url: "/api/hello.go", output: "api/hello"},
+		{url: "/api/hello.py", status: 404},
+	})
+	runCases(t, project{files: []string{"api/hello.go", "api/other.py"}}, []rc{
+		{url: "/api/hello.go", output: "api/hello"},
+		{url: "/api/hello.py", output: "api/hello"},
+		{url: "/api/other.go", output: "api/other"},
 	})
 }
 
@@ -445,7 +462,7 @@ func TestTableOrder(t *testing.T) {
 		"^/api/users/([^/]+)$ -> /api/users/[id]?id=$1",
 		"^/api(/.*)?$",
 		"handle:miss",
-		`^/api/(.+)(?:\.(?:go|py))$ -> /api/$1`,
+		`^/api/(.+)(?:\.(?:go))$ -> /api/$1`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("table:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

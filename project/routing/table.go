@@ -2,6 +2,9 @@ package routing
 
 import (
 	"fmt"
+	"path"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,9 +54,35 @@ type FunctionInfo struct {
 	KeepPath bool
 }
 
-// apiExtensions are the function file extensions the zero-config routes
-// know (Vercel lists the extensions of the builders present).
-const apiExtensions = `(?:\.(?:go|py))`
+// apiExtensions is the regexp group of the extensions of the function
+// files under api/ ("(?:\.(?:go|py))"), as Vercel's detectApiExtensions
+// lists those of the builders present: with Go functions only,
+// /api/hello.py is not /api/hello. Empty when no file has one.
+func apiExtensions(fs []FunctionInfo) string {
+	var exts []string
+	for _, f := range fs {
+		if f.CatchAll || !strings.HasPrefix(f.File, "api/") {
+			continue
+		}
+		if ext := path.Ext(f.File); len(ext) > 1 && !slices.Contains(exts, ext[1:]) {
+			exts = append(exts, ext[1:])
+		}
+	}
+	if len(exts) == 0 {
+		return ""
+	}
+	slices.Sort(exts)
+	var b strings.Builder
+	b.WriteString(`(?:\.(?:`)
+	for i, e := range exts {
+		if i > 0 {
+			b.WriteByte('|')
+		}
+		b.WriteString(regexp.QuoteMeta(e))
+	}
+	b.WriteString("))")
+	return b.String()
+}
 
 // Table builds the complete route table of a project, in Vercel's order
 // (getTransformedRoutes merged with the zero-config routes by
@@ -283,15 +312,16 @@ func (t *tableBuilder) generated(in Input) []Route {
 			api = true
 		}
 	}
+	exts := apiExtensions(in.Functions)
 	var out []Route
-	if api && cleanURLs {
+	if api && cleanURLs && exts != "" {
 		loc := "/$1"
 		if trailing {
 			loc = "/$1/"
 		}
 		out = append(out,
-			Route{Src: `^/(api(?:.+)?)/index` + apiExtensions + `?/?$`, Headers: map[string]string{"Location": loc}, Status: 308, Origin: builtin()},
-			Route{Src: `^/api/(.+)` + apiExtensions + `/?$`, Headers: map[string]string{"Location": "/api" + loc}, Status: 308, Origin: builtin()})
+			Route{Src: `^/(api(?:.+)?)/index` + exts + `?/?$`, Headers: map[string]string{"Location": loc}, Status: 308, Origin: builtin()},
+			Route{Src: `^/api/(.+)` + exts + `/?$`, Headers: map[string]string{"Location": "/api" + loc}, Status: 308, Origin: builtin()})
 	}
 	if len(dynamic) > 0 || len(catchAll) > 0 || api {
 		out = append(out, Route{Handle: PhaseFilesystem, Origin: builtin()})
@@ -310,9 +340,9 @@ func (t *tableBuilder) generated(in Input) []Route {
 	if api && len(catchAll) == 0 {
 		out = append(out, Route{Src: "^/api(/.*)?$", Status: 404, Origin: builtin()})
 	}
-	if api && !cleanURLs {
+	if api && !cleanURLs && exts != "" {
 		out = append(out, Route{Handle: PhaseMiss, Origin: builtin()},
-			Route{Src: `^/api/(.+)` + apiExtensions + `$`, Dest: "/api/$1", Check: true, Origin: builtin()})
+			Route{Src: `^/api/(.+)` + exts + `$`, Dest: "/api/$1", Check: true, Origin: builtin()})
 	}
 	if in.NotFoundPage != "" {
 		dest := "/" + strings.TrimPrefix(in.NotFoundPage, "/")
