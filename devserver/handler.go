@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"mime"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -358,16 +357,14 @@ func (s *Server) serveStatic(w *exchange, r *http.Request, snap *snapshot, rel s
 	}
 	h := w.Header()
 	decorate(h, w.idv[:], routeHeaders)
+	if _, set := h["Content-Type"]; !set { // a route's header wins
+		h.Set("Content-Type", contentType(rel))
+	}
 	if !forced {
 		h["Etag"] = []string{etag(fi)}
 		http.ServeContent(w, r, fi.Name(), fi.ModTime(), f)
 		return nil
 	}
-	ctype := mime.TypeByExtension(filepath.Ext(rel))
-	if ctype == "" {
-		ctype = "application/octet-stream"
-	}
-	h.Set("Content-Type", ctype)
 	h.Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {

@@ -141,15 +141,19 @@ func TestRoutingZeroConfig(t *testing.T) {
 		"api/py.py":                    pyHandler("1"),
 		// Beside api/hello.go: vercel dev 64.0.2 serves /api/hello and
 		// /api/hello/ from hello.go, /api/hello/index from this one.
-		"api/hello/index.py":     pyHandler("1"),
-		"public/index.html":      "<h1>home</h1>",
-		"public/about.html":      "<h1>about</h1>",
-		"public/style.css":       "body{}",
-		"public/img/logo.png":    "\x89PNG\r\n\x1a\nfake",
-		"public/404.html":        "<h1>custom not found</h1>",
-		"public/docs/index.html": "<h1>docs</h1>",
-		"public/data.json":       `{"ok":true}`,
-		"public/robots.txt":      "User-agent: *",
+		"api/hello/index.py":                pyHandler("1"),
+		"public/index.html":                 "<h1>home</h1>",
+		"public/about.html":                 "<h1>about</h1>",
+		"public/style.css":                  "body{}",
+		"public/img/logo.png":               "\x89PNG\r\n\x1a\nfake",
+		"public/404.html":                   "<h1>custom not found</h1>",
+		"public/docs/index.html":            "<h1>docs</h1>",
+		"public/data.json":                  `{"ok":true}`,
+		"public/robots.txt":                 "User-agent: *",
+		"public/font.otf":                   "OTTO",
+		"public/site.webmanifest":           "{}",
+		"public/notes.xyz":                  "plain text, not sniffed",
+		"public/apple-app-site-association": `{"applinks":{}}`,
 		"vercel.json": `{
   "redirects": [
     {"source": "/old", "destination": "/about.html", "permanent": true},
@@ -170,6 +174,7 @@ func TestRoutingZeroConfig(t *testing.T) {
   "headers": [
     {"source": "/(.*)", "headers": [{"key": "x-global", "value": "yes"}]},
     {"source": "/style.css", "headers": [{"key": "x-static", "value": "css"}]},
+    {"source": "/apple-app-site-association", "headers": [{"key": "Content-Type", "value": "application/json"}]},
     {"source": "/api/hello", "headers": [{"key": "cache-control", "value": "s-maxage=60"}]}
   ]
 }`,
@@ -193,6 +198,11 @@ func TestRoutingZeroConfig(t *testing.T) {
 		{name: "png", path: "/img/logo.png", status: 200, ctype: "image/png"},
 		{name: "json", path: "/data.json", status: 200, ctype: "application/json", bodyHas: `"ok"`},
 		{name: "text", path: "/robots.txt", status: 200, ctype: "text/plain"},
+		{name: "json has a charset", path: "/data.json", status: 200, header: map[string]string{"Content-Type": "application/json; charset=utf-8"}},
+		{name: "font type from our table", path: "/font.otf", status: 200, header: map[string]string{"Content-Type": "font/otf"}},
+		{name: "web manifest", path: "/site.webmanifest", status: 200, header: map[string]string{"Content-Type": "application/manifest+json; charset=utf-8"}},
+		{name: "unknown extension", path: "/notes.xyz", status: 200, header: map[string]string{"Content-Type": "application/octet-stream"}},
+		{name: "route sets the type", path: "/apple-app-site-association", status: 200, header: map[string]string{"Content-Type": "application/json"}},
 		{name: "directory index", path: "/docs", status: 200, bodyHas: "docs"},
 		{name: "directory index slash", path: "/docs/", status: 200, bodyHas: "docs"},
 		{name: "missing page uses 404.html", path: "/nope", status: 404, bodyHas: "custom not found"},
