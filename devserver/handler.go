@@ -121,21 +121,22 @@ func (s *Server) logRequest(r *http.Request, w *exchange, start time.Time) {
 // the output it names.
 func (s *Server) route(w *exchange, r *http.Request) error {
 	snap := s.state.Load()
-	p := r.URL.Path
-	if strings.Contains(p, "//") {
-		collapsed := collapseSlashes(p)
+	u := r.URL
+	if raw := u.EscapedPath(); strings.Contains(raw, "//") {
+		collapsed := collapseSlashes(raw)
 		if r.Method == http.MethodGet {
-			// vercel dev redirects GETs; other methods are routed as if
-			// the path had been written with single slashes.
-			loc := (&url.URL{Path: collapsed}).EscapedPath()
-			if r.URL.RawQuery != "" {
-				loc += "?" + r.URL.RawQuery
+			// vercel dev redirects GETs; other methods are routed (and
+			// forwarded) as if the path had been written with single
+			// slashes.
+			loc := collapsed
+			if u.RawQuery != "" {
+				loc += "?" + u.RawQuery
 			}
 			return redirect(w, loc, http.StatusMovedPermanently, nil)
 		}
-		p = collapsed
+		u = withRawPath(u, collapsed)
 	}
-	res := snap.router.Route(routing.Request{Method: r.Method, Path: p, RawQuery: r.URL.RawQuery, Host: r.Host, Header: r.Header}, snap)
+	res := snap.router.Route(routing.Request{Method: r.Method, Path: routing.RoutePath(u), RawQuery: u.RawQuery, Host: r.Host, Header: r.Header}, snap)
 	switch {
 	case res.Location != "":
 		status := res.Status
@@ -148,7 +149,7 @@ func (s *Server) route(w *exchange, r *http.Request) error {
 	case res.Output != "":
 		if f := snap.funcs[res.Output]; f != nil {
 			w.function = f.id
-			return s.serveFunction(w, r, f, &res, p)
+			return s.serveFunction(w, r, f, &res, u)
 		}
 		return s.serveStatic(w, r, snap, res.Output, res.Status, res.Headers)
 	}
@@ -169,6 +170,16 @@ func redirect(w *exchange, location string, status int, headers http.Header) err
 	return nil
 }
 
+// withRawPath is a copy of u with the escaped path raw.
+func withRawPath(u *url.URL, raw string) *url.URL {
+	cp := *u
+	cp.RawPath = raw
+	if dec, err := url.PathUnescape(raw); err == nil {
+		cp.Path = dec
+	}
+	return &cp
+}
+
 // collapseSlashes replaces runs of "/" with one.
 func collapseSlashes(p string) string {
 	var b strings.Builder
@@ -185,13 +196,13 @@ func collapseSlashes(p string) string {
 // serveFunction proxies the request to the function's process, starting
 // it first if needed. The upstream sees the original path and the route's
 // query merged into the request's (reference §3.3.5).
-func (s *Server) serveFunction(w *exchange, r *http.Request, f *function, res *routing.Result, p string) error {
+func (s *Server) serveFunction(w *exchange, r *http.Request, f *function, res *routing.Result, fwd *url.URL) error {
 	if r.ContentLength > maxBodyBytes {
 		return newHTTPError(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
 			fmt.Errorf("the request body has %d bytes", r.ContentLength))
 	}
 	for attempt := 0; ; attempt++ {
-		retry, err := s.proxyOnce(w, r, f, res, p)
+		retry, err := s.proxyOnce(w, r, f, res, fwd)
 		if !retry || attempt > 0 {
 			return err
 		}
@@ -206,7 +217,7 @@ func (s *Server) serveFunction(w *exchange, r *http.Request, f *function, res *r
 // no connection but kept-alive ones, which a server that dies closes
 // without answering. The caller may try once more, which starts a new
 // process.
-func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routing.Result, p string) (retry bool, err error) {
+func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routing.Result, fwd *url.URL) (retry bool, err error) {
 	inst, err := f.acquire(r.Context())
 	if err != nil {
 		return false, err
@@ -232,10 +243,7 @@ func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routi
 	}
 	ctx = httptrace.WithClientTrace(ctx, &c.trace)
 	out := r.WithContext(context.WithValue(ctx, callKey{}, c))
-	u := *r.URL
-	if p != u.Path {
-		u.Path, u.RawPath = p, ""
-	}
+	u := *fwd // the request's path, as sent (with slashes collapsed)
 	u.RawQuery = forwardQuery(r.URL.RawQuery, res.Query)
 	out.URL = &u
 	hasBody := r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0

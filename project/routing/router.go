@@ -266,7 +266,10 @@ func cloneValues(v url.Values) url.Values {
 // trailing slash, a directory's index.html, "<path>.html" with cleanUrls,
 // and a directory's "index" function.
 func (r *Router) lookup(p string, fs Filesystem) (string, bool) {
-	rel := strings.TrimPrefix(p, "/")
+	if strings.Contains(p, "%2F") {
+		return "", false // a name with a "/" in it: no file has one
+	}
+	rel := unescapeSegment(strings.TrimPrefix(p, "/"))
 	base := strings.TrimSuffix(rel, "/")
 	try := func(c string) bool { return c != "" && fs.Exists(c) }
 	if try(rel) {

@@ -96,7 +96,7 @@ func (m *matchCtx) group(n int) string {
 	if 2*n+1 >= len(m.idx) || m.idx[2*n] < 0 {
 		return ""
 	}
-	return m.path[m.idx[2*n]:m.idx[2*n+1]]
+	return unescapeSegment(m.path[m.idx[2*n]:m.idx[2*n+1]])
 }
 
 // named resolves a name from has captures (exact, then ignoring case, as

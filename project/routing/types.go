@@ -109,7 +109,7 @@ func (r FileRoute) Dynamic() bool { return len(r.Params) > 0 }
 // Request is what the Router needs of an HTTP request.
 type Request struct {
 	Method   string
-	Path     string // decoded path, starting with "/"
+	Path     string // RoutePath of the request URL, starting with "/"
 	RawQuery string
 	Host     string
 	Header   http.Header // cookies are read from the Cookie header
