@@ -264,6 +264,8 @@ func TestRoutingZeroConfig(t *testing.T) {
 		{name: "permanent redirect", path: "/old", status: 308, header: map[string]string{"Location": "/about.html"}},
 		{name: "temporary redirect", path: "/temp", status: 307, header: map[string]string{"Location": "/about.html"}},
 		{name: "redirect with param", path: "/blog/hello", status: 301, header: map[string]string{"Location": "/news/hello"}},
+		{name: "redirect keeps an encoded slash", path: "/blog/a%2Fb", status: 301, header: map[string]string{"Location": "/news/a%2Fb"}},
+		{name: "redirect escapes a space", path: "/blog/a%20b", status: 301, header: map[string]string{"Location": "/news/a%20b"}},
 		{name: "external redirect", path: "/go-ext", status: 308, header: map[string]string{"Location": "https://example.com/landing"}},
 		{name: "redirect with has", path: "/only-with-query?go=1", status: 307, header: map[string]string{"Location": "/about.html?go=1"}},
 		{name: "redirect has unmet", path: "/only-with-query", status: 404},
@@ -273,6 +275,8 @@ func TestRoutingZeroConfig(t *testing.T) {
 		// rewrites
 		{name: "rewrite to function keeps original path", path: "/r/hello", status: 200, fn: "api/hello.go"},
 		{name: "rewrite to dynamic function", path: "/u/7", status: 200, fn: "api/users/[id].go", fnQuery: "id=7"},
+		{name: "rewrite keeps an encoded slash in its segment", path: "/u/a%2Fb", status: 200, fn: "api/users/[id].go", fnPath: "/u/a/b", fnQuery: "id=a%2Fb"},
+		{name: "rewrite with an encoded slash into the query", path: "/item/a%2Fb", status: 200, fn: "api/hello.go", fnPath: "/item/a/b", fnQuery: "id=a%2Fb&item=a%2Fb"},
 		// routing-utils appends the source parameters to the query when the
 		// destination's path uses none of them.
 		{name: "rewrite with query", path: "/item/9", status: 200, fn: "api/hello.go", fnQuery: "id=9&item=9"},

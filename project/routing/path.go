@@ -5,18 +5,26 @@ import (
 	"strings"
 )
 
-// RoutePath is the path of u as routes match it: decoded, except that a
-// "/" or "%" decoded from inside a segment stays escaped ("%2F", "%25").
-// So /api/users/a%2Fb is one segment, as vercel dev (which matches the
-// raw pathname) routes it to api/users/[id].go with id "a/b", while
+// Routes match paths in "route form": decoded, except that a "/" or "%"
+// decoded from inside a segment stays escaped ("%2F", "%25"). So
+// /api/users/a%2Fb is one segment, as vercel dev (which matches the raw
+// pathname) routes it to api/users/[id].go with id "a/b", while
 // /caf%C3%A9 still matches a source written "/café". Captured values are
-// unescaped again (group), so parameters carry the decoded text.
+// in route form too: a rewritten path keeps them as they are, and query
+// values, header values and redirect URLs convert them (queryValue,
+// urlPathValue).
+
+// RoutePath is the path of u in route form.
 func RoutePath(u *url.URL) string {
-	raw := u.EscapedPath()
-	if !strings.Contains(raw, "%") {
-		return raw // nothing is escaped: raw and decoded are the same
+	return routeForm(u.EscapedPath())
+}
+
+// routeForm converts an escaped path (or path template) to route form.
+func routeForm(escaped string) string {
+	if !strings.Contains(escaped, "%") {
+		return escaped // nothing is escaped: raw and decoded are the same
 	}
-	segs := strings.Split(raw, "/")
+	segs := strings.Split(escaped, "/")
 	for i, s := range segs {
 		if !strings.Contains(s, "%") {
 			continue
@@ -35,10 +43,21 @@ var (
 	segmentUnescaper = strings.NewReplacer("%25", "%", "%2F", "/")
 )
 
-// unescapeSegment undoes RoutePath's escaping in a piece of a route path.
-func unescapeSegment(s string) string {
+// queryValue decodes a value in route form: the text for a query or a
+// header ("a%2Fb" is "a/b").
+func queryValue(s string) string {
 	if !strings.Contains(s, "%") {
 		return s
 	}
 	return segmentUnescaper.Replace(s)
+}
+
+// urlPathValue escapes a value in route form for a URL path: its slashes
+// stay separators, its encoded slashes stay encoded.
+func urlPathValue(s string) string {
+	parts := strings.Split(s, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(queryValue(p))
+	}
+	return strings.Join(parts, "/")
 }

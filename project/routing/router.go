@@ -269,7 +269,7 @@ func (r *Router) lookup(p string, fs Filesystem) (string, bool) {
 	if strings.Contains(p, "%2F") {
 		return "", false // a name with a "/" in it: no file has one
 	}
-	rel := unescapeSegment(strings.TrimPrefix(p, "/"))
+	rel := queryValue(strings.TrimPrefix(p, "/"))
 	base := strings.TrimSuffix(rel, "/")
 	try := func(c string) bool { return c != "" && fs.Exists(c) }
 	if try(rel) {
@@ -385,7 +385,7 @@ func (r *Router) applyHeaders(cr *compiledRoute, m *matchCtx, st *state, phase P
 		if (phase == PhaseHit || phase == PhaseMiss) && st.headers.Get(h.key) != "" {
 			continue
 		}
-		st.headers.Set(h.key, h.value.expand(m, rawValue))
+		st.headers.Set(h.key, h.value.expand(m, queryValue))
 	}
 }
 
@@ -418,7 +418,7 @@ func (r *Router) rewrite(cr *compiledRoute, m *matchCtx, st *state) {
 func buildURL(d *destTmpl, m *matchCtx, query url.Values) string {
 	esc := rawValue
 	if d.url {
-		esc = pathValue
+		esc = urlPathValue
 	}
 	base := d.base.expand(m, esc)
 	pairs := d.expandQuery(m)

@@ -96,7 +96,7 @@ func (m *matchCtx) group(n int) string {
 	if 2*n+1 >= len(m.idx) || m.idx[2*n] < 0 {
 		return ""
 	}
-	return unescapeSegment(m.path[m.idx[2*n]:m.idx[2*n+1]])
+	return m.path[m.idx[2*n]:m.idx[2*n+1]]
 }
 
 // named resolves a name from has captures (exact, then ignoring case, as
@@ -158,10 +158,6 @@ func (t tmpl) expand(m *matchCtx, esc func(string) string) string {
 
 func rawValue(s string) string { return s }
 
-// pathValue escapes a captured value for use in a URL path, keeping "/".
-func pathValue(s string) string {
-	return strings.ReplaceAll(url.PathEscape(s), "%2F", "/")
-}
 
 // qtmpl is one key=value of a destination's query.
 type qtmpl struct{ key, value tmpl }
@@ -181,8 +177,8 @@ var absURL = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 func isExternal(dest string) bool { return absURL.MatchString(dest) }
 
 // parseDest compiles a destination. asURL keeps it as an encoded URL
-// (external rewrites and redirect Locations); otherwise the path is
-// decoded, as the router works on decoded paths.
+// (external rewrites and redirect Locations); otherwise the path is put
+// in route form, as the router matches paths in route form.
 func parseDest(s string, asURL bool) destTmpl {
 	d := destTmpl{url: asURL}
 	if asURL {
@@ -194,9 +190,7 @@ func parseDest(s string, asURL bool) destTmpl {
 	}
 	base, q, hasQ := strings.Cut(s, "?")
 	if !asURL {
-		if dec, err := url.PathUnescape(base); err == nil {
-			base = dec
-		}
+		base = routeForm(base)
 	}
 	d.base = parseTmpl(base)
 	if hasQ {
@@ -214,7 +208,7 @@ func (d *destTmpl) expandQuery(m *matchCtx) []qsPair {
 	}
 	out := make([]qsPair, len(d.query))
 	for i, q := range d.query {
-		out[i] = qsPair{q.key.expand(m, rawValue), q.value.expand(m, rawValue)}
+		out[i] = qsPair{q.key.expand(m, queryValue), q.value.expand(m, queryValue)}
 	}
 	return out
 }
