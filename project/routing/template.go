@@ -158,7 +158,6 @@ func (t tmpl) expand(m *matchCtx, esc func(string) string) string {
 
 func rawValue(s string) string { return s }
 
-
 // qtmpl is one key=value of a destination's query.
 type qtmpl struct{ key, value tmpl }
 
