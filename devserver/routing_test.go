@@ -207,6 +207,7 @@ func TestRoutingZeroConfig(t *testing.T) {
 		{name: "route sets the type", path: "/apple-app-site-association", status: 200, header: map[string]string{"Content-Type": "application/json"}},
 		{name: "directory index", path: "/docs", status: 200, bodyHas: "docs"},
 		{name: "directory index slash", path: "/docs/", status: 200, bodyHas: "docs"},
+		{name: "a file is not found under a trailing slash", path: "/about.html/", status: 404, bodyHas: "custom not found"},
 		{name: "missing page uses 404.html", path: "/nope", status: 404, bodyHas: "custom not found"},
 		{name: "missing nested page", path: "/a/b/c.html", status: 404, bodyHas: "custom not found"},
 		{name: "head", method: "HEAD", path: "/about.html", status: 200, header: map[string]string{"Content-Length": "14"}},

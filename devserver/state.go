@@ -34,6 +34,12 @@ type snapshot struct {
 	env []string
 }
 
+// IsFunction implements routing.FunctionSet.
+func (s *snapshot) IsFunction(p string) bool {
+	_, ok := s.funcs[p]
+	return ok
+}
+
 // Exists implements routing.Filesystem: function IDs and static files are
 // the outputs.
 func (s *snapshot) Exists(p string) bool {

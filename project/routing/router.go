@@ -275,7 +275,7 @@ func (r *Router) lookup(p string, fs Filesystem) (string, bool) {
 	if try(rel) {
 		return rel, true
 	}
-	if base != rel && try(base) {
+	if base != rel && try(base) && isFunction(fs, base) {
 		return base, true
 	}
 	dir := ""
@@ -292,6 +292,12 @@ func (r *Router) lookup(p string, fs Filesystem) (string, bool) {
 		return dir + "index", true
 	}
 	return "", false
+}
+
+// isFunction reports whether the output p is a function, when fs knows.
+func isFunction(fs Filesystem, p string) bool {
+	f, ok := fs.(FunctionSet)
+	return !ok || f.IsFunction(p)
 }
 
 // match tests one route against the current state.

@@ -122,6 +122,14 @@ type Filesystem interface {
 	Exists(path string) bool
 }
 
+// FunctionSet is implemented by a Filesystem that tells functions from
+// static files. Only a function is then found under its path with a
+// trailing slash (/api/hello/, not /about.html/), as in vercel dev;
+// without it, any output is.
+type FunctionSet interface {
+	IsFunction(path string) bool
+}
+
 // Result is the outcome of routing one request.
 type Result struct {
 	// Output is the function ID or static file path that serves the
