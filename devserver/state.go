@@ -58,7 +58,9 @@ func (s *Server) load(ctx context.Context, prev *snapshot) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	router, err := routing.NewRouter(p.Routes, p.Config.CleanURLs)
+	router, err := routing.NewRouter(p.Routes, routing.FSOptions{
+		CleanURLs: p.Config.CleanURLs, TrailingSlash: p.Config.TrailingSlash != nil && *p.Config.TrailingSlash,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("compiling the routes of %s: %w", s.root, err)
 	}

@@ -69,7 +69,7 @@ func BenchmarkTable(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		routes, _ := Table(in)
-		if _, err := NewRouter(routes, false); err != nil {
+		if _, err := NewRouter(routes, FSOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -113,7 +113,7 @@ var fuzzRouter = sync.OnceValues(func() (*Router, fileSet) {
 		panic(err) // the fixed test projects are valid
 	}
 	routes, _ := Table(in)
-	r, err := NewRouter(routes, false)
+	r, err := NewRouter(routes, FSOptions{})
 	if err != nil {
 		panic(err)
 	}
@@ -152,7 +152,7 @@ func FuzzRoute(f *testing.F) {
 			{Src: src, Dest: dest, Check: true},
 			{Src: src, Dest: dest},
 		}
-		if custom, err := NewRouter(routes, true); err == nil {
+		if custom, err := NewRouter(routes, FSOptions{CleanURLs: true}); err == nil {
 			check(custom)
 		}
 	})

@@ -12,7 +12,7 @@ import (
 
 // Router evaluates a route table. It is safe for concurrent use.
 type Router struct {
-	cleanURLs bool
+	opts FSOptions
 	// Routes of each phase, handle markers removed. fs holds the
 	// "filesystem", "rewrite" and "resource" phases in table order.
 	initial, fs, miss, hit, errs []*compiledRoute
@@ -40,11 +40,21 @@ type headerTmpl struct {
 	value tmpl
 }
 
+// FSOptions are the vercel.json settings the filesystem check follows.
+// The zero value is Vercel's default: neither is set.
+type FSOptions struct {
+	// CleanURLs serves "/about" from "about.html".
+	CleanURLs bool
+	// TrailingSlash (true) also serves "/about/" from "about.html" when
+	// CleanURLs is set; without it that path is not found, as in vercel
+	// dev.
+	TrailingSlash bool
+}
+
 // NewRouter compiles routes (a Build Output API route table such as
-// Table's) once. cleanURLs lets the filesystem check serve "/about" from
-// "about.html". The error names the first route that does not compile.
-func NewRouter(routes []Route, cleanURLs bool) (*Router, error) {
-	r := &Router{cleanURLs: cleanURLs}
+// Table's) once. The error names the first route that does not compile.
+func NewRouter(routes []Route, fs FSOptions) (*Router, error) {
+	r := &Router{opts: fs}
 	phase := PhaseNone
 	seen := map[Phase]bool{}
 	for i := range routes {
@@ -285,7 +295,7 @@ func (r *Router) lookup(p string, fs Filesystem) (string, bool) {
 	if try(dir + "index.html") {
 		return dir + "index.html", true
 	}
-	if r.cleanURLs && base != "" && try(base+".html") {
+	if r.opts.CleanURLs && base != "" && (base == rel || r.opts.TrailingSlash) && try(base+".html") {
 		return base + ".html", true
 	}
 	if try(dir + "index") {

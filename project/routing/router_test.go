@@ -38,11 +38,18 @@ func (p project) build(t testing.TB) (*Router, fileSet, []Route) {
 	if len(diags) > 0 {
 		t.Fatalf("Table diagnostics: %v", diags)
 	}
-	r, err := NewRouter(routes, p.cfg != nil && p.cfg.CleanURLs)
+	r, err := NewRouter(routes, p.fsOptions())
 	if err != nil {
 		t.Fatalf("NewRouter: %v", err)
 	}
 	return r, fs, routes
+}
+
+func (p project) fsOptions() FSOptions {
+	if p.cfg == nil {
+		return FSOptions{}
+	}
+	return FSOptions{CleanURLs: p.cfg.CleanURLs, TrailingSlash: p.cfg.TrailingSlash != nil && *p.cfg.TrailingSlash}
 }
 
 func (p project) input(t testing.TB) (Input, fileSet) {
@@ -238,6 +245,20 @@ func TestRouteExtensions(t *testing.T) {
 		{url: "/api/hello.go", output: "api/hello"},
 		{url: "/api/hello.py", output: "api/hello"},
 		{url: "/api/other.go", output: "api/other"},
+	})
+}
+
+// TestRouteCleanURLsSlash: with cleanUrls, "/about/" is about.html only
+// when trailingSlash is true (vercel dev 64.0.2 answered 404 without it).
+func TestRouteCleanURLsSlash(t *testing.T) {
+	static := []string{"about.html", "404.html"}
+	runCases(t, project{cfg: &config.Config{Path: "vercel.json", CleanURLs: true}, static: static, notFound: "404.html"}, []rc{
+		{url: "/about", output: "about.html"},
+		{url: "/about/", output: "404.html", status: 404},
+	})
+	runCases(t, project{cfg: &config.Config{Path: "vercel.json", CleanURLs: true, TrailingSlash: bp(true)}, static: static, notFound: "404.html"}, []rc{
+		{url: "/about", status: 308, location: "/about/"},
+		{url: "/about/", output: "about.html"},
 	})
 }
 
@@ -509,7 +530,7 @@ func TestTableDiagnostics(t *testing.T) {
 	if len(routes) != 1 || routes[0].Src != "^/ok$" {
 		t.Errorf("routes = %+v, want only the valid redirect", routes)
 	}
-	if _, err := NewRouter(routes, false); err != nil {
+	if _, err := NewRouter(routes, FSOptions{}); err != nil {
 		t.Errorf("NewRouter on Table output: %v", err)
 	}
 
@@ -539,7 +560,7 @@ func TestNewRouterErrors(t *testing.T) {
 		{[]Route{{Src: "^/x$", Has: []config.Has{{Type: "header", Key: "a", Value: strp("[")}}}}, "has"},
 	}
 	for _, tc := range tests {
-		if _, err := NewRouter(tc.routes, false); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := NewRouter(tc.routes, FSOptions{}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("NewRouter(%+v) = %v, want error containing %q", tc.routes, err, tc.want)
 		}
 	}
@@ -589,7 +610,7 @@ func TestAnchoredPrefix(t *testing.T) {
 
 func TestRouteHostHeaderCondition(t *testing.T) {
 	routes := []Route{{Src: "^/h$", Dest: "/api/hello?sub=$c", Has: []config.Has{{Type: "header", Key: "host", Value: strp(`(?<c>[^.]+)\..*`)}}}}
-	r, err := NewRouter(routes, false)
+	r, err := NewRouter(routes, FSOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
