@@ -2,7 +2,6 @@ package devserver
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -97,15 +96,7 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if trace != nil && trace.GotConn != nil {
 			trace.GotConn(httptrace.GotConnInfo{Conn: pc.nc, Reused: reused, WasIdle: reused})
 		}
-		out := req
-		if body != nil {
-			// A RoundTripper must not modify the request: send a copy
-			// that reads the buffered body.
-			cp := *req
-			cp.Body = io.NopCloser(bytes.NewReader(body))
-			out = &cp
-		}
-		resp, err := pc.exchange(ctx, out, trace)
+		resp, err := pc.exchange(ctx, req, body, trace)
 		if err == nil {
 			return resp, nil
 		}
@@ -219,13 +210,14 @@ func (t *hopTransport) CloseIdleConnections() {
 	t.fallback.CloseIdleConnections()
 }
 
-// exchange writes the request and reads the response head. The response
+// exchange writes the request (body is its buffered body) and reads the
+// response head. The response
 // body returns the connection to the pool once read to its end.
-func (pc *hopConn) exchange(ctx context.Context, req *http.Request, trace *httptrace.ClientTrace) (*http.Response, error) {
+func (pc *hopConn) exchange(ctx context.Context, req *http.Request, body []byte, trace *httptrace.ClientTrace) (*http.Response, error) {
 	// Cancellation (the client left, maxDuration) interrupts the blocking
 	// reads and writes through a deadline in the past.
 	stop := context.AfterFunc(ctx, func() { pc.nc.SetDeadline(time.Unix(1, 0)) })
-	if err := req.Write(pc.bw); err != nil {
+	if err := writeRequest(pc.bw, req, body); err != nil {
 		stop()
 		return nil, staleIf(fmt.Errorf("sending the request: %w", err))
 	}
