@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -236,12 +235,6 @@ func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routi
 		ctx, cancel = context.WithTimeoutCause(ctx, f.maxDuration(), errTimeout)
 		defer cancel()
 	}
-	c.trace.GotConn = func(info httptrace.GotConnInfo) {
-		if !info.Reused {
-			c.freshConn.Store(true)
-		}
-	}
-	ctx = httptrace.WithClientTrace(ctx, &c.trace)
 	out := r.WithContext(context.WithValue(ctx, callKey{}, c))
 	u := *fwd // the request's path, as sent (with slashes collapsed)
 	u.RawQuery = forwardQuery(r.URL.RawQuery, res.Query)

@@ -26,6 +26,11 @@ const (
 	hopMaxIdlePerHost = 256
 	// hopIdleTimeout closes connections idle for longer.
 	hopIdleTimeout = 90 * time.Second
+	// hopPeekAfter is the idle time after which a connection is checked
+	// for a close by the process even for a request that could be resent
+	// (servers close idle connections after seconds: uvicorn and Node
+	// 5 s, gunicorn 2 s).
+	hopPeekAfter = 500 * time.Millisecond
 )
 
 // hopTransport is the proxy's transport to function processes. Each
@@ -82,16 +87,23 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx := req.Context()
+	c := callFrom(ctx)
 	if !ok {
+		if c != nil {
+			req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: c.gotConn}))
+		}
 		return t.fallback.RoundTrip(req)
 	}
-	ctx := req.Context()
 	trace := httptrace.ContextClientTrace(ctx)
 	resent := false
 	for {
-		pc, reused, err := t.conn(ctx, req.URL.Host)
+		pc, reused, err := t.conn(ctx, req.URL.Host, !resent && replayable(req))
 		if err != nil {
 			return nil, err
+		}
+		if !reused && c != nil {
+			c.freshConn.Store(true)
 		}
 		if trace != nil && trace.GotConn != nil {
 			trace.GotConn(httptrace.GotConnInfo{Conn: pc.nc, Reused: reused, WasIdle: reused})
@@ -149,8 +161,10 @@ func (t *hopTransport) takes(req *http.Request) (body []byte, ok bool, err error
 	return body, true, nil
 }
 
-// conn returns an idle connection to host, or dials one.
-func (t *hopTransport) conn(ctx context.Context, host string) (pc *hopConn, reused bool, err error) {
+// conn returns an idle connection to host, or dials one. canResend says
+// that a request failing on a connection the process closed will be
+// sent again.
+func (t *hopTransport) conn(ctx context.Context, host string, canResend bool) (pc *hopConn, reused bool, err error) {
 	now := time.Now()
 	for {
 		t.mu.Lock()
@@ -167,8 +181,10 @@ func (t *hopTransport) conn(ctx context.Context, host string) (pc *hopConn, reus
 		// A process may close kept-alive connections (uvicorn does after
 		// 5 s); one non-blocking peek finds out before the request is
 		// sent, where http.Transport has a goroutine per connection
-		// waiting for it.
-		if idle > hopIdleTimeout || pc.closedByPeer() {
+		// waiting for it. Under load that peek is a system call per
+		// request, so a connection idle for less than hopPeekAfter is
+		// not peeked when the request can be resent.
+		if idle > hopIdleTimeout || (!canResend || idle > hopPeekAfter) && pc.closedByPeer() {
 			pc.nc.Close()
 			continue
 		}

@@ -61,10 +61,16 @@ type call struct {
 	// client address, original host), so that they cost no allocation.
 	vals [3]string
 	// freshConn is set once the request had a newly dialed connection to
-	// the upstream (the transport retries some failures on a new one);
-	// trace reports it.
+	// the upstream (the transport retries some failures on a new one):
+	// the hop transport sets it, or gotConn on its fallback.
 	freshConn atomic.Bool
-	trace     httptrace.ClientTrace
+}
+
+// gotConn is the GotConn hook of the hop transport's fallback.
+func (c *call) gotConn(info httptrace.GotConnInfo) {
+	if !info.Reused {
+		c.freshConn.Store(true)
+	}
 }
 
 func callFrom(ctx context.Context) *call {
