@@ -22,6 +22,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
+	tuneGC()
 	logger := newLogger(stderr, *verbose)
 	srv, err := devserver.New(devserver.Config{
 		Dir:      dir,
