@@ -250,8 +250,8 @@ func (r *Router) statusOnly(st *state, res *Result) bool {
 // tryMiss runs the miss phase on a copy of the state; it is adopted only
 // when it finds an output.
 func (r *Router) tryMiss(st *state, fs Filesystem, res *Result) bool {
-	if len(r.miss) == 0 {
-		return false
+	if !slices.ContainsFunc(r.miss, func(cr *compiledRoute) bool { _, ok := cr.match(st); return ok }) {
+		return false // no miss route would fire: nothing to copy the state for
 	}
 	cp := *st
 	cp.query = cloneValues(st.query)
