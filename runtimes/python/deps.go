@@ -20,7 +20,8 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// lambdaDeps is what a Lambda build installs into _vendor.
+// lambdaDeps is what a Lambda build installs into _vendor, and a dev
+// process's managed venv too.
 type lambdaDeps struct {
 	// src is the dependency declaration, found as for dev processes
 	// (findDeps): pyproject.toml [project.dependencies], Pipfile.lock,

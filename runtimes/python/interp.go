@@ -97,7 +97,7 @@ func (r *Runtime) interpreter(ctx context.Context, root, cacheDir string, env []
 	if err != nil {
 		return Interp{}, err
 	}
-	deps, err := findDeps(root)
+	deps, err := findLambdaDeps(root)
 	if err != nil {
 		return Interp{}, err
 	}

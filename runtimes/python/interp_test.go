@@ -121,6 +121,13 @@ func TestInterpreterErrors(t *testing.T) {
 // pip can install it without the network.
 func writeWheel(t *testing.T, path, value string) {
 	t.Helper()
+	writeWheelVersion(t, path, "0.1", value)
+}
+
+// writeWheelVersion writes a tinypkg wheel of that version whose
+// tinypkg.VALUE is value.
+func writeWheelVersion(t *testing.T, path, version, value string) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -128,9 +135,9 @@ func writeWheel(t *testing.T, path, value string) {
 	zw := zip.NewWriter(f)
 	for _, e := range []struct{ name, body string }{
 		{"tinypkg/__init__.py", "VALUE = " + value + "\n"},
-		{"tinypkg-0.1.dist-info/METADATA", "Metadata-Version: 2.1\nName: tinypkg\nVersion: 0.1\n"},
-		{"tinypkg-0.1.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: lambdalens-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
-		{"tinypkg-0.1.dist-info/RECORD", "tinypkg/__init__.py,,\ntinypkg-0.1.dist-info/METADATA,,\ntinypkg-0.1.dist-info/WHEEL,,\ntinypkg-0.1.dist-info/RECORD,,\n"},
+		{"tinypkg-" + version + ".dist-info/METADATA", "Metadata-Version: 2.1\nName: tinypkg\nVersion: " + version + "\n"},
+		{"tinypkg-" + version + ".dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: lambdalens-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+		{"tinypkg-" + version + ".dist-info/RECORD", "tinypkg/__init__.py,,\ntinypkg-" + version + ".dist-info/METADATA,,\ntinypkg-" + version + ".dist-info/WHEEL,,\ntinypkg-" + version + ".dist-info/RECORD,,\n"},
 	} {
 		w, err := zw.Create(e.name)
 		if err != nil {
@@ -241,6 +248,62 @@ func testManagedVenv(t *testing.T, env []string, installer string) {
 	venvs, _ := filepath.Glob(filepath.Join(cache, "python", "venv-*"))
 	if len(venvs) != 1 || venvs[0] != third.Venv {
 		t.Errorf("venvs after the failure = %v, want only %s", venvs, third.Venv)
+	}
+}
+
+// TestManagedVenvFollowsUVLock: pyproject.toml asks for tinypkg, the
+// package index offers 0.1 and 0.2, uv.lock locks 0.1. The dev venv holds
+// 0.1, as the Lambda build does; without the lock it gets 0.2.
+func TestManagedVenvFollowsUVLock(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	wheels := filepath.Join(root, "wheels")
+	if err := os.MkdirAll(wheels, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeWheelVersion(t, filepath.Join(wheels, "tinypkg-0.1-py3-none-any.whl"), "0.1", "41")
+	writeWheelVersion(t, filepath.Join(wheels, "tinypkg-0.2-py3-none-any.whl"), "0.2", "42")
+	writeTree(t, root, map[string]string{
+		"pyproject.toml": "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"tinypkg\"]\n",
+		"uv.lock": `version = 1
+requires-python = ">=3.9"
+
+[[package]]
+name = "tinypkg"
+version = "0.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+`,
+	})
+	env := baseEnv("PIP_NO_INDEX=1", "PIP_FIND_LINKS="+wheels, installerEnv+"=pip")
+	r := &Runtime{Logger: quietLogger()}
+	cache := filepath.Join(root, ".vercel", "cache")
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	value := func() string {
+		t.Helper()
+		in, err := r.interpreter(ctx, root, cache, env, quietLogger())
+		if err != nil {
+			t.Fatalf("interpreter: %v", err)
+		}
+		out, err := exec.Command(in.Path, "-c", "import tinypkg; print(tinypkg.VALUE)").CombinedOutput()
+		if err != nil {
+			t.Fatalf("importing tinypkg: %v\n%s", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got := value(); got != "41" {
+		t.Errorf("with uv.lock locking 0.1, the venv has VALUE %s, want 41 (0.1)", got)
+	}
+	if err := os.Remove(filepath.Join(root, "uv.lock")); err != nil {
+		t.Fatal(err)
+	}
+	if got := value(); got != "42" {
+		t.Errorf("without uv.lock, the venv has VALUE %s, want 42 (the newest, 0.2)", got)
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -200,19 +199,12 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 }
 
 // venvHash identifies the content of a managed venv: the base interpreter
-// and the dependency files, with those requirements.txt includes (-r, -c).
-func venvHash(base Interp, deps *depSource) (string, error) {
+// and the dependency files (the declaration, its lock, the files
+// requirements.txt includes with -r and -c).
+func venvHash(base Interp, deps *lambdaDeps) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "lambdalens managed venv 1\n%s\n%s\n%s\n", base.Path, base.Version, deps.Name)
-	files := deps.Files
-	if deps.ReqFile != "" {
-		inc, err := requirementIncludes(deps.ReqFile)
-		if err != nil {
-			return "", err
-		}
-		files = append(slices.Clone(files), inc...)
-	}
-	for _, f := range files {
+	fmt.Fprintf(h, "lambdalens managed venv 2\n%s\n%s\n%s\n", base.Path, base.Version, deps.src.Name)
+	for _, f := range deps.files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return "", fmt.Errorf("hashing %s: %w", f, err)
@@ -224,8 +216,10 @@ func venvHash(base Interp, deps *depSource) (string, error) {
 }
 
 // managedVenv returns the interpreter of the managed venv for deps,
-// creating and filling it first when it does not exist yet.
-func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *depSource, env []string, logger *slog.Logger) (Interp, error) {
+// creating and filling it first when it does not exist yet. It installs
+// what a Lambda build of the project installs: pyproject.toml's
+// dependencies held to uv.lock's versions, or exactly pylock.toml's set.
+func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *lambdaDeps, env []string, logger *slog.Logger) (Interp, error) {
 	hash, err := venvHash(base, deps)
 	if err != nil {
 		return Interp{}, err
@@ -260,7 +254,7 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 	if uv != "" {
 		installer = "uv"
 	}
-	logger.Info("creating a managed virtual environment", "dir", relToRoot(root, dir), "from", deps.Name, "installer", installer)
+	logger.Info("creating a managed virtual environment", "dir", relToRoot(root, dir), "from", deps.src.Name, "installer", installer)
 
 	// Without uv, pip >= 22.3 of the base interpreter can install into a
 	// venv created --without-pip (pip --python), which skips ensurepip:
@@ -288,12 +282,10 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 		return Interp{}, fmt.Errorf("creating the virtual environment %s: no interpreter in it afterwards", dir)
 	}
 
-	reqFile := deps.ReqFile
-	if reqFile == "" {
-		reqFile = filepath.Join(dir, "lambdalens-requirements.txt")
-		if err := os.WriteFile(reqFile, []byte(strings.Join(deps.Reqs, "\n")+"\n"), 0o644); err != nil {
-			return Interp{}, fmt.Errorf("writing %s: %w", reqFile, err)
-		}
+	reqFile, lockArgs, err := venvRequirements(root, dir, deps)
+	if err != nil {
+		os.RemoveAll(dir)
+		return Interp{}, err
 	}
 	reqs, err := os.ReadFile(reqFile)
 	if err != nil {
@@ -303,26 +295,75 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 		var install *exec.Cmd
 		switch {
 		case uv != "":
-			install = exec.CommandContext(ctx, uv, "pip", "install", "--python", py, "-r", reqFile)
+			install = exec.CommandContext(ctx, uv, append([]string{"pip", "install", "--python", py, "-r", reqFile}, lockArgs...)...)
 		case outerPip:
-			install = exec.CommandContext(ctx, base.Path, "-m", "pip", "--python", py, "install", "--disable-pip-version-check", "-r", reqFile)
+			install = exec.CommandContext(ctx, base.Path, append([]string{"-m", "pip", "--python", py, "install", "--disable-pip-version-check", "-r", reqFile}, lockArgs...)...)
 		default:
-			install = exec.CommandContext(ctx, py, "-m", "pip", "install", "--disable-pip-version-check", "-r", reqFile)
+			install = exec.CommandContext(ctx, py, append([]string{"-m", "pip", "install", "--disable-pip-version-check", "-r", reqFile}, lockArgs...)...)
 		}
 		install.Dir = root // local paths in requirements are relative to the project
 		install.Env = setenv(env, "VIRTUAL_ENV", dir)
 		proc.Group(install, toolWaitDelay)
 		if out, err := install.CombinedOutput(); err != nil {
 			os.RemoveAll(dir)
-			return Interp{}, installError(ctx, fmt.Sprintf("installing the dependencies of %s into %s with %s", deps.Name, relToRoot(root, dir), installer), out, err)
+			return Interp{}, installError(ctx, fmt.Sprintf("installing the dependencies of %s into %s with %s", deps.src.Name, relToRoot(root, dir), installer), out, err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, managedVenvMarker), []byte(deps.Name+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, managedVenvMarker), []byte(deps.src.Name+"\n"), 0o644); err != nil {
 		return Interp{}, fmt.Errorf("marking %s complete: %w", dir, err)
 	}
 	removeStaleVenvs(parent, dir, logger)
 	in.Path = py
 	return in, nil
+}
+
+// venvRequirements writes, inside the venv dir, the requirements file
+// for deps when it is not the project's requirements.txt, and returns it
+// with the installer arguments its lock adds: uv.lock's versions as
+// constraints (-c), or --no-deps for pylock.toml's complete set.
+func venvRequirements(root, dir string, deps *lambdaDeps) (reqFile string, args []string, err error) {
+	write := func(name string, lines []string) (string, error) {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			return "", fmt.Errorf("writing %s: %w", path, err)
+		}
+		return path, nil
+	}
+	switch {
+	case deps.pylock != "":
+		b, err := os.ReadFile(deps.pylock)
+		if err != nil {
+			return "", nil, fmt.Errorf("reading %s: %w", pylockFile, err)
+		}
+		reqs, _, err := pylockRequirements(b, root)
+		if err != nil {
+			return "", nil, err
+		}
+		reqFile, err = write("lambdalens-pylock-requirements.txt", reqs)
+		return reqFile, []string{"--no-deps"}, err
+	case deps.src.ReqFile != "":
+		reqFile = deps.src.ReqFile
+	default:
+		if reqFile, err = write("lambdalens-requirements.txt", deps.src.Reqs); err != nil {
+			return "", nil, err
+		}
+	}
+	if deps.uvLock != "" {
+		b, err := os.ReadFile(deps.uvLock)
+		if err != nil {
+			return "", nil, fmt.Errorf("reading uv.lock: %w", err)
+		}
+		pins, err := uvLockPins(b)
+		if err != nil {
+			return "", nil, err
+		}
+		constraints, err := write("lambdalens-uv-lock-constraints.txt", pins)
+		if err != nil {
+			return "", nil, err
+		}
+		args = []string{"-c", constraints}
+	}
+	return reqFile, args, nil
 }
 
 // pipVersionRE finds pip's version in `pip --version` output.

@@ -17,9 +17,9 @@ func TestVenvFollowsRequirementIncludes(t *testing.T) {
 		"requirements/base.txt": "flask==3.0.0\n",
 		"api/index.py":          "app = None\n",
 	})
-	deps, err := findDeps(root)
+	deps, err := findLambdaDeps(root)
 	if err != nil || deps == nil {
-		t.Fatalf("findDeps: %+v, %v", deps, err)
+		t.Fatalf("findLambdaDeps: %+v, %v", deps, err)
 	}
 	base := Interp{Path: "/usr/bin/python3", Version: "3.12"}
 	h1, err := venvHash(base, deps)
