@@ -144,14 +144,17 @@ func parseCookies(lines []string) map[string]string {
 // matchConditions evaluates has (all must match) and missing (none may
 // match). On success it returns the captures has makes available: values
 // of conditions without a value pattern (by key), named groups, and
-// "host". The map is nil when there is nothing to capture.
+// "host". The map is nil when there is nothing to capture. Captured text
+// is stored in route form, like a path's captures (its "%" escaped; a "/"
+// stays a separator when it lands in a path), so that using it decodes
+// it exactly once.
 func matchConditions(has, missing []condition, v *reqView, query url.Values) (map[string]string, bool) {
 	var caps map[string]string
 	put := func(k, val string) {
 		if caps == nil {
 			caps = make(map[string]string, 2)
 		}
-		caps[k] = val
+		caps[k] = strings.ReplaceAll(val, "%", "%25")
 	}
 	for i := range has {
 		c := &has[i]

@@ -262,6 +262,23 @@ func TestRouteCleanURLsSlash(t *testing.T) {
 	})
 }
 
+// TestRouteHasCapturesDecodedOnce: values captured by has conditions are
+// already decoded text; a "%" in them reaches the destination as is.
+func TestRouteHasCapturesDecodedOnce(t *testing.T) {
+	cfg := &config.Config{Path: "vercel.json",
+		Headers: []config.HeaderRule{{Source: "/h", Has: []config.Has{{Type: "header", Key: "x-tok", Value: strp("(?<tok>.*)")}},
+			Headers: []config.Header{{Key: "x-out", Value: ":tok"}}}},
+		Rewrites: []config.Rewrite{{Source: "/s", Has: []config.Has{{Type: "query", Key: "q", Value: strp("(?<term>.*)")}}, Destination: "/api/hello?term=:term"}},
+		Redirects: []config.Redirect{{Source: "/r", Has: []config.Has{{Type: "query", Key: "q", Value: strp("(?<term>.*)")}}, Destination: "/search/:term", Permanent: bp(false)}},
+	}
+	runCases(t, project{cfg: cfg, files: []string{"api/hello.go"}, static: []string{"h"}}, []rc{
+		{url: "/h", headers: map[string]string{"x-tok": "https%3A%2F%2Fexample.com%2Fa%25b"}, output: "h",
+			respHdr: map[string]string{"X-Out": "https%3A%2F%2Fexample.com%2Fa%25b"}},
+		{url: "/s?q=100%2525", output: "api/hello", query: map[string]string{"q": "100%25", "term": "100%25"}},
+		{url: "/r?q=a%252Fb", status: 307, location: "/search/a%252Fb?q=a%252Fb"},
+	})
+}
+
 func TestRouteTrailingSlash(t *testing.T) {
 	static := []string{"index.html", "about/index.html", "style.css", ".well-known/x", "404.html"}
 	runCases(t, project{cfg: &config.Config{Path: "vercel.json", TrailingSlash: bp(true)}, files: []string{"api/hello.go"}, static: static}, []rc{
