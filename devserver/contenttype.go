@@ -1,7 +1,6 @@
 package devserver
 
 import (
-	"mime"
 	"path"
 	"strings"
 )
@@ -9,9 +8,9 @@ import (
 // webTypes are the Content-Types of static files by extension: what
 // vercel dev 64.0.2 answered for each (its mime-types database), except
 // .avif, .toml and .tsx, which it serves as application/octet-stream. A
-// fixed table, because mime.TypeByExtension also reads the machine's
-// /etc/mime.types, which on Debian makes .otf an OpenDocument formula
-// template and .ts a Qt translation file.
+// fixed table, because mime.TypeByExtension also reads the machine's MIME
+// files, which on Debian make .otf an OpenDocument formula template and
+// .ts a Qt translation file. Go's own table has nothing this one lacks.
 var webTypes = map[string]string{
 	".apng":        "image/apng",
 	".atom":        "application/atom+xml",
@@ -68,15 +67,12 @@ var webTypes = map[string]string{
 	".zip":         "application/zip",
 }
 
-// contentType is the Content-Type of a static file: webTypes, else Go's
-// table, else application/octet-stream (never sniffed from the content,
-// as vercel dev does not).
+// contentType is the Content-Type of a static file: webTypes, else
+// application/octet-stream, as vercel dev answers for extensions it does
+// not know (never sniffed from the content, and never from the machine's
+// MIME files, where .mdx may be a Sega Genesis ROM).
 func contentType(name string) string {
-	ext := strings.ToLower(path.Ext(name))
-	if t, ok := webTypes[ext]; ok {
-		return t
-	}
-	if t := mime.TypeByExtension(ext); t != "" {
+	if t, ok := webTypes[strings.ToLower(path.Ext(name))]; ok {
 		return t
 	}
 	return "application/octet-stream"

@@ -76,6 +76,8 @@ func TestWriteRequest(t *testing.T) {
 		{"user agent", "GET", http.Header{"User-Agent": {"curl/8", "second"}}, nil},
 		{"repeated values", "GET", http.Header{"Cookie": {"a=1", "b=2"}, "X-Multi": {"1", "2", "3"}}, nil},
 		{"padded value", "GET", http.Header{"X-Pad": {"  v  "}}, nil},
+		{"unicode spaces kept", "GET", http.Header{"X-Name": {"\u2003name\u00a0"}}, nil},
+		{"connect", "CONNECT", nil, nil},
 		{"post with body", "POST", http.Header{"Content-Type": {"application/json"}}, []byte(`{"a":1}`)},
 		{"post without body", "POST", nil, nil},
 		{"put without body", "PUT", nil, nil},
