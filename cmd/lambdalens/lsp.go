@@ -26,7 +26,6 @@ func runLSP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lambdalens lsp: unexpected arguments %q\n", pos)
 		return 2
 	}
-	tuneGC() // it may run the dev server
 	logOut := stderr
 	if *logFile != "" {
 		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
