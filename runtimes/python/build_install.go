@@ -224,6 +224,7 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 		plan.files[reqFile] = []byte(strings.Join(d.src.Reqs, "\n") + "\n")
 	}
 	var constraints string
+	var extraIndexes []string // the lock's package indexes besides PyPI
 	frozen := false
 	if d.pylock != "" {
 		b, err := os.ReadFile(d.pylock)
@@ -266,12 +267,13 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 		if err != nil {
 			return installPlan{}, fmt.Errorf("reading uv.lock: %w", err)
 		}
-		pins, err := uvLockPins(b)
+		pins, indexes, err := uvLockPins(b)
 		if err != nil {
 			return installPlan{}, err
 		}
 		constraints = filepath.Join(scratch, "uv-lock-constraints.txt")
 		plan.files[constraints] = []byte(strings.Join(pins, "\n") + "\n")
+		extraIndexes = indexArgs(indexes)
 	}
 	args := []string{"-m", "pip", "install", "--disable-pip-version-check", "--no-input",
 		"--no-compile", "--no-warn-script-location", "--no-warn-conflicts",
@@ -287,6 +289,7 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 	if constraints != "" {
 		args = append(args, "-c", constraints)
 	}
+	args = append(args, extraIndexes...)
 	command(in.path, args...)
 	return plan, nil
 }

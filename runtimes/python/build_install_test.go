@@ -53,3 +53,26 @@ func TestChooseInstallerForTheTarget(t *testing.T) {
 		t.Errorf("key %q does not say which Python evaluates the markers", in.key())
 	}
 }
+
+// TestPlanInstallAddsTheLocksIndexes: with pip, a uv.lock pin from an
+// index other than PyPI comes with that index.
+func TestPlanInstallAddsTheLocksIndexes(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"pyproject.toml": "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"torch\"]\n",
+		"uv.lock":        "version = 1\n\n[[package]]\nname = \"torch\"\nversion = \"2.5.1+cpu\"\nsource = { registry = \"https://download.pytorch.org/whl/cpu\" }\n",
+	})
+	d, err := findLambdaDeps(root)
+	if err != nil || d == nil {
+		t.Fatalf("findLambdaDeps: %+v, %v", d, err)
+	}
+	plan, err := planInstall(t.Context(), root, d, pyTarget{version: "3.12", wheelArch: "x86_64", glibcMinor: 34},
+		installer{name: installerPip, path: "python3"}, t.TempDir(), t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Join(plan.cmds[len(plan.cmds)-1].Args, " ")
+	if !strings.Contains(args, "--extra-index-url https://download.pytorch.org/whl/cpu") {
+		t.Errorf("pip command %q lacks the lock's index", args)
+	}
+}

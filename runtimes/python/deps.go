@@ -143,8 +143,11 @@ func parseRequirementIncludes(b []byte) []string {
 // for Python 3.9, 2.2.6 above) has a package more than once, each with
 // the resolution-markers of its fork: those pins carry the markers, for
 // pip to evaluate; a version without markers among several is left
-// unpinned rather than contradicting the others.
-func uvLockPins(b []byte) ([]string, error) {
+// unpinned rather than contradicting the others. indexes are the package
+// indexes other than PyPI's that pinned packages come from (uv's PyTorch
+// CPU index locks torch 2.5.1+cpu there), to pass as extra index URLs:
+// the pins could not be met from PyPI alone.
+func uvLockPins(b []byte) (pins, indexes []string, err error) {
 	var lock struct {
 		Package []struct {
 			Name              string         `toml:"name"`
@@ -154,16 +157,19 @@ func uvLockPins(b []byte) ([]string, error) {
 		} `toml:"package"`
 	}
 	if err := toml.Unmarshal(b, &lock); err != nil {
-		return nil, fmt.Errorf("reading uv.lock: %w", err)
+		return nil, nil, fmt.Errorf("reading uv.lock: %w", err)
 	}
 	versions := map[string]int{}
 	for _, p := range lock.Package {
 		versions[p.Name]++
 	}
-	var pins []string
 	for _, p := range lock.Package {
-		if _, ok := p.Source["registry"]; !ok || p.Name == "" || p.Version == "" {
+		registry, ok := p.Source["registry"]
+		if !ok || p.Name == "" || p.Version == "" {
 			continue
+		}
+		if url, _ := registry.(string); url != "" && !isPyPI(url) && !slices.Contains(indexes, url) {
+			indexes = append(indexes, url)
 		}
 		pin := p.Name + "==" + p.Version
 		if versions[p.Name] > 1 {
@@ -175,7 +181,24 @@ func uvLockPins(b []byte) ([]string, error) {
 		pins = append(pins, pin)
 	}
 	slices.Sort(pins)
-	return pins, nil
+	slices.Sort(indexes)
+	return pins, indexes, nil
+}
+
+// isPyPI reports whether an index URL is PyPI's simple index, which pip
+// and uv use by default.
+func isPyPI(url string) bool {
+	u := strings.TrimSuffix(strings.ToLower(url), "/")
+	return u == "https://pypi.org/simple" || u == "https://pypi.python.org/simple"
+}
+
+// indexArgs are the installer arguments that add extra package indexes.
+func indexArgs(indexes []string) []string {
+	var args []string
+	for _, u := range indexes {
+		args = append(args, "--extra-index-url", u)
+	}
+	return args
 }
 
 // depsCacheFormat changes whenever the layout of a dependency cache entry

@@ -88,11 +88,21 @@ version = "1.16.0"
 source = { registry = "https://pypi.org/simple" }
 
 [[package]]
+name = "torch"
+version = "2.5.1+cpu"
+source = { registry = "https://download.pytorch.org/whl/cpu" }
+
+[[package]]
+name = "urllib3"
+version = "2.2.3"
+source = { registry = "https://pypi.org/simple/" }
+
+[[package]]
 name = "app"
 version = "0.1.0"
 source = { virtual = "." }
 `
-	got, err := uvLockPins([]byte(lock))
+	got, indexes, err := uvLockPins([]byte(lock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +110,13 @@ source = { virtual = "." }
 		"numpy==2.0.2 ; (python_full_version < '3.10')",
 		"numpy==2.2.6 ; (python_full_version >= '3.10')",
 		"six==1.16.0",
+		"torch==2.5.1+cpu",
+		"urllib3==2.2.3",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("pins =\n%q\nwant\n%q", got, want)
+	}
+	if want := []string{"https://download.pytorch.org/whl/cpu"}; !slices.Equal(indexes, want) {
+		t.Errorf("indexes = %q, want %q (PyPI's, with or without a slash, is the default)", indexes, want)
 	}
 }

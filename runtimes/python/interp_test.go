@@ -4,6 +4,9 @@ import (
 	"archive/zip"
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -304,6 +307,51 @@ source = { virtual = "." }
 	}
 	if got := value(); got != "42" {
 		t.Errorf("without uv.lock, the venv has VALUE %s, want 42 (the newest, 0.2)", got)
+	}
+}
+
+// TestManagedVenvUsesTheLocksIndexes: uv.lock pins tinypkg 0.1+cpu from a
+// package index other than PyPI (as uv locks torch from PyTorch's CPU
+// index). The index, on 127.0.0.1, is passed to pip: without it the pin
+// cannot be met and the venv is not made.
+func TestManagedVenvUsesTheLocksIndexes(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	wheel := filepath.Join(t.TempDir(), "tinypkg-0.1+cpu-py3-none-any.whl")
+	writeWheelVersion(t, wheel, "0.1+cpu", "43")
+	mux := http.NewServeMux()
+	mux.HandleFunc("/cpu/tinypkg/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!DOCTYPE html><html><body><a href="/files/tinypkg-0.1+cpu-py3-none-any.whl">tinypkg-0.1+cpu-py3-none-any.whl</a></body></html>`)
+	})
+	mux.HandleFunc("/files/", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, wheel) })
+	index := httptest.NewServer(mux) // "/main/..." answers 404: the default index has nothing
+	defer index.Close()
+	writeTree(t, root, map[string]string{
+		"pyproject.toml": "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"tinypkg\"]\n",
+		"uv.lock": `version = 1
+requires-python = ">=3.9"
+
+[[package]]
+name = "tinypkg"
+version = "0.1+cpu"
+source = { registry = "` + index.URL + `/cpu" }
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+`,
+	})
+	env := baseEnv("PIP_INDEX_URL="+index.URL+"/main", installerEnv+"=pip")
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	in, err := (&Runtime{Logger: quietLogger()}).interpreter(ctx, root, filepath.Join(root, ".vercel", "cache"), env, quietLogger())
+	if err != nil {
+		t.Fatalf("interpreter: %v", err)
+	}
+	out, err := exec.Command(in.Path, "-c", "import tinypkg; print(tinypkg.VALUE)").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "43" {
+		t.Fatalf("tinypkg in the venv: %q, %v; want 43 (0.1+cpu from the lock's index)", out, err)
 	}
 }
 

@@ -320,7 +320,8 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 // venvRequirements writes, inside the venv dir, the requirements file
 // for deps when it is not the project's requirements.txt, and returns it
 // with the installer arguments its lock adds: uv.lock's versions as
-// constraints (-c), or --no-deps for pylock.toml's complete set.
+// constraints (-c) and the indexes they come from besides PyPI, or
+// --no-deps for pylock.toml's complete set.
 func venvRequirements(root, dir string, deps *lambdaDeps) (reqFile string, args []string, err error) {
 	write := func(name string, lines []string) (string, error) {
 		path := filepath.Join(dir, name)
@@ -353,7 +354,7 @@ func venvRequirements(root, dir string, deps *lambdaDeps) (reqFile string, args 
 		if err != nil {
 			return "", nil, fmt.Errorf("reading uv.lock: %w", err)
 		}
-		pins, err := uvLockPins(b)
+		pins, indexes, err := uvLockPins(b)
 		if err != nil {
 			return "", nil, err
 		}
@@ -361,7 +362,7 @@ func venvRequirements(root, dir string, deps *lambdaDeps) (reqFile string, args 
 		if err != nil {
 			return "", nil, err
 		}
-		args = []string{"-c", constraints}
+		args = append([]string{"-c", constraints}, indexArgs(indexes)...)
 	}
 	return reqFile, args, nil
 }
