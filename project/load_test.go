@@ -262,6 +262,53 @@ func TestConflictsAsVercel(t *testing.T) {
 	}
 }
 
+// TestConflictsWithOtherFiles: Vercel compares each function with every
+// file of the deployment, not only functions.
+func TestConflictsWithOtherFiles(t *testing.T) {
+	tree := `
+-- api/users.go --
+`+goHandler+`
+-- api/users.json --
+{}
+-- api/[id].go --
+`+goHandler+`
+-- api/[slug]/notes.md --
+notes
+-- api/ok.go --
+`+goHandler+`
+-- api/ok_test.go --
+package handler
+-- api/README.md --
+readme
+`
+	p := mustLoad(t, writeTree(t, tree), Options{})
+	var got []string
+	for _, d := range p.Diagnostics {
+		if d.Code == "conflicting-file-path" && len(d.Related) == 1 {
+			got = append(got, d.File+" ~ "+d.Related[0].File)
+		}
+	}
+	slices.Sort(got)
+	want := []string{"api/[id].go ~ api/[slug]/notes.md", "api/users.go ~ api/users.json"}
+	if !slices.Equal(got, want) {
+		t.Errorf("conflicts with other files = %q, want %q", got, want)
+	}
+	if got := ids(p); !slices.Equal(got, []string{"api/[id]", "api/ok", "api/users"}) {
+		t.Errorf("functions = %q: the functions keep serving in dev", got)
+	}
+	// A file left out of the deployment conflicts with nothing.
+	dir := writeTree(t, tree+`
+-- .vercelignore --
+api/users.json
+api/*/notes.md
+`)
+	for _, d := range mustLoad(t, dir, Options{}).Diagnostics {
+		if d.Code == "conflicting-file-path" {
+			t.Errorf("with .vercelignore: %s: %s", d.File, d.Message)
+		}
+	}
+}
+
 func TestBrokenConfigStillLoads(t *testing.T) {
 	p := mustLoad(t, writeTree(t, `
 -- vercel.json --

@@ -3,7 +3,9 @@ package project
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/lambdalens/lambdalens/project/config"
 	"github.com/lambdalens/lambdalens/project/routing"
@@ -106,6 +108,7 @@ func (l *loader) routes(p *Project) {
 			})
 		}
 	}
+	l.fileConflicts(fileFuncs)
 	if len(conflicting) > 0 {
 		kept := p.Functions[:0]
 		for _, f := range p.Functions {
@@ -143,4 +146,50 @@ func conflictMessage(code string, a, b *Function) string {
 	}
 	return fmt.Sprintf("%s (%s) and %s (%s) are the same path to Vercel, which ignores the names and kinds of dynamic segments when it looks for conflicts: rename or remove one of them",
 		a.File, a.Route.Pattern, b.File, b.Route.Pattern)
+}
+
+// fileConflicts reports the files that are not functions but that Vercel's
+// conflict check finds beside a function: it compares each function file
+// with every file of the deployment, so api/users.go beside
+// api/users.json (or api/[id].go beside api/[slug]/notes.md) is refused.
+// The function keeps serving in dev; the error stops a build, as the
+// deployment would stop.
+func (l *loader) fileConflicts(funcs []*Function) {
+	isFunc := make(map[string]bool, len(funcs))
+	for _, f := range funcs {
+		isFunc[f.File] = true
+	}
+	byShape := map[string][]string{}
+	var dynamic []string // non-function files with a [segment]
+	for _, g := range l.files {
+		if !strings.HasPrefix(g, "api/") || isFunc[g] {
+			continue
+		}
+		byShape[routing.FileShape(g)] = append(byShape[routing.FileShape(g)], g)
+		if strings.Contains(g, "[") {
+			dynamic = append(dynamic, g)
+		}
+	}
+	for _, f := range funcs {
+		others := slices.Clone(byShape[routing.FileShape(f.File)])
+		if strings.Contains(f.File, "[") {
+			for _, g := range dynamic {
+				if !slices.Contains(others, g) && routing.FilesDiffer(f.File, g) {
+					others = append(others, g)
+				}
+			}
+		}
+		for _, g := range others {
+			why := "are the same path to Vercel once extensions are dropped and dynamic segments erased"
+			if routing.FileShape(f.File) != routing.FileShape(g) {
+				why = "have different dynamic segments at the same position"
+			}
+			l.diags = append(l.diags, runtimes.Diagnostic{
+				File: f.File, Range: f.Entrypoint.SymbolRange, Severity: runtimes.SeverityError, Code: routing.CodeConflictingFilePath,
+				Message: fmt.Sprintf("%s and %s %s, so Vercel refuses to deploy them together (it checks functions against every file): rename one, or list %s in .vercelignore",
+					f.File, g, why, g),
+				Related: []runtimes.Related{{File: g, Message: "the other file"}},
+			})
+		}
+	}
 }

@@ -365,7 +365,8 @@ func Conflicts(routes []FileRoute) []Conflict {
 }
 
 // shapeOf is the path with every dynamic segment, whatever its kind and
-// name, written as "[]": Vercel's getAbsolutePath.
+// name, written as "1": Vercel's getAbsolutePath, under which api/1.go
+// and api/[id].go are the same path too.
 func shapeOf(segs []fileSeg) string {
 	var b strings.Builder
 	for _, s := range segs {
@@ -373,10 +374,35 @@ func shapeOf(segs []fileSeg) string {
 		if s.kind == segStatic {
 			b.WriteString(s.text)
 		} else {
-			b.WriteString("[]")
+			b.WriteString("1")
 		}
 	}
 	return b.String()
+}
+
+// FileShape is shapeOf for any file path (extension dropped): a function
+// file conflicts with every other file of the same shape, not only with
+// functions (api/users.go beside api/users.json; Vercel compares each
+// function with all files of the deployment).
+func FileShape(file string) string {
+	return shapeOf(fileSegments(file))
+}
+
+// FilesDiffer reports whether two file paths have different dynamic
+// segments at the same position (Vercel's partiallyMatches), which Vercel
+// refuses too.
+func FilesDiffer(a, b string) bool {
+	return dynamicSegmentsDiffer(fileSegments(a), fileSegments(b))
+}
+
+// fileSegments classifies a file path's segments, its extension dropped;
+// a path that is not a valid route is taken as static segments.
+func fileSegments(file string) []fileSeg {
+	if segs, _, err := parseSegments(file, true); err == nil {
+		return segs
+	}
+	base, _ := splitExt(file)
+	return idSegments(base)
 }
 
 // dynamicSegmentsDiffer reports whether, after a common prefix, both paths

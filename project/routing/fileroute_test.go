@@ -239,6 +239,7 @@ func TestConflicts(t *testing.T) {
 		"api/ok.go",           // 11
 		"api/z/[id]/index.go", // 12 beside 7: fine
 		"api/z/[...id].go",    // 13 same shape as 7; differs from 8 and 12
+		"api/1.go",            // 14 same shape as 2, 3, 9 and 10 to Vercel
 	)
 	got := Conflicts(routes)
 	type pair struct {
@@ -258,14 +259,18 @@ func TestConflicts(t *testing.T) {
 		{2, 6, CodeConflictingParamName},
 		{2, 9, CodeConflictingFilePath},
 		{2, 10, CodeConflictingFilePath},
+		{2, 14, CodeConflictingFilePath},
 		{3, 6, CodeConflictingParamName},
 		{3, 9, CodeConflictingFilePath},
 		{3, 10, CodeConflictingFilePath},
+		{3, 14, CodeConflictingFilePath},
 		{6, 9, CodeConflictingParamName},
 		{6, 10, CodeConflictingParamName},
 		{7, 13, CodeConflictingFilePath},
 		{8, 13, CodeConflictingParamName},
 		{9, 10, CodeConflictingFilePath},
+		{9, 14, CodeConflictingFilePath},
+		{10, 14, CodeConflictingFilePath},
 		{12, 13, CodeConflictingParamName},
 	}
 	if !slices.Equal(pairs, want) {
