@@ -342,7 +342,15 @@ version = "0.1.0"
 source = { virtual = "." }
 `,
 	})
-	env := baseEnv("PIP_INDEX_URL="+index.URL+"/main", installerEnv+"=pip")
+	// Only these indexes: no pip configuration, find-links or --no-index
+	// from the machine.
+	var env []string
+	for _, kv := range baseEnv() {
+		if !strings.HasPrefix(kv, "PIP_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "PIP_CONFIG_FILE="+os.DevNull, "PIP_INDEX_URL="+index.URL+"/main", installerEnv+"=pip")
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	in, err := (&Runtime{Logger: quietLogger()}).interpreter(ctx, root, filepath.Join(root, ".vercel", "cache"), env, quietLogger())
