@@ -227,8 +227,8 @@ func (t *hopTransport) CloseIdleConnections() {
 }
 
 // exchange writes the request (body is its buffered body) and reads the
-// response head. The response
-// body returns the connection to the pool once read to its end.
+// response head. The response body returns the connection to the pool
+// once read to its end.
 func (pc *hopConn) exchange(ctx context.Context, req *http.Request, body []byte, trace *httptrace.ClientTrace) (*http.Response, error) {
 	// Cancellation (the client left, maxDuration) interrupts the blocking
 	// reads and writes through a deadline in the past.

@@ -165,13 +165,15 @@ func (l *loader) fileConflicts(funcs []*Function) {
 		if !strings.HasPrefix(g, "api/") || isFunc[g] {
 			continue
 		}
-		byShape[routing.FileShape(g)] = append(byShape[routing.FileShape(g)], g)
+		shape := routing.FileShape(g)
+		byShape[shape] = append(byShape[shape], g)
 		if strings.Contains(g, "[") {
 			dynamic = append(dynamic, g)
 		}
 	}
 	for _, f := range funcs {
-		others := slices.Clone(byShape[routing.FileShape(f.File)])
+		shape := routing.FileShape(f.File)
+		others := slices.Clone(byShape[shape])
 		if strings.Contains(f.File, "[") {
 			for _, g := range dynamic {
 				if !slices.Contains(others, g) && routing.FilesDiffer(f.File, g) {
@@ -181,7 +183,7 @@ func (l *loader) fileConflicts(funcs []*Function) {
 		}
 		for _, g := range others {
 			why := "are the same path to Vercel once extensions are dropped and dynamic segments erased"
-			if routing.FileShape(f.File) != routing.FileShape(g) {
+			if !slices.Contains(byShape[shape], g) {
 				why = "have different dynamic segments at the same position"
 			}
 			l.diags = append(l.diags, runtimes.Diagnostic{
