@@ -267,15 +267,15 @@ func TestConflictsAsVercel(t *testing.T) {
 func TestConflictsWithOtherFiles(t *testing.T) {
 	tree := `
 -- api/users.go --
-`+goHandler+`
+` + goHandler + `
 -- api/users.json --
 {}
 -- api/[id].go --
-`+goHandler+`
+` + goHandler + `
 -- api/[slug]/notes.md --
 notes
 -- api/ok.go --
-`+goHandler+`
+` + goHandler + `
 -- api/ok_test.go --
 package handler
 -- api/README.md --

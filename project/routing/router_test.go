@@ -268,7 +268,7 @@ func TestRouteHasCapturesDecodedOnce(t *testing.T) {
 	cfg := &config.Config{Path: "vercel.json",
 		Headers: []config.HeaderRule{{Source: "/h", Has: []config.Has{{Type: "header", Key: "x-tok", Value: strp("(?<tok>.*)")}},
 			Headers: []config.Header{{Key: "x-out", Value: ":tok"}}}},
-		Rewrites: []config.Rewrite{{Source: "/s", Has: []config.Has{{Type: "query", Key: "q", Value: strp("(?<term>.*)")}}, Destination: "/api/hello?term=:term"}},
+		Rewrites:  []config.Rewrite{{Source: "/s", Has: []config.Has{{Type: "query", Key: "q", Value: strp("(?<term>.*)")}}, Destination: "/api/hello?term=:term"}},
 		Redirects: []config.Redirect{{Source: "/r", Has: []config.Has{{Type: "query", Key: "q", Value: strp("(?<term>.*)")}}, Destination: "/search/:term", Permanent: bp(false)}},
 	}
 	runCases(t, project{cfg: cfg, files: []string{"api/hello.go"}, static: []string{"h"}}, []rc{

@@ -254,6 +254,28 @@ func testManagedVenv(t *testing.T, env []string, installer string) {
 	}
 }
 
+// writeLockedTinypkg writes a pyproject.toml that depends on tinypkg and a
+// uv.lock that locks it at version from the index registry.
+func writeLockedTinypkg(t *testing.T, root, version, registry string) {
+	t.Helper()
+	writeTree(t, root, map[string]string{
+		"pyproject.toml": "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"tinypkg\"]\n",
+		"uv.lock": `version = 1
+requires-python = ">=3.9"
+
+[[package]]
+name = "tinypkg"
+version = "` + version + `"
+source = { registry = "` + registry + `" }
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+`,
+	})
+}
+
 // TestManagedVenvFollowsUVLock: pyproject.toml asks for tinypkg, the
 // package index offers 0.1 and 0.2, uv.lock locks 0.1. The dev venv holds
 // 0.1, as the Lambda build does; without the lock it gets 0.2.
@@ -266,22 +288,7 @@ func TestManagedVenvFollowsUVLock(t *testing.T) {
 	}
 	writeWheelVersion(t, filepath.Join(wheels, "tinypkg-0.1-py3-none-any.whl"), "0.1", "41")
 	writeWheelVersion(t, filepath.Join(wheels, "tinypkg-0.2-py3-none-any.whl"), "0.2", "42")
-	writeTree(t, root, map[string]string{
-		"pyproject.toml": "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"tinypkg\"]\n",
-		"uv.lock": `version = 1
-requires-python = ">=3.9"
-
-[[package]]
-name = "tinypkg"
-version = "0.1"
-source = { registry = "https://pypi.org/simple" }
-
-[[package]]
-name = "app"
-version = "0.1.0"
-source = { virtual = "." }
-`,
-	})
+	writeLockedTinypkg(t, root, "0.1", "https://pypi.org/simple")
 	env := baseEnv("PIP_NO_INDEX=1", "PIP_FIND_LINKS="+wheels, installerEnv+"=pip")
 	r := &Runtime{Logger: quietLogger()}
 	cache := filepath.Join(root, ".vercel", "cache")
@@ -326,22 +333,7 @@ func TestManagedVenvUsesTheLocksIndexes(t *testing.T) {
 	mux.HandleFunc("/files/", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, wheel) })
 	index := httptest.NewServer(mux) // "/main/..." answers 404: the default index has nothing
 	defer index.Close()
-	writeTree(t, root, map[string]string{
-		"pyproject.toml": "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"tinypkg\"]\n",
-		"uv.lock": `version = 1
-requires-python = ">=3.9"
-
-[[package]]
-name = "tinypkg"
-version = "0.1+cpu"
-source = { registry = "` + index.URL + `/cpu" }
-
-[[package]]
-name = "app"
-version = "0.1.0"
-source = { virtual = "." }
-`,
-	})
+	writeLockedTinypkg(t, root, "0.1+cpu", index.URL+"/cpu")
 	// Only these indexes: no pip configuration, find-links or --no-index
 	// from the machine.
 	var env []string
