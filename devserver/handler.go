@@ -85,7 +85,22 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if err := h(w, r); err != nil {
 		s.renderError(w, r, err)
 	}
+	w.sendNow(r)
 	s.logRequest(r, w, start)
+}
+
+// sendNow flushes a complete response to the client, so that it does not
+// wait for the log line (net/http sends what is buffered only when the
+// handler returns). Only a response with a Content-Length: flushing
+// another one early would switch it to chunked framing. Upgraded
+// connections are not the handler's to flush.
+func (w *exchange) sendNow(r *http.Request) {
+	if !w.wrote || isUpgrade(r) || w.Header().Get("Content-Length") == "" {
+		return
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 func (s *Server) renderError(w *exchange, r *http.Request, err error) {

@@ -308,3 +308,41 @@ func TestRefusedConnectionRestartsTheFunction(t *testing.T) {
 		t.Errorf("answered by the dead process %d", second.PID)
 	}
 }
+
+// TestResponseBeforeBookkeeping: a function's complete response reaches
+// the client before the dev server logs the request. The request event's
+// hook blocks until the client has the whole body; had the response
+// waited for the handler to return, the client would wait for the hook.
+func TestResponseBeforeBookkeeping(t *testing.T) {
+	clientHasIt := make(chan struct{})
+	h := startHarness(t, map[string]string{"api/hello.go": goHandler("1")}, func(c *Config) {
+		events := c.Events
+		c.Events = func(ev Event) {
+			events(ev)
+			if ev.Type == EventRequest && ev.Function != "" {
+				select {
+				case <-clientHasIt:
+				case <-time.After(25 * time.Second): // longer than the wait below
+				}
+			}
+		}
+	})
+	got := make(chan error, 1)
+	go func() {
+		resp, err := h.client.Get(h.srv.URL() + "/api/hello")
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("GET /api/hello: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the response did not arrive while the request's log event was pending")
+	}
+	close(clientHasIt)
+}
