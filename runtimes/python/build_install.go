@@ -227,11 +227,7 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 	var extraIndexes []string // the lock's package indexes besides PyPI
 	frozen := false
 	if d.pylock != "" {
-		b, err := os.ReadFile(d.pylock)
-		if err != nil {
-			return installPlan{}, fmt.Errorf("reading %s: %w", pylockFile, err)
-		}
-		reqs, hashed, err := pylockRequirements(b, root)
+		reqs, hashed, err := d.pylockRequirements(root)
 		if err != nil {
 			return installPlan{}, err
 		}
@@ -263,11 +259,7 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 	}
 
 	if d.uvLock != "" {
-		b, err := os.ReadFile(d.uvLock)
-		if err != nil {
-			return installPlan{}, fmt.Errorf("reading uv.lock: %w", err)
-		}
-		pins, indexes, err := uvLockPins(b)
+		pins, indexes, err := d.uvLockPins()
 		if err != nil {
 			return installPlan{}, err
 		}

@@ -41,6 +41,26 @@ type lambdaDeps struct {
 // frozen reports whether the install is exactly a lock file's set.
 func (d *lambdaDeps) frozen() bool { return d.uvLock != "" || d.pylock != "" }
 
+// pylockRequirements reads pylock.toml: the complete set to install with
+// --no-deps, and whether every package in it has hashes.
+func (d *lambdaDeps) pylockRequirements(root string) (reqs []string, hashed bool, err error) {
+	b, err := os.ReadFile(d.pylock)
+	if err != nil {
+		return nil, false, fmt.Errorf("reading %s: %w", pylockFile, err)
+	}
+	return pylockRequirements(b, root)
+}
+
+// uvLockPins reads uv.lock: the constraints that hold pip to its versions
+// and the package indexes besides PyPI they come from.
+func (d *lambdaDeps) uvLockPins() (pins, indexes []string, err error) {
+	b, err := os.ReadFile(d.uvLock)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading uv.lock: %w", err)
+	}
+	return uvLockPins(b)
+}
+
 // findLambdaDeps returns the project's dependencies, or nil when it
 // declares none.
 func findLambdaDeps(root string) (*lambdaDeps, error) {

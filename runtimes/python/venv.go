@@ -332,11 +332,7 @@ func venvRequirements(root, dir string, deps *lambdaDeps) (reqFile string, args 
 	}
 	switch {
 	case deps.pylock != "":
-		b, err := os.ReadFile(deps.pylock)
-		if err != nil {
-			return "", nil, fmt.Errorf("reading %s: %w", pylockFile, err)
-		}
-		reqs, _, err := pylockRequirements(b, root)
+		reqs, _, err := deps.pylockRequirements(root)
 		if err != nil {
 			return "", nil, err
 		}
@@ -350,11 +346,7 @@ func venvRequirements(root, dir string, deps *lambdaDeps) (reqFile string, args 
 		}
 	}
 	if deps.uvLock != "" {
-		b, err := os.ReadFile(deps.uvLock)
-		if err != nil {
-			return "", nil, fmt.Errorf("reading uv.lock: %w", err)
-		}
-		pins, indexes, err := uvLockPins(b)
+		pins, indexes, err := deps.uvLockPins()
 		if err != nil {
 			return "", nil, err
 		}
