@@ -3,6 +3,14 @@
 //
 // # Request path
 //
+// Connections are served by the front (front.go): one goroutine per
+// connection parses each plain HTTP/1.1 request and answers it through a
+// ResponseWriter that frames responses exactly as net/http's server does
+// (a differential test and a fuzz target hold it to that). The first
+// request that is not plain — an upgrade, Expect: 100-continue, a chunked
+// upload, HTTP/1.0, anything malformed — hands its connection, unread
+// bytes included, to a net/http server for good.
+//
 // Every request goes through one adapter (Server.ServeHTTP) that assigns a
 // Vercel-style request id, runs the handler (which returns an error rather
 // than writing one), renders errors as JSON, HTML or text by the Accept

@@ -99,7 +99,8 @@ type Server struct {
 	wg     sync.WaitGroup
 
 	ln        net.Listener
-	httpSrv   *http.Server
+	httpSrv   *http.Server // serves the connections front hands off
+	front     *front
 	url       string
 	hostPort  string
 	port      string
@@ -214,8 +215,9 @@ func (s *Server) Start(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+	s.front = newFront(s, s.httpSrv, ln.Addr(), s.log)
 	s.goBackground("http server", func() {
-		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.front.serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.serveErr <- fmt.Errorf("serving %s: %w", s.url, err)
 		}
 	})
@@ -265,14 +267,11 @@ func (s *Server) close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("closing file watcher: %w", err))
 		}
 	}
-	if s.httpSrv != nil {
+	if s.front != nil {
+		// Requests still running past the grace (streams) are cut.
 		sctx, cancel := context.WithTimeout(ctx, shutdownGrace)
-		err := s.httpSrv.Shutdown(sctx)
+		s.front.shutdown(sctx, s.ln)
 		cancel()
-		if err != nil {
-			// Requests still running (streams): cut them.
-			s.httpSrv.Close()
-		}
 	} else if s.ln != nil {
 		s.ln.Close()
 	}
