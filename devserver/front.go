@@ -34,6 +34,9 @@ const (
 	frontWatchAfter = 50 * time.Millisecond
 	// frontLinger bounds lingeringClose.
 	frontLinger = 500 * time.Millisecond
+	// frontForceWait bounds the wait for handlers once a shutdown has
+	// cancelled their requests and closed their connections.
+	frontForceWait = time.Second
 )
 
 // front serves the dev server's HTTP/1.1 connections. net/http's server
@@ -61,7 +64,7 @@ type front struct {
 	cancel context.CancelFunc
 
 	// served and handedOff count requests served here and connections
-	// given to srv.
+	// given (or, after shutdown, offered) to srv.
 	served, handedOff atomic.Int64
 
 	mu      sync.Mutex
@@ -153,7 +156,15 @@ func (f *front) shutdown(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 		err = errors.Join(err, context.Cause(ctx))
 		f.forceClose()
-		<-done
+		// Every request is cancelled and every connection closed; a
+		// handler that ignores both is left behind, not waited for.
+		t := time.NewTimer(frontForceWait)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+			f.log.Warn("handlers still running after the server closed", "after", frontForceWait)
+		}
 	}
 	return err
 }
@@ -252,7 +263,9 @@ func (c *frontConn) serve() {
 		}
 		c.f.forget(c)
 	}()
-	for {
+	for first := true; ; first = false {
+		// Idle (shutdown may close it) until a whole head has arrived,
+		// as net/http's server counts it.
 		c.idle.Store(true)
 		c.f.mu.Lock()
 		closing := c.f.closing
@@ -260,28 +273,34 @@ func (c *frontConn) serve() {
 		if closing {
 			return
 		}
-		c.nc.SetReadDeadline(time.Now().Add(frontIdleTimeout))
-		if _, err := c.br.Peek(1); err != nil {
-			return
-		}
-		c.idle.Store(false)
-		if c.lastMethod == http.MethodPost {
-			// Like net/http: some clients send a CRLF after a POST body.
-			peek, _ := c.br.Peek(min(4, c.br.Buffered()))
-			c.br.Discard(numLeadingCRLF(peek))
-			if c.br.Buffered() == 0 {
-				continue
+		// Like net/http: a new connection has frontHeaderTimeout for its
+		// first request, a kept-alive one frontIdleTimeout before the next
+		// request starts, and then frontHeaderTimeout for its head.
+		if first {
+			c.nc.SetReadDeadline(time.Now().Add(frontHeaderTimeout))
+			if _, err := c.br.Peek(1); err != nil {
+				return
 			}
+		} else {
+			c.nc.SetReadDeadline(time.Now().Add(frontIdleTimeout))
+			if _, err := c.br.Peek(4); err != nil {
+				return
+			}
+			c.nc.SetReadDeadline(time.Now().Add(frontHeaderTimeout))
+		}
+		if c.lastMethod == http.MethodPost {
+			// Some clients send a CRLF after a POST body; net/http drops
+			// up to four such bytes once.
+			peek, _ := c.br.Peek(4)
+			c.br.Discard(numLeadingCRLF(peek))
 		}
 		req, n := c.readPlain()
 		if req == nil {
-			c.nc.SetReadDeadline(time.Time{})
+			c.f.handedOff.Add(1)
 			handedOff = c.f.handoff.deliver(&handedConn{Conn: c.nc, r: c.br})
-			if handedOff {
-				c.f.handedOff.Add(1)
-			}
 			return
 		}
+		c.idle.Store(false)
 		c.br.Discard(n)
 		c.nc.SetReadDeadline(time.Time{})
 		c.lastMethod = req.Method
@@ -300,7 +319,6 @@ func (c *frontConn) serve() {
 func (c *frontConn) readPlain() (*http.Request, int) {
 	n := headLen(c.br)
 	if n < 0 {
-		c.nc.SetReadDeadline(time.Now().Add(frontHeaderTimeout))
 		for n < 0 && c.br.Buffered() < frontReadSize {
 			if _, err := c.br.Peek(c.br.Buffered() + 1); err != nil {
 				return nil, 0 // net/http reports the error (or the EOF)
@@ -425,7 +443,7 @@ func (c *frontConn) serveRequest(req *http.Request) (keep bool) {
 	c.curBody = nil
 	req.Body = http.NoBody
 	if req.ContentLength > 0 {
-		c.curBody = &frontBody{c: c, remaining: req.ContentLength}
+		c.curBody = &frontBody{c: c, remaining: req.ContentLength, closing: req.Close}
 		req.Body = c.curBody
 	}
 	c.w.reset(req)
@@ -436,6 +454,12 @@ func (c *frontConn) serveRequest(req *http.Request) (keep bool) {
 			c.watch.stop()
 			if v != http.ErrAbortHandler {
 				c.f.log.Error("bug: handler panicked", "path", req.URL.Path, "panic", v)
+			}
+			// As net/http: what reached the connection's buffer is sent,
+			// the response's own buffer is not.
+			c.bw.Flush()
+			if c.curBody != nil {
+				c.curBody.Close()
 			}
 			keep = false
 		}
@@ -466,6 +490,18 @@ type handedConn struct {
 }
 
 func (h *handedConn) Read(p []byte) (int, error) { return h.r.Read(p) }
+
+// CloseWrite lets net/http half-close the connection before closing it
+// (so that a client still sending gets the response, not a reset).
+func (h *handedConn) CloseWrite() error {
+	if cw, ok := h.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// ReadFrom keeps sendfile for net/http's responses.
+func (h *handedConn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(h.Conn, r) }
 
 // handoffListener hands connections to net/http's server.
 type handoffListener struct {

@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -135,6 +136,36 @@ var frontHandlers = map[string]http.HandlerFunc{
 		io.WriteString(w, "partial")
 		panic(http.ErrAbortHandler)
 	},
+	"/abortlate": func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("x"), 3000)) // part of it reaches the connection
+		panic(http.ErrAbortHandler)
+	},
+	"/latetrailer": func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "a")
+		w.(http.Flusher).Flush()
+		w.Header().Set(http.TrailerPrefix+"X-U", "u")
+	},
+	"/iftrailer": func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "If-Match, X-T")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "body")
+		w.Header().Set("If-Match", "m")
+		w.Header().Set("X-T", "t")
+	},
+	"/chunkedshort": func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Transfer-Encoding", "chunked")
+		w.Header().Set("Content-Length", "10")
+		io.WriteString(w, "abc")
+	},
+	"/tegzip": func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Transfer-Encoding", "gzip")
+		io.WriteString(w, "abc")
+	},
+	"/badclte": func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Transfer-Encoding", "chunked")
+		w.Header().Set("Content-Length", "x")
+		io.WriteString(w, "abc")
+	},
 }
 
 func frontMux() http.Handler {
@@ -223,6 +254,8 @@ var frontRequests = []string{
 	"POST %s HTTP/1.1\r\nHost: a\r\nContent-Length: 20000\r\n\r\n" + strings.Repeat("y", 20000),
 	"GET %s HTTP/1.1\nHost: a\n\n",
 	"GET %s HTTP/1.1\r\nhOsT: a\r\nX-Empty:\r\n\r\n",
+	"POST %s HTTP/1.1\r\nHost: a\r\nContent-Length: 262144\r\n\r\n" + strings.Repeat("x", 262144),
+	"POST %s HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc\r\n\r\n\r\nGET %s HTTP/1.1\r\nHost: a\r\n\r\n",
 	"GET %s HTTP/1.0\r\nHost: a\r\n\r\n",
 	"GET %s HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n",
 	"POST %s HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi",
@@ -245,7 +278,7 @@ var frontRequests = []string{
 // net/http's server with the same handlers and wants the same bytes back
 // (but the Date): framing, sniffed types, trailers, 1xx, connection reuse,
 // request bodies left unread and the requests handed off.
-const frontPlain = 10
+const frontPlain = 11
 
 func TestFrontMatchesNetHTTP(t *testing.T) {
 	p := startFrontPair(t, frontMux())
@@ -370,5 +403,158 @@ func TestFrontPipelinedWhileWatching(t *testing.T) {
 	}
 	if !bytes.Contains(out, []byte("served /slow")) || !bytes.HasSuffix(out, []byte("served /next")) {
 		t.Fatalf("responses:\n%s", out)
+	}
+}
+
+// TestFrontShutdown: a connection that sent part of its next head is idle
+// (shutdown closes it at once), and a handler that ignores its cancelled
+// request does not hold shutdown past its grace.
+func TestFrontShutdown(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	started := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stuck" {
+			close(started)
+			<-block
+		}
+		io.WriteString(w, "ok")
+	})
+	start := func() (*front, net.Listener) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newFront(h, &http.Server{Handler: h}, ln.Addr(), slog.New(slog.DiscardHandler))
+		go f.serve(ln)
+		return f, ln
+	}
+	dial := func(ln net.Listener) net.Conn {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		return c
+	}
+
+	f, ln := start()
+	c := dial(ln)
+	io.WriteString(c, "GET /a HTTP/1.1\r\nHost: a\r\n\r\n")
+	if _, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /b HTTP/1.1\r\n") // and no more
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.shutdown(ctx, ln); err != nil {
+		t.Errorf("shutdown with a half-sent head: %v (net/http closes such a connection as idle)", err)
+	}
+
+	f, ln = start()
+	io.WriteString(dial(ln), "GET /stuck HTTP/1.1\r\nHost: a\r\n\r\n")
+	<-started
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- f.shutdown(ctx, ln) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("shutdown = %v, want the grace's deadline", err)
+		}
+	case <-time.After(frontForceWait + 5*time.Second):
+		t.Fatal("shutdown waited for a handler that ignores its context")
+	}
+}
+
+// TestFrontEndsConnectionsCleanly: when a connection ends with request
+// body unread (the handler closes the connection, or the head is too
+// large for anyone), the client gets the response and an orderly end,
+// not a reset, as with net/http (which drains, or half-closes and
+// lingers).
+func TestFrontEndsConnectionsCleanly(t *testing.T) {
+	p := startFrontPair(t, frontMux())
+	for _, raw := range []string{
+		"POST /close HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("z", 100000),
+		"POST /close HTTP/1.1\r\nHost: a\r\nContent-Length: 300000\r\n\r\n" + strings.Repeat("z", 300000),
+		"GET /small HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("b", 1100<<10) + "\r\n\r\n", // 431 from net/http
+	} {
+		c, err := net.Dial("tcp", p.front)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		wrote := make(chan error, 1)
+		go func() {
+			_, err := io.WriteString(c, raw)
+			wrote <- err
+		}()
+		out, err := io.ReadAll(c)
+		if err != nil || !bytes.HasPrefix(out, []byte("HTTP/1.1 ")) {
+			t.Errorf("%.60q: read %.80q, %v", raw, out, err)
+		}
+		if err := <-wrote; err != nil && !strings.Contains(raw, "X-Big") {
+			t.Errorf("%.60q: sending the body: %v", raw, err)
+		}
+		c.Close()
+	}
+}
+
+// TestFrontCloseBodyOfClosingRequest: closing the body of a request that
+// asked to close the connection does not wait for the body, as with
+// net/http.
+func TestFrontCloseBodyOfClosingRequest(t *testing.T) {
+	p := startFrontPair(t, frontMux())
+	c, err := net.Dial("tcp", p.front)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST /closebody HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 10\r\n\r\n")
+	out, err := io.ReadAll(c)
+	if err != nil || !bytes.HasSuffix(out, []byte("closed")) {
+		t.Fatalf("read %q, %v", out, err)
+	}
+}
+
+// TestFrontWatchUnderLoad runs pipelined requests whose handlers outlast
+// the watch delay, some reading their bodies late, on eight connections
+// at once: for the race detector, and every response must come back.
+func TestFrontWatchUnderLoad(t *testing.T) {
+	p := startFrontPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Slow handlers (not synchronisation): the watch starts after
+		// frontWatchAfter.
+		switch r.URL.Path {
+		case "/slowread":
+			<-time.After(frontWatchAfter + 10*time.Millisecond)
+			io.ReadAll(r.Body)
+			<-time.After(frontWatchAfter + 10*time.Millisecond)
+		case "/slow":
+			<-time.After(2*frontWatchAfter + 20*time.Millisecond)
+		}
+		fmt.Fprintf(w, "ok %s", r.URL.Path)
+	}))
+	raw := "POST /slowread HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello" +
+		"GET /slow HTTP/1.1\r\nHost: a\r\n\r\n" +
+		"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc" +
+		"GET /slow HTTP/1.1\r\nHost: a\r\nUpgrade: foo\r\nConnection: upgrade\r\n\r\n"
+	errs := make(chan string, 8)
+	for range 8 {
+		go func() {
+			out := exchangeRaw(t, p.front, []byte(raw))
+			if n := bytes.Count(out, []byte("HTTP/1.1 200")); n != 5 {
+				errs <- fmt.Sprintf("%d responses of 5:\n%s", n, out)
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for range 8 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
 	}
 }

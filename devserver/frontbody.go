@@ -20,6 +20,9 @@ var errClientGone = errors.New("the client closed the connection")
 // and reads after the handler returned fail.
 type frontBody struct {
 	c *frontConn
+	// closing: the request asked to close the connection, so Close does
+	// not drain.
+	closing bool
 
 	mu        sync.Mutex
 	remaining int64
@@ -59,6 +62,9 @@ func (b *frontBody) readLocked(p []byte) (int, error) {
 	return n, err
 }
 
+// Close drains up to frontDiscardBody of what is left, as net/http's
+// body does; more left (or exactly that much: net/http cannot tell) is an
+// early close, after which the connection ends.
 func (b *frontBody) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -66,17 +72,20 @@ func (b *frontBody) Close() error {
 		return nil
 	}
 	b.closed = true
-	if b.sawEOF || b.remaining == 0 {
+	switch {
+	case b.sawEOF || b.remaining == 0 || b.closing:
 		return nil
-	}
-	if b.remaining > frontDiscardBody {
+	case b.remaining > frontDiscardBody:
 		b.earlyClose = true
 		return nil
 	}
-	var buf [512]byte
+	var buf [4 << 10]byte
+	var drained int64
 	for {
-		_, err := b.readLocked(buf[:])
-		if err == io.EOF {
+		n, err := b.readLocked(buf[:min(len(buf), int(frontDiscardBody-drained))])
+		drained += int64(n)
+		if err == io.EOF || drained == frontDiscardBody {
+			b.earlyClose = drained == frontDiscardBody
 			return nil
 		}
 		if err != nil {
@@ -106,8 +115,8 @@ type frontWatch struct {
 // start arms the watch for a request whose context cancel cancels.
 func (w *frontWatch) start(cancel context.CancelCauseFunc) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.cancel = cancel
-	w.mu.Unlock()
 	if w.timer == nil {
 		w.timer = time.AfterFunc(frontWatchAfter, w.fire)
 	} else {
@@ -169,8 +178,8 @@ func (w *frontWatch) stop() {
 	w.cancel = nil
 	reading, done := w.reading, w.done
 	w.reading = false
-	w.mu.Unlock()
 	w.timer.Stop()
+	w.mu.Unlock()
 	if reading {
 		w.c.nc.SetReadDeadline(time.Unix(1, 0))
 		<-done

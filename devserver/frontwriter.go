@@ -130,7 +130,7 @@ func (w *frontWriter) WriteHeader(code int) {
 	for _, v := range h["Trailer"] {
 		w.announced = true
 		for name := range strings.SplitSeq(v, ",") {
-			if name = http.CanonicalHeaderKey(textprotoTrim(name)); name != "" && !forbiddenTrailer[name] {
+			if name = http.CanonicalHeaderKey(textprotoTrim(name)); name != "" && !forbiddenTrailer[name] && !strings.HasPrefix(name, "If-") {
 				w.trailers = append(w.trailers, name)
 			}
 		}
@@ -139,8 +139,8 @@ func (w *frontWriter) WriteHeader(code int) {
 	w.head = w.appendFields(w.head, code, false)
 }
 
-// forbiddenTrailer lists the fields a Trailer announcement cannot name
-// (RFC 9110 §6.5.1; httpguts.ValidTrailerHeader).
+// forbiddenTrailer lists the fields a Trailer announcement cannot name,
+// besides the If- ones (RFC 9110 §6.5.1; httpguts.ValidTrailerHeader).
 var forbiddenTrailer = map[string]bool{
 	"Authorization": true, "Cache-Control": true, "Connection": true, "Content-Encoding": true,
 	"Content-Length": true, "Content-Range": true, "Content-Type": true, "Expect": true,
@@ -157,10 +157,12 @@ func (w *frontWriter) appendFields(b []byte, code int, informational bool) []byt
 	w.keys = w.keys[:0]
 	for k := range w.header {
 		switch {
-		case !isToken(k) || k == "Transfer-Encoding":
+		case !isToken(k):
+			continue
+		case k == "Transfer-Encoding" && (informational || !w.keepTE(code)):
 			continue
 		case k == "Content-Length" && (informational || !bodyAllowedForStatus(code) ||
-			w.te != "" && w.te != "identity" ||
+			!w.clInvalid && w.te != "" && w.te != "identity" ||
 			w.clInvalid && w.req.Method != http.MethodHead && w.te != "identity"):
 			continue
 		case informational:
@@ -185,6 +187,14 @@ func (w *frontWriter) appendFields(b []byte, code int, informational bool) []byt
 		}
 	}
 	return b
+}
+
+// keepTE reports whether the handler's Transfer-Encoding field is sent:
+// a coding other than chunked or identity on a chunked response (net/http
+// adds its own "chunked" after it).
+func (w *frontWriter) keepTE(code int) bool {
+	return w.te != "" && w.te != "chunked" && w.te != "identity" &&
+		w.req.Method != http.MethodHead && bodyAllowedForStatus(code)
 }
 
 func appendField(b []byte, k, v string) []byte {
@@ -340,8 +350,7 @@ func (w *frontWriter) commit(p []byte) {
 	}
 	hasCL := w.contentLength != -1
 	if hasCL && hasTE && w.te != "identity" {
-		hasCL = false
-		w.contentLength = -1
+		hasCL = false // the field is left out; the count still holds
 	}
 	switch {
 	case isHEAD || !bodyOK:
@@ -437,19 +446,22 @@ func (w *frontWriter) finish() bool {
 	}
 	bw := w.c.bw
 	if w.chunked {
+		// Trailers: the announced names and the http.TrailerPrefix keys,
+		// including those set after the head went out.
 		bw.WriteString("0\r\n")
-		if w.trailerPrefix || w.announced {
-			bw.Write(w.appendTrailers(w.head[:0]))
-		}
+		bw.Write(w.appendTrailers(w.head[:0]))
 		bw.WriteString("\r\n")
 	}
 	if err := bw.Flush(); err != nil {
 		return false
 	}
 	if b := w.c.curBody; b != nil {
+		// Like net/http's finishRequest: the rest of the body is read
+		// (up to frontDiscardBody) so that the client gets to the end of
+		// its request.
+		b.Close()
 		b.mu.Lock()
-		early := b.closed && !b.sawEOF
-		b.closed = true
+		early := b.earlyClose
 		b.mu.Unlock()
 		if early {
 			w.linger = true
