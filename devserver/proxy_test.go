@@ -346,3 +346,37 @@ func TestResponseBeforeBookkeeping(t *testing.T) {
 	}
 	close(clientHasIt)
 }
+
+// TestClientLeavesMidRequest: a client that closes its connection while
+// the function works cancels the function's request (its context ends)
+// and the request is logged as 499, through the front's watch.
+func TestClientLeavesMidRequest(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/slow.go": goHandler("1")})
+	h.get("/api/slow") // start the process
+	c, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /api/slow HTTP/1.1\r\nHost: x\r\nX-Fake: sleep=60s\r\n\r\n")
+	inflight := func() int64 {
+		var n int64
+		for _, p := range h.goRT.liveProcs() {
+			n += p.inflight.Load()
+		}
+		return n
+	}
+	eventually(t, 10*time.Second, "the request to reach the function", func() (bool, string) {
+		return inflight() == 1, fmt.Sprint(inflight())
+	})
+	c.Close()
+	eventually(t, 10*time.Second, "the function's request to end", func() (bool, string) {
+		return inflight() == 0, fmt.Sprint(inflight())
+	})
+	ev := h.events.waitFor(t, "the request's log event", func(ev Event) bool {
+		return ev.Type == EventRequest && ev.Path == "/api/slow" && ev.Status != http.StatusOK
+	})
+	if ev.Status != statusClientClosed {
+		t.Errorf("logged status %d, want %d", ev.Status, statusClientClosed)
+	}
+}
