@@ -246,9 +246,9 @@ func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routi
 	if !isUpgrade(r) {
 		// A WebSocket lives as long as its peers want; everything else is
 		// bounded by the function's maxDuration.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, f.maxDuration(), errTimeout)
-		defer cancel()
+		var stop func()
+		ctx, stop = bound(w, r, f.maxDuration(), errTimeout)
+		defer stop()
 	}
 	out := r.WithContext(context.WithValue(ctx, callKey{}, c))
 	u := *fwd // the request's path, as sent (with slashes collapsed)
@@ -265,6 +265,17 @@ func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routi
 		return true, c.err
 	}
 	return false, c.err
+}
+
+// bound ends the request's context with cause after d, unless stop is
+// called first. A request the front serves has its own cancellation, which
+// a timer can use directly; a derived context would cost a timer context
+// and its registration with the request's on every request.
+func bound(w *exchange, r *http.Request, d time.Duration, cause error) (ctx context.Context, stop func()) {
+	if fw, ok := w.ResponseWriter.(*frontWriter); ok {
+		return r.Context(), fw.cancelAfter(d, cause)
+	}
+	return context.WithTimeoutCause(r.Context(), d, cause)
 }
 
 // idempotent reports the methods Go's transport replays after a failure
@@ -285,8 +296,8 @@ func (s *Server) serveExternal(w *exchange, r *http.Request, res *routing.Result
 	}
 	c := &call{id: w.id, target: &url.URL{Scheme: target.Scheme, Host: target.Host}, external: true, routeHeaders: res.Headers, status: res.Status}
 	c.vals[0] = w.id
-	ctx, cancel := context.WithTimeoutCause(r.Context(), externalTimeout, errTimeout)
-	defer cancel()
+	ctx, stop := bound(w, r, externalTimeout, errTimeout)
+	defer stop()
 	out := r.WithContext(context.WithValue(ctx, callKey{}, c))
 	out.URL = &url.URL{Path: target.Path, RawPath: target.RawPath, RawQuery: target.RawQuery}
 	s.extProxy.ServeHTTP(w, out)
