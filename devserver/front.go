@@ -67,6 +67,10 @@ type front struct {
 	// given (or, after shutdown, offered) to srv.
 	served, handedOff atomic.Int64
 
+	// shuttingDown is closing for the response path (no lock): responses
+	// from then on close their connection and say so, as net/http's do.
+	shuttingDown atomic.Bool
+
 	mu      sync.Mutex
 	conns   map[*frontConn]struct{}
 	closing bool
@@ -81,7 +85,10 @@ func newFront(h http.Handler, srv *http.Server, addr net.Addr, log *slog.Logger)
 		log:     log,
 		conns:   make(map[*frontConn]struct{}),
 	}
-	f.ctx, f.cancel = context.WithCancel(context.Background())
+	// Handlers see the values net/http's server puts in a request's
+	// context; ReverseProxy aborts a response whose body copy failed only
+	// when http.ServerContextKey is there.
+	f.ctx, f.cancel = context.WithCancel(context.WithValue(context.Background(), http.ServerContextKey, srv))
 	return f
 }
 
@@ -141,6 +148,7 @@ func (f *front) serve(ln net.Listener) error {
 // same, until ctx ends: then every connection is closed. ln is the
 // listener serve was given.
 func (f *front) shutdown(ctx context.Context, ln net.Listener) error {
+	f.shuttingDown.Store(true)
 	f.mu.Lock()
 	f.closing = true
 	for c := range f.conns {
@@ -174,6 +182,7 @@ func (f *front) shutdown(ctx context.Context, ln net.Listener) error {
 func (f *front) forceClose() {
 	f.cancel()
 	f.srv.Close()
+	f.shuttingDown.Store(true)
 	f.mu.Lock()
 	f.closing = true
 	for c := range f.conns {
@@ -192,6 +201,7 @@ func (f *front) forget(c *frontConn) {
 // frontConn is one connection the front serves.
 type frontConn struct {
 	f          *front
+	ctx        context.Context // the parent of its requests' contexts
 	nc         net.Conn
 	remoteAddr string
 	br         *bufio.Reader // reads through the frontConn (see Read)
@@ -219,6 +229,7 @@ type frontConn struct {
 
 func newFrontConn(f *front, nc net.Conn) *frontConn {
 	c := &frontConn{f: f, nc: nc, remoteAddr: nc.RemoteAddr().String()}
+	c.ctx = context.WithValue(f.ctx, http.LocalAddrContextKey, nc.LocalAddr())
 	c.br = bufio.NewReaderSize(c, frontReadSize)
 	c.bw = bufio.NewWriterSize(frontConnWriter{c}, 4<<10)
 	c.head = bufio.NewReaderSize(&c.headBytes, 4<<10)
@@ -295,12 +306,21 @@ func (c *frontConn) serve() {
 			c.br.Discard(numLeadingCRLF(peek))
 		}
 		req, n := c.readPlain()
+		if n < 0 {
+			return // the head did not come within frontHeaderTimeout: net/http closes too
+		}
 		if req == nil {
 			c.f.handedOff.Add(1)
 			handedOff = c.f.handoff.deliver(&handedConn{Conn: c.nc, r: c.br})
 			return
 		}
 		c.idle.Store(false)
+		c.f.mu.Lock()
+		closing = c.f.closing
+		c.f.mu.Unlock()
+		if closing {
+			return // shutdown came between the head and now; net/http checks here too
+		}
 		c.br.Discard(n)
 		c.nc.SetReadDeadline(time.Time{})
 		c.lastMethod = req.Method
@@ -315,12 +335,17 @@ func (c *frontConn) serve() {
 
 // readPlain reads the next request head, without consuming it, and parses
 // it when it is complete within the read buffer: it returns the request
-// and the head's length when the request is plain, or nil.
+// and the head's length when the request is plain, or nil; n is -1 when
+// the head did not come before the connection's deadline.
 func (c *frontConn) readPlain() (*http.Request, int) {
 	n := headLen(c.br)
 	if n < 0 {
 		for n < 0 && c.br.Buffered() < frontReadSize {
 			if _, err := c.br.Peek(c.br.Buffered() + 1); err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					return nil, -1
+				}
 				return nil, 0 // net/http reports the error (or the EOF)
 			}
 			n = headLen(c.br)
@@ -433,7 +458,7 @@ func plainHost(h string) bool {
 // serveRequest runs the handler for req and finishes its response; it
 // reports whether the connection may serve another request.
 func (c *frontConn) serveRequest(req *http.Request) (keep bool) {
-	ctx, cancel := context.WithCancelCause(c.f.ctx)
+	ctx, cancel := context.WithCancelCause(c.ctx)
 	c.cancel = cancel
 	defer func() {
 		c.cancel = nil
@@ -466,6 +491,7 @@ func (c *frontConn) serveRequest(req *http.Request) (keep bool) {
 	}()
 	c.f.handler.ServeHTTP(&c.w, req)
 	c.watch.stop()
+	cancel(nil) // as net/http: the request's context ends before the response is finished
 	return c.w.finish()
 }
 

@@ -101,7 +101,8 @@ func (b *frontBody) Close() error {
 // body read: a timer runs watch, which reads one byte from the connection
 // until the request ends (stop makes the read time out) or the client
 // closes the connection (it cancels the request). A byte that arrives is
-// the start of a pipelined request and is kept for the next read.
+// the start of a pipelined request and is kept for the next read, after
+// those the connection's buffer already holds.
 type frontWatch struct {
 	c     *frontConn
 	timer *time.Timer // runs fire; reused
@@ -146,11 +147,6 @@ func (w *frontWatch) fire() {
 			w.mu.Unlock()
 			return
 		}
-	}
-	if w.c.br.Buffered() > 0 {
-		// The client already sent its next request: it is there.
-		w.mu.Unlock()
-		return
 	}
 	w.reading = true
 	done := make(chan struct{})

@@ -348,7 +348,8 @@ func (w *frontWriter) commit(p []byte) {
 		w.contentLength = int64(len(p))
 		setLength = true
 	}
-	if w.connClose {
+	shuttingDown := w.c.f.shuttingDown.Load()
+	if w.connClose || shuttingDown {
 		w.closeAfter = true
 	}
 	tooBig := w.discardBody()
@@ -371,7 +372,7 @@ func (w *frontWriter) commit(p []byte) {
 
 	// A connection that closes after the response says so, replacing
 	// the handler's Connection fields unless they say it already.
-	closeField := tooBig || w.closeAfter && !w.connToken
+	closeField := tooBig || w.closeAfter && (shuttingDown || !w.connToken)
 	b := w.head
 	if closeField && w.connEnd > w.connStart {
 		b = append(b[:w.connStart], b[w.connEnd:]...)

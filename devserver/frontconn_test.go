@@ -1,0 +1,498 @@
+package devserver
+
+// Tests of the front's connection handling: the watch, shutdown, timeouts
+// and how connections end.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFrontCancelsWhenClientLeaves: a request that runs past
+// frontWatchAfter has its context cancelled when the client closes the
+// connection, as with net/http.
+func TestFrontCancelsWhenClientLeaves(t *testing.T) {
+	started := make(chan struct{})
+	cause := make(chan error, 1)
+	p := startFrontPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		select {
+		case <-r.Context().Done():
+			cause <- context.Cause(r.Context())
+		case <-time.After(10 * time.Second):
+			cause <- errors.New("the context was not cancelled within 10 s")
+		}
+	}))
+	c, err := net.Dial("tcp", p.front)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	<-started
+	c.Close()
+	if err := <-cause; !errors.Is(err, errClientGone) {
+		t.Fatalf("cause = %v, want %v", err, errClientGone)
+	}
+}
+
+// TestFrontPipelinedWhileWatching: a request sent while the front watches
+// the connection during a slow request is served after it, the byte the
+// watch read included.
+func TestFrontPipelinedWhileWatching(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	p := startFrontPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			started <- struct{}{}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				t.Errorf("slow request cancelled: %v", context.Cause(r.Context()))
+			}
+		}
+		io.WriteString(w, "served "+r.URL.Path)
+	}))
+	c, err := net.Dial("tcp", p.front)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	<-started
+	eventually(t, 5*time.Second, "the front to watch the connection", func() (bool, string) {
+		p.f.mu.Lock()
+		defer p.f.mu.Unlock()
+		for fc := range p.f.conns {
+			fc.watch.mu.Lock()
+			reading := fc.watch.reading
+			fc.watch.mu.Unlock()
+			if reading {
+				return true, ""
+			}
+		}
+		return false, "not reading"
+	})
+	io.WriteString(c, "GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+	close(release)
+	out, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte("served /slow")) || !bytes.HasSuffix(out, []byte("served /next")) {
+		t.Fatalf("responses:\n%s", out)
+	}
+}
+
+// TestFrontShutdown: a connection that sent part of its next head is idle
+// (shutdown closes it at once), and a handler that ignores its cancelled
+// request does not hold shutdown past its grace.
+func TestFrontShutdown(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	started := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stuck" {
+			close(started)
+			<-block
+		}
+		io.WriteString(w, "ok")
+	})
+	start := func() (*front, net.Listener) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newFront(h, &http.Server{Handler: h}, ln.Addr(), slog.New(slog.DiscardHandler))
+		go f.serve(ln)
+		return f, ln
+	}
+	dial := func(ln net.Listener) net.Conn {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		return c
+	}
+
+	f, ln := start()
+	c := dial(ln)
+	io.WriteString(c, "GET /a HTTP/1.1\r\nHost: a\r\n\r\n")
+	if _, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /b HTTP/1.1\r\n") // and no more
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.shutdown(ctx, ln); err != nil {
+		t.Errorf("shutdown with a half-sent head: %v (net/http closes such a connection as idle)", err)
+	}
+
+	f, ln = start()
+	io.WriteString(dial(ln), "GET /stuck HTTP/1.1\r\nHost: a\r\n\r\n")
+	<-started
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- f.shutdown(ctx, ln) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("shutdown = %v, want the grace's deadline", err)
+		}
+	case <-time.After(frontForceWait + 5*time.Second):
+		t.Fatal("shutdown waited for a handler that ignores its context")
+	}
+}
+
+// TestFrontEndsConnectionsCleanly: when a connection ends with request
+// body unread (the handler closes the connection, or the head is too
+// large for anyone), the client gets the response and an orderly end,
+// not a reset, as with net/http (which drains, or half-closes and
+// lingers).
+func TestFrontEndsConnectionsCleanly(t *testing.T) {
+	p := startFrontPair(t, frontMux())
+	for _, raw := range []string{
+		"POST /close HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("z", 100000),
+		"POST /close HTTP/1.1\r\nHost: a\r\nContent-Length: 300000\r\n\r\n" + strings.Repeat("z", 300000),
+		"GET /small HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("b", 1100<<10) + "\r\n\r\n", // 431 from net/http
+	} {
+		c, err := net.Dial("tcp", p.front)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		wrote := make(chan error, 1)
+		go func() {
+			_, err := io.WriteString(c, raw)
+			wrote <- err
+		}()
+		out, err := io.ReadAll(c)
+		if err != nil || !bytes.HasPrefix(out, []byte("HTTP/1.1 ")) {
+			t.Errorf("%.60q: read %.80q, %v", raw, out, err)
+		}
+		if err := <-wrote; err != nil && !strings.Contains(raw, "X-Big") {
+			t.Errorf("%.60q: sending the body: %v", raw, err)
+		}
+		c.Close()
+	}
+}
+
+// TestFrontCloseBodyOfClosingRequest: closing the body of a request that
+// asked to close the connection does not wait for the body, as with
+// net/http.
+func TestFrontCloseBodyOfClosingRequest(t *testing.T) {
+	p := startFrontPair(t, frontMux())
+	c, err := net.Dial("tcp", p.front)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST /closebody HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 10\r\n\r\n")
+	out, err := io.ReadAll(c)
+	if err != nil || !bytes.HasSuffix(out, []byte("closed")) {
+		t.Fatalf("read %q, %v", out, err)
+	}
+}
+
+// TestFrontWatchUnderLoad runs pipelined requests whose handlers outlast
+// the watch delay, some reading their bodies late, on eight connections
+// at once: for the race detector, and every response must come back.
+func TestFrontWatchUnderLoad(t *testing.T) {
+	p := startFrontPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Slow handlers (not synchronisation): the watch starts after
+		// frontWatchAfter.
+		switch r.URL.Path {
+		case "/slowread":
+			<-time.After(frontWatchAfter + 10*time.Millisecond)
+			io.ReadAll(r.Body)
+			<-time.After(frontWatchAfter + 10*time.Millisecond)
+		case "/slow":
+			<-time.After(2*frontWatchAfter + 20*time.Millisecond)
+		}
+		fmt.Fprintf(w, "ok %s", r.URL.Path)
+	}))
+	raw := "POST /slowread HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello" +
+		"GET /slow HTTP/1.1\r\nHost: a\r\n\r\n" +
+		"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc" +
+		"GET /slow HTTP/1.1\r\nHost: a\r\nUpgrade: foo\r\nConnection: upgrade\r\n\r\n"
+	errs := make(chan string, 8)
+	for range 8 {
+		go func() {
+			out := exchangeRaw(t, p.front, []byte(raw))
+			if n := bytes.Count(out, []byte("HTTP/1.1 200")); n != 5 {
+				errs <- fmt.Sprintf("%d responses of 5:\n%s", n, out)
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for range 8 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}
+
+// TestFrontAbortsBrokenStream: a proxied response whose upstream breaks
+// mid-body is cut, not finished as if complete: ReverseProxy aborts only
+// when the request's context carries http.ServerContextKey, as net/http's
+// server sets it.
+func TestFrontAbortsBrokenStream(t *testing.T) {
+	bl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abort := make(chan chan struct{}, 2)
+	backend := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "partial")
+			w.(http.Flusher).Flush()
+			<-<-abort
+			panic(http.ErrAbortHandler) // the upstream dies mid-body
+		}),
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	go backend.Serve(bl)
+	defer backend.Close()
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: bl.Addr().String()})
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	p := startFrontPair(t, rp)
+	for _, addr := range []string{p.front, p.std} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(c, "GET /stream HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n")
+		var out []byte
+		buf := make([]byte, 4096)
+		for !bytes.Contains(out, []byte("partial")) {
+			n, err := c.Read(buf)
+			if err != nil {
+				t.Fatalf("%s: reading the start of the stream: %v (got %q)", addr, err, out)
+			}
+			out = append(out, buf[:n]...)
+		}
+		release := make(chan struct{})
+		abort <- release
+		close(release)
+		rest, _ := io.ReadAll(c)
+		out = append(out, rest...)
+		c.Close()
+		if bytes.Contains(out, []byte("0\r\n\r\n")) || bytes.Count(out, []byte("HTTP/1.1 ")) != 1 {
+			t.Errorf("%s: a broken stream was finished as complete:\n%q", addr, out)
+		}
+	}
+}
+
+// TestStreamCutByMaxDuration, end to end: a server-sent event stream that
+// outlives its function's maxDuration reaches the client as a broken
+// response, not a complete one.
+func TestStreamCutByMaxDuration(t *testing.T) {
+	h := startHarness(t, map[string]string{
+		"api/events.go": goHandler("1"),
+		"vercel.json":   `{"functions": {"api/events.go": {"maxDuration": 1}}}`,
+	})
+	c, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(15 * time.Second))
+	io.WriteString(c, "GET /api/events HTTP/1.1\r\nHost: x\r\nX-Fake: sse\r\n\r\n")
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	if err == nil {
+		t.Errorf("a stream cut by maxDuration arrived complete (status %d, body %q)", res.StatusCode, body)
+	}
+}
+
+// TestFrontShutdownSaysClose: a response finished during a graceful
+// shutdown says Connection: close, as net/http's do.
+func TestFrontShutdownSaysClose(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "done")
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFront(h, &http.Server{Handler: h}, ln.Addr(), slog.New(slog.DiscardHandler))
+	go f.serve(ln)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- f.shutdown(ctx, ln) }()
+	eventually(t, 5*time.Second, "the shutdown to begin", func() (bool, string) { return f.shuttingDown.Load(), "" })
+	close(release)
+	out, _ := io.ReadAll(c)
+	if !bytes.Contains(out, []byte("\r\nConnection: close\r\n")) || !bytes.HasSuffix(out, []byte("done")) {
+		t.Errorf("response during shutdown:\n%s", out)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}
+
+// TestFrontHeaderTimeout: a head that does not arrive within the header
+// timeout closes the connection without an answer, as net/http does (it
+// is not handed to net/http for a second timeout). Deadlines are scaled
+// down a hundredfold.
+func TestFrontHeaderTimeout(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "served") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: frontHeaderTimeout, IdleTimeout: frontIdleTimeout}
+	f := newFront(h, srv, ln.Addr(), slog.New(slog.DiscardHandler))
+	go f.serve(scaledListener{ln})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		f.shutdown(ctx, ln)
+	})
+	for _, keptAlive := range []bool{false, true} {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		if keptAlive {
+			io.WriteString(c, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
+			res, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+		}
+		io.WriteString(c, "GET /slowloris HTTP/1.1\r\nHost: a\r\n") // and no more
+		out, err := io.ReadAll(br)
+		if err != nil || len(out) > 0 {
+			t.Errorf("kept-alive=%v: a head past the header timeout got %q, %v; want the connection closed", keptAlive, out, err)
+		}
+		c.Close()
+	}
+}
+
+// scaledConn makes every deadline a hundredth as far away.
+type scaledConn struct{ net.Conn }
+
+func scaleDeadline(t time.Time) time.Time {
+	if d := time.Until(t); !t.IsZero() && d > 0 {
+		return time.Now().Add(d / 100)
+	}
+	return t
+}
+
+func (c scaledConn) SetReadDeadline(t time.Time) error {
+	return c.Conn.SetReadDeadline(scaleDeadline(t))
+}
+func (c scaledConn) SetDeadline(t time.Time) error { return c.Conn.SetDeadline(scaleDeadline(t)) }
+
+type scaledListener struct{ net.Listener }
+
+func (l scaledListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return scaledConn{c}, nil
+}
+
+// TestFrontWatchWithNextRequestBuffered: a client that leaves is noticed
+// even when the bytes of its next request (or a CRLF after a POST body)
+// are already read.
+func TestFrontWatchWithNextRequestBuffered(t *testing.T) {
+	for _, raw := range []string{
+		"GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc\r\n",
+	} {
+		started := make(chan struct{}, 1)
+		cause := make(chan error, 1)
+		p := startFrontPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/slow" {
+				return
+			}
+			io.ReadAll(r.Body)
+			started <- struct{}{}
+			select {
+			case <-r.Context().Done():
+				cause <- context.Cause(r.Context())
+			case <-time.After(10 * time.Second):
+				cause <- errors.New("not cancelled within 10 s")
+			}
+		}))
+		c, err := net.Dial("tcp", p.front)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, raw)
+		<-started
+		c.Close()
+		if err := <-cause; !errors.Is(err, errClientGone) {
+			t.Errorf("%q: cause %v, want %v", raw, err, errClientGone)
+		}
+	}
+}
+
+// TestFrontBoundTimerStaysWithItsRequest: a timer from bound that was
+// never stopped cancels its own request only, not the next one on the
+// same connection.
+func TestFrontBoundTimerStaysWithItsRequest(t *testing.T) {
+	const after = 20 * time.Millisecond
+	cause := make(chan error, 1)
+	p := startFrontPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/a":
+			_, _ = bound(&exchange{ResponseWriter: w}, r, after, errTimeout) // never stopped
+		case "/b":
+			select {
+			case <-r.Context().Done():
+				cause <- context.Cause(r.Context())
+			case <-time.After(20 * after):
+				cause <- nil
+			}
+		}
+	}))
+	out := exchangeRaw(t, p.front, []byte("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n"))
+	if err := <-cause; err != nil {
+		t.Errorf("the next request was cancelled: %v", err)
+	}
+	if n := bytes.Count(out, []byte("HTTP/1.1 200")); n != 3 {
+		t.Errorf("%d responses of 3:\n%s", n, out)
+	}
+}
