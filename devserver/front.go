@@ -67,8 +67,11 @@ type front struct {
 	// given (or, after shutdown, offered) to srv.
 	served, handedOff atomic.Int64
 
-	// shuttingDown is closing for the response path (no lock): responses
-	// from then on close their connection and say so, as net/http's do.
+	// shuttingDown is set before closing, and read without the lock on
+	// every request: connections stop taking requests, and responses
+	// close their connection and say so, as net/http's do. (Set before
+	// shutdown looks at idle, read after a connection sets it: one of the
+	// two sees the other.)
 	shuttingDown atomic.Bool
 
 	mu      sync.Mutex
@@ -278,10 +281,7 @@ func (c *frontConn) serve() {
 		// Idle (shutdown may close it) until a whole head has arrived,
 		// as net/http's server counts it.
 		c.idle.Store(true)
-		c.f.mu.Lock()
-		closing := c.f.closing
-		c.f.mu.Unlock()
-		if closing {
+		if c.f.shuttingDown.Load() {
 			return
 		}
 		// Like net/http: a new connection has frontHeaderTimeout for its
@@ -315,11 +315,10 @@ func (c *frontConn) serve() {
 			return
 		}
 		c.idle.Store(false)
-		c.f.mu.Lock()
-		closing = c.f.closing
-		c.f.mu.Unlock()
-		if closing {
-			return // shutdown came between the head and now; net/http checks here too
+		if c.f.shuttingDown.Load() {
+			// Shutdown came between the head and now (it closes only idle
+			// connections); net/http checks here too.
+			return
 		}
 		c.br.Discard(n)
 		c.nc.SetReadDeadline(time.Time{})
