@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/textproto"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,7 +139,7 @@ func (w *frontWriter) WriteHeader(code int) {
 	for _, v := range h["Trailer"] {
 		w.announced = true
 		for name := range strings.SplitSeq(v, ",") {
-			if name = http.CanonicalHeaderKey(textprotoTrim(name)); name != "" && !forbiddenTrailer[name] && !strings.HasPrefix(name, "If-") {
+			if name = http.CanonicalHeaderKey(textproto.TrimString(name)); name != "" && !forbiddenTrailer[name] && !strings.HasPrefix(name, "If-") {
 				w.trailers = append(w.trailers, name)
 			}
 		}
@@ -211,22 +212,11 @@ func appendField(b []byte, k, v string) []byte {
 	}
 	b = append(b, k...)
 	b = append(b, ": "...)
-	b = append(b, textprotoTrim(v)...)
+	b = append(b, textproto.TrimString(v)...)
 	return append(b, "\r\n"...)
 }
 
 var newlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
-
-// textprotoTrim is textproto.TrimString: ASCII spaces and tabs only.
-func textprotoTrim(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
-}
 
 func appendStatusLine(b []byte, code int) []byte {
 	b = append(b, "HTTP/1.1 "...)
