@@ -216,12 +216,8 @@ func startFrontPair(t testing.TB, h http.Handler) frontPair {
 // connection, and returns everything the server sent until it closed.
 func exchangeRaw(t testing.TB, addr string, raw []byte) []byte {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dialRaw(t, addr)
+	defer c.Close() // at once: the fuzz target makes many
 	go func() {
 		c.Write(raw)
 		io.WriteString(c, "GET /small HTTP/1.1\r\nHost: end\r\nConnection: close\r\n\r\n")

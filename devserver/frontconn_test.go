@@ -38,12 +38,7 @@ func TestFrontPipelinedWhileWatching(t *testing.T) {
 		}
 		io.WriteString(w, "served "+r.URL.Path)
 	}))
-	c, err := net.Dial("tcp", p.front)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dialRaw(t, p.front)
 	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
 	<-started
 	eventually(t, 5*time.Second, "the front to watch the connection", func() (bool, string) {
@@ -93,18 +88,9 @@ func TestFrontShutdown(t *testing.T) {
 		go f.serve(ln)
 		return f, ln
 	}
-	dial := func(ln net.Listener) net.Conn {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		return c
-	}
 
 	f, ln := start()
-	c := dial(ln)
+	c := dialRaw(t, ln.Addr().String())
 	io.WriteString(c, "GET /a HTTP/1.1\r\nHost: a\r\n\r\n")
 	if _, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil {
 		t.Fatal(err)
@@ -117,7 +103,7 @@ func TestFrontShutdown(t *testing.T) {
 	}
 
 	f, ln = start()
-	io.WriteString(dial(ln), "GET /stuck HTTP/1.1\r\nHost: a\r\n\r\n")
+	io.WriteString(dialRaw(t, ln.Addr().String()), "GET /stuck HTTP/1.1\r\nHost: a\r\n\r\n")
 	<-started
 	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -145,11 +131,7 @@ func TestFrontEndsConnectionsCleanly(t *testing.T) {
 		"POST /close HTTP/1.1\r\nHost: a\r\nContent-Length: 300000\r\n\r\n" + strings.Repeat("z", 300000),
 		"GET /small HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("b", 1100<<10) + "\r\n\r\n", // 431 from net/http
 	} {
-		c, err := net.Dial("tcp", p.front)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c := dialRaw(t, p.front)
 		wrote := make(chan error, 1)
 		go func() {
 			_, err := io.WriteString(c, raw)
@@ -171,12 +153,7 @@ func TestFrontEndsConnectionsCleanly(t *testing.T) {
 // net/http.
 func TestFrontCloseBodyOfClosingRequest(t *testing.T) {
 	p := startFrontPair(t, frontMux())
-	c, err := net.Dial("tcp", p.front)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dialRaw(t, p.front)
 	io.WriteString(c, "POST /closebody HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 10\r\n\r\n")
 	out, err := io.ReadAll(c)
 	if err != nil || !bytes.HasSuffix(out, []byte("closed")) {
@@ -248,11 +225,7 @@ func TestFrontAbortsBrokenStream(t *testing.T) {
 	rp.ErrorLog = log.New(io.Discard, "", 0)
 	p := startFrontPair(t, rp)
 	for _, addr := range []string{p.front, p.std} {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c := dialRaw(t, addr)
 		io.WriteString(c, "GET /stream HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n")
 		var out []byte
 		buf := make([]byte, 4096)
@@ -283,11 +256,7 @@ func TestStreamCutByMaxDuration(t *testing.T) {
 		"api/events.go": goHandler("1"),
 		"vercel.json":   `{"functions": {"api/events.go": {"maxDuration": 1}}}`,
 	})
-	c, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL(), "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialRaw(t, strings.TrimPrefix(h.srv.URL(), "http://"))
 	c.SetDeadline(time.Now().Add(15 * time.Second))
 	io.WriteString(c, "GET /api/events HTTP/1.1\r\nHost: x\r\nX-Fake: sse\r\n\r\n")
 	res, err := http.ReadResponse(bufio.NewReader(c), nil)
@@ -316,12 +285,7 @@ func TestFrontShutdownSaysClose(t *testing.T) {
 	}
 	f := newFront(h, &http.Server{Handler: h}, ln.Addr(), slog.New(slog.DiscardHandler))
 	go f.serve(ln)
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dialRaw(t, ln.Addr().String())
 	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
 	<-started
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -358,11 +322,7 @@ func TestFrontHeaderTimeout(t *testing.T) {
 		f.shutdown(ctx, ln)
 	})
 	for _, keptAlive := range []bool{false, true} {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c := dialRaw(t, ln.Addr().String())
 		br := bufio.NewReader(c)
 		if keptAlive {
 			io.WriteString(c, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -431,10 +391,7 @@ func TestFrontCancelsWhenClientLeaves(t *testing.T) {
 				cause <- errors.New("not cancelled within 10 s")
 			}
 		}))
-		c, err := net.Dial("tcp", p.front)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dialRaw(t, p.front)
 		io.WriteString(c, raw)
 		<-started
 		c.Close()
@@ -470,4 +427,17 @@ func TestFrontBoundTimerStaysWithItsRequest(t *testing.T) {
 	if n := bytes.Count(out, []byte("HTTP/1.1 200")); n != 3 {
 		t.Errorf("%d responses of 3:\n%s", n, out)
 	}
+}
+
+// dialRaw connects to addr for a test that speaks raw HTTP/1.1: every read
+// and write is bounded by 10 s, and the connection is closed at the end.
+func dialRaw(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c
 }

@@ -353,11 +353,7 @@ func TestResponseBeforeBookkeeping(t *testing.T) {
 func TestClientLeavesMidRequest(t *testing.T) {
 	h := startHarness(t, map[string]string{"api/slow.go": goHandler("1")})
 	h.get("/api/slow") // start the process
-	c, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL(), "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialRaw(t, strings.TrimPrefix(h.srv.URL(), "http://"))
 	io.WriteString(c, "GET /api/slow HTTP/1.1\r\nHost: x\r\nX-Fake: sleep=60s\r\n\r\n")
 	inflight := func() int64 {
 		var n int64
