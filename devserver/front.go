@@ -410,21 +410,12 @@ func plainRequest(req *http.Request) bool {
 	if req.URL.Host != "" || !plainHost(req.Host) {
 		return false
 	}
-	for k, vs := range req.Header {
-		if !isToken(k) {
+	for _, k := range [...]string{"Upgrade", "Expect", "Transfer-Encoding", "Http2-Settings"} {
+		if _, ok := req.Header[k]; ok {
 			return false
-		}
-		switch k {
-		case "Upgrade", "Expect", "Transfer-Encoding", "Http2-Settings":
-			return false
-		}
-		for _, v := range vs {
-			if hasCTL(v, true) {
-				return false
-			}
 		}
 	}
-	return !isUpgrade(req)
+	return validFields(req.Header) && !isUpgrade(req)
 }
 
 // hasHostField reports whether a request head has a Host field, which

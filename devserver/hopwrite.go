@@ -83,9 +83,16 @@ func plainHead(req *http.Request, host, target string) bool {
 	if hasCTL(host, false) || hasCTL(target, false) || strings.IndexByte(target, ' ') >= 0 || hasCTL(req.Method, false) {
 		return false
 	}
-	for k, vs := range req.Header {
+	return validFields(req.Header) // Request.Write leaves out a field with a bad name
+}
+
+// validFields reports whether every field of h has a token for a name and
+// a value without control characters but tabs: what net/http's server
+// accepts and Request.Write writes.
+func validFields(h http.Header) bool {
+	for k, vs := range h {
 		if !isToken(k) {
-			return false // Request.Write leaves such a field out
+			return false
 		}
 		for _, v := range vs {
 			if hasCTL(v, true) {
