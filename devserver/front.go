@@ -74,10 +74,15 @@ type front struct {
 	// two sees the other.)
 	shuttingDown atomic.Bool
 
+	// inflight counts the requests being served here; clockRunning is
+	// set while the clock's goroutine runs (see runClock).
+	inflight     atomic.Int64
+	clockRunning atomic.Bool
+
 	mu      sync.Mutex
 	conns   map[*frontConn]struct{}
 	closing bool
-	wg      sync.WaitGroup // the accept loop and the connection goroutines
+	wg      sync.WaitGroup // the accept loop, the connection goroutines and the clock
 }
 
 func newFront(h http.Handler, srv *http.Server, addr net.Addr, log *slog.Logger) *front {

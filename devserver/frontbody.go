@@ -1,12 +1,10 @@
 package devserver
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
 	"sync"
-	"time"
 )
 
 // errClientGone is the cancellation cause of a request whose client
@@ -92,93 +90,5 @@ func (b *frontBody) Close() error {
 			b.earlyClose = true
 			return err
 		}
-	}
-}
-
-// frontWatch cancels a request's context when its client goes away, as
-// net/http's server does with a read it starts for every request. Here the
-// read starts only once the request has run for frontWatchAfter with its
-// body read: a timer runs watch, which reads one byte from the connection
-// until the request ends (stop makes the read time out) or the client
-// closes the connection (it cancels the request). A byte that arrives is
-// the start of a pipelined request and is kept for the next read, after
-// those the connection's buffer already holds.
-type frontWatch struct {
-	c     *frontConn
-	timer *time.Timer // runs fire; reused
-
-	mu      sync.Mutex
-	cancel  context.CancelCauseFunc // of the current request; nil between requests
-	reading bool
-	done    chan struct{} // closed when the read returned
-}
-
-// start arms the watch for a request whose context cancel cancels.
-func (w *frontWatch) start(cancel context.CancelCauseFunc) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.cancel = cancel
-	if w.timer == nil {
-		w.timer = time.AfterFunc(frontWatchAfter, w.fire)
-	} else {
-		w.timer.Reset(frontWatchAfter)
-	}
-}
-
-// fire starts the read, on the timer's goroutine, which it then owns
-// until the read returns.
-func (w *frontWatch) fire() {
-	w.mu.Lock()
-	if w.cancel == nil || w.reading {
-		w.mu.Unlock()
-		return
-	}
-	if b := w.c.curBody; b != nil {
-		// A body read in progress holds the lock (it may wait for the
-		// client for long): not read yet, then.
-		unread := true
-		if b.mu.TryLock() {
-			unread = b.remaining > 0 && !b.closed
-			b.mu.Unlock()
-		}
-		if unread {
-			// The handler is still reading the body: look again later.
-			w.timer.Reset(frontWatchAfter)
-			w.mu.Unlock()
-			return
-		}
-	}
-	w.reading = true
-	done := make(chan struct{})
-	w.done = done
-	cancel := w.cancel
-	w.mu.Unlock()
-
-	defer close(done)
-	n, err := w.c.nc.Read(w.c.stash[:])
-	if n == 1 {
-		w.c.hasStash = true
-		return
-	}
-	w.mu.Lock()
-	stopping := w.cancel == nil
-	w.mu.Unlock()
-	if err != nil && !stopping {
-		cancel(errClientGone)
-	}
-}
-
-// stop ends the watch of the current request and waits for its read.
-func (w *frontWatch) stop() {
-	w.mu.Lock()
-	w.cancel = nil
-	reading, done := w.reading, w.done
-	w.reading = false
-	w.timer.Stop()
-	w.mu.Unlock()
-	if reading {
-		w.c.nc.SetReadDeadline(time.Unix(1, 0))
-		<-done
-		w.c.nc.SetReadDeadline(time.Time{})
 	}
 }

@@ -441,3 +441,43 @@ func dialRaw(t testing.TB, addr string) net.Conn {
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	return c
 }
+
+// TestFrontClock: a request's deadline cancels its context with the cause
+// given, not before the deadline; a stopped deadline does nothing; the
+// clock stops once requests stop and starts with the next one.
+func TestFrontClock(t *testing.T) {
+	var f *front
+	first, second := errors.New("first deadline"), errors.New("second deadline")
+	p := startFrontPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fw := w.(*frontWriter)
+		running := f.clockRunning.Load()
+		start := time.Now()
+		stop := fw.cancelAfter(time.Millisecond, first)
+		stop()
+		fw.cancelAfter(3*frontTick, second)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		fmt.Fprintf(w, "%v %v %v", context.Cause(r.Context()), time.Since(start) >= 3*frontTick, running)
+	}))
+	f = p.f
+	for i := range 2 {
+		res, err := http.Get("http://" + p.front + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if want := second.Error() + " true true"; string(body) != want {
+			t.Errorf("request %d: %q, want %q (cause, not before the deadline, clock running)", i, body, want)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for f.clockRunning.Load() && time.Now().Before(deadline) {
+			<-time.After(frontTick)
+		}
+		if f.clockRunning.Load() {
+			t.Fatalf("the clock still runs %v after the last request", 10*time.Second)
+		}
+	}
+}

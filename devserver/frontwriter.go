@@ -92,9 +92,7 @@ func (w *frontWriter) Header() http.Header { return w.header }
 // cancelAfter cancels the request's context with cause after d, unless
 // the returned stop is called first.
 func (w *frontWriter) cancelAfter(d time.Duration, cause error) (stop func()) {
-	cancel := w.c.cancel
-	t := time.AfterFunc(d, func() { cancel(cause) })
-	return func() { t.Stop() }
+	return w.c.watch.cancelAfter(d, cause)
 }
 
 // WriteHeader records the status and takes a snapshot of the header, as

@@ -189,7 +189,7 @@ func TestCloseJoinsEverything(t *testing.T) {
 	}
 	buf := make([]byte, 1<<20)
 	stacks := string(buf[:runtime.Stack(buf, true)])
-	for _, fn := range []string{"devserver.(*Server).goBackground", "watch.(*notifyWatcher).loop", "devserver.(*reloader).run"} {
+	for _, fn := range []string{"devserver.(*Server).goBackground", "watch.(*notifyWatcher).loop", "devserver.(*reloader).run", "devserver.(*front).runClock"} {
 		if strings.Contains(stacks, fn) {
 			t.Errorf("a goroutine of %s survived Close:\n%s", fn, stacks)
 		}
