@@ -6,85 +6,159 @@ import (
 	"sync"
 )
 
-// batchMax is how much output may wait for the writer before the next
-// Write blocks until it is written (a terminal that is not being read).
-const batchMax = 1 << 20
+const (
+	// batchMax is how much output may wait for the writer before the next
+	// Write blocks until it is written (a terminal that is not being read).
+	batchMax = 1 << 20
+	// readyMax is the largest batch a Write writes itself when the output
+	// is ready: POSIX's smallest PIPE_BUF, which a pipe that polls
+	// writable takes without blocking.
+	readyMax = 512
+)
 
-// batchWriter takes writes into a buffer that one goroutine writes out:
+// batchWriter takes writes into a buffer that is written out in batches:
 // a request never waits for the terminal, and under load the lines of
-// many requests leave in one write(2) instead of one each. The goroutine
-// runs only while there is something to write; Flush joins it.
+// many requests leave in one write(2) instead of one each.
+//
+// A Write that finds no batch being written writes its own bytes at
+// once when the output says it can take them without blocking (see
+// writeReady; a poll(2) on Unix): at low load that costs a request one
+// write(2), where starting a goroutine for it woke a second thread.
+// Otherwise a goroutine writes the batches until the buffer is empty;
+// Flush joins it.
 type batchWriter struct {
-	w io.Writer
+	w     io.Writer
+	ready func() bool // nil: never written from Write (see writeReady)
 
 	mu      sync.Mutex
 	cond    sync.Cond // signalled when a batch was written
 	buf     []byte    // waiting to be written
-	spare   []byte    // the buffer the goroutine writes from, reused
-	running bool      // the writing goroutine has not finished its loop
-	// exited is closed when the newest writing goroutine has returned;
-	// nil before the first write.
-	exited chan struct{}
+	spare   []byte    // the buffer of the last batch written, reused
+	writing bool      // a batch is being written, by a Write or the goroutine
+	// idle is closed when writing ends; made by Flush while writing.
+	idle chan struct{}
 }
 
 func newBatchWriter(w io.Writer) *batchWriter {
-	bw := &batchWriter{w: w}
+	bw := &batchWriter{w: w, ready: writeReady(w)}
 	bw.cond.L = &bw.mu
 	return bw
 }
 
-// Write queues a copy of p; it never fails (see loop).
+// Write queues a copy of p and writes what is waiting if no one else
+// is; it never fails (see writeBatch).
 func (bw *batchWriter) Write(p []byte) (int, error) {
-	bw.mu.Lock()
-	for len(bw.buf) >= batchMax && bw.running {
-		bw.cond.Wait()
+	if bw.queue(p) {
+		bw.writeOut()
 	}
-	bw.buf = append(bw.buf, p...)
-	if !bw.running {
-		bw.running = true
-		bw.exited = make(chan struct{})
-		go bw.loop(bw.exited)
-	}
-	bw.mu.Unlock()
 	return len(p), nil
 }
 
-// loop writes batches until the buffer is empty, then closes exited.
-func (bw *batchWriter) loop(exited chan struct{}) {
-	defer close(exited)
+// queue appends a copy of p to the waiting bytes. When no batch is being
+// written, it returns true, and the caller must call writeOut (it may
+// release its own locks first: the printer does).
+func (bw *batchWriter) queue(p []byte) (mustWrite bool) {
 	bw.mu.Lock()
-	for len(bw.buf) > 0 {
-		batch := bw.buf
-		bw.buf, bw.spare = bw.spare[:0], nil
-		bw.mu.Unlock()
-		// The user's terminal or a pipe: a failed write has nowhere better
-		// to be reported.
-		_, _ = bw.w.Write(batch)
-		bw.mu.Lock()
-		if cap(batch) <= 64<<10 {
-			bw.spare = batch[:0]
-		}
-		bw.cond.Broadcast()
+	defer bw.mu.Unlock()
+	for len(bw.buf) >= batchMax && bw.writing {
+		bw.cond.Wait()
 	}
-	bw.running = false
+	bw.buf = append(bw.buf, p...)
+	if bw.writing {
+		return false
+	}
+	bw.writing = true
+	return true
+}
+
+// writeOut writes the waiting bytes itself if the output is ready for
+// them, else (or if more came meanwhile) starts the goroutine that writes
+// them.
+func (bw *batchWriter) writeOut() {
+	bw.mu.Lock()
+	batch := bw.take()
+	bw.mu.Unlock()
+	if bw.ready != nil && len(batch) <= readyMax && bw.ready() {
+		bw.writeBatch(batch)
+		bw.mu.Lock()
+		if len(bw.buf) == 0 {
+			bw.stopWriting()
+			bw.mu.Unlock()
+			return
+		}
+		// More came while this one wrote: not this caller's to write.
+		batch = bw.take()
+		bw.mu.Unlock()
+	}
+	go bw.loop(batch)
+}
+
+// take returns the waiting bytes as a batch and gives buf the spare.
+// Called with mu held.
+func (bw *batchWriter) take() []byte {
+	batch := bw.buf
+	bw.buf, bw.spare = bw.spare[:0], nil
+	return batch
+}
+
+// writeBatch writes a batch and keeps its buffer as the spare.
+func (bw *batchWriter) writeBatch(batch []byte) {
+	// The user's terminal or a pipe: a failed write has nowhere better
+	// to be reported.
+	_, _ = bw.w.Write(batch)
+	bw.mu.Lock()
+	if cap(batch) <= 64<<10 {
+		bw.spare = batch[:0]
+	}
 	bw.cond.Broadcast()
 	bw.mu.Unlock()
 }
 
+// stopWriting ends writing and wakes the Flushes waiting for that. Called
+// with mu held and buf empty.
+func (bw *batchWriter) stopWriting() {
+	bw.writing = false
+	bw.cond.Broadcast()
+	if bw.idle != nil {
+		close(bw.idle)
+		bw.idle = nil
+	}
+}
+
+// loop writes batch, then the batches that come, until the buffer is
+// empty.
+func (bw *batchWriter) loop(batch []byte) {
+	for {
+		bw.writeBatch(batch)
+		bw.mu.Lock()
+		if len(bw.buf) == 0 {
+			bw.stopWriting()
+			bw.mu.Unlock()
+			return
+		}
+		batch = bw.take()
+		bw.mu.Unlock()
+	}
+}
+
 // Flush returns once everything written before it has been written out
-// and the goroutine that wrote it has returned, or when ctx ends first (a
-// terminal that is not being read): then with ctx's cause.
+// and the goroutine that wrote it, if any, has finished, or when ctx ends
+// first (a terminal that is not being read): then with ctx's cause.
 func (bw *batchWriter) Flush(ctx context.Context) error {
 	bw.mu.Lock()
-	exited := bw.exited
-	bw.mu.Unlock()
-	if exited == nil {
+	if !bw.writing {
+		bw.mu.Unlock()
 		return nil
 	}
-	// The goroutine running now (or the last one) returns only with the
-	// buffer empty, so it has written everything written before Flush.
+	if bw.idle == nil {
+		bw.idle = make(chan struct{})
+	}
+	idle := bw.idle
+	bw.mu.Unlock()
+	// Writing ends only with the buffer empty, so everything written
+	// before Flush has been written by then.
 	select {
-	case <-exited:
+	case <-idle:
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)

@@ -94,7 +94,7 @@ type Event struct {
 type printer struct {
 	hook  func(Event)
 	mu    sync.Mutex // serializes formatting into buf and writes to w
-	w     io.Writer  // io.Discard or a *batchWriter around Config.Out
+	out   *batchWriter // around Config.Out; nil when there is none
 	json  bool
 	color bool
 	buf   []byte // guarded by mu
@@ -122,7 +122,7 @@ func (p *printer) emit(ev Event) {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
-	if p.w != io.Discard {
+	if p.out != nil {
 		p.print(&ev)
 	}
 	// After printing: whoever sees an event on Config.Events and then
@@ -134,8 +134,8 @@ func (p *printer) emit(ev Event) {
 
 func (p *printer) print(ev *Event) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.closed.Load() {
+		p.mu.Unlock()
 		return
 	}
 	b := p.buf[:0]
@@ -151,18 +151,21 @@ func (p *printer) print(ev *Event) {
 	} else {
 		b = p.human(b, ev)
 	}
-	if len(b) > 0 {
-		_, _ = p.w.Write(b) // a batchWriter: it copies b and never fails
-	}
+	// Queued in order under mu; written, if by this caller, after.
+	mustWrite := len(b) > 0 && p.out.queue(b)
 	if cap(b) <= 64<<10 {
 		p.buf = b
+	}
+	p.mu.Unlock()
+	if mustWrite {
+		p.out.writeOut()
 	}
 }
 
 func newPrinter(hook func(Event), out io.Writer, json, color bool) *printer {
-	p := &printer{hook: hook, w: io.Discard, json: json, color: color && !json}
+	p := &printer{hook: hook, json: json, color: color && !json}
 	if out != nil && out != io.Discard {
-		p.w = newBatchWriter(out)
+		p.out = newBatchWriter(out)
 	}
 	return p
 }
@@ -179,10 +182,10 @@ func (p *printer) close(ctx context.Context) error {
 // flush waits until every event emitted so far is written to Config.Out,
 // or until ctx ends.
 func (p *printer) flush(ctx context.Context) error {
-	if bw, ok := p.w.(*batchWriter); ok {
-		return bw.Flush(ctx)
+	if p.out == nil {
+		return nil
 	}
-	return nil
+	return p.out.Flush(ctx)
 }
 
 func (p *printer) paint(b []byte, color, s string) []byte {

@@ -7,8 +7,7 @@ import (
 
 func TestLineWriter(t *testing.T) {
 	var got []Event
-	p := &printer{hook: func(ev Event) { got = append(got, ev) }, w: nil}
-	p.w = discard{}
+	p := &printer{hook: func(ev Event) { got = append(got, ev) }, out: newBatchWriter(discard{})}
 	w := &lineWriter{p: p, function: "api/a", file: "api/a.go", stream: "stderr"}
 	for _, chunk := range []string{"one\ntw", "o\r\n", "", "\nthree"} {
 		if n, err := w.Write([]byte(chunk)); n != len(chunk) || err != nil {
