@@ -21,8 +21,8 @@ const (
 // many requests leave in one write(2) instead of one each.
 //
 // A Write that finds no batch being written writes its own bytes at
-// once when the output says it can take them without blocking (see
-// writeReady; a poll(2) on Unix): at low load that costs a request one
+// once when the output, a pipe or a file, says it can take them without
+// blocking (see writeReady; a poll(2) on Unix): at low load that costs a request one
 // write(2), where starting a goroutine for it woke a second thread.
 // Otherwise a goroutine writes the batches until the buffer is empty;
 // Flush joins it.

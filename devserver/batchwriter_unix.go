@@ -10,14 +10,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// writeReady returns a function that reports whether w, a file (a
-// terminal, a pipe, a regular file), would take a write of readyMax bytes
-// now without blocking; nil for other writers, which Write then never
-// writes to itself. Only one goroutine at a time may call it (the one
-// that is writing a batch).
+// writeReady returns a function that reports whether w, a pipe or a
+// regular file, would take a write of readyMax bytes now without
+// blocking; nil for other writers, which Write then never writes to
+// itself. Only one goroutine at a time may call it (the one that is
+// writing a batch).
+//
+// A pipe polls writable only with PIPE_BUF bytes free (a page on Linux).
+// A terminal is left out: it polls writable with any room at all, and its
+// output processing (a newline becomes two bytes) can then block a write.
 func writeReady(w io.Writer) func() bool {
 	f, ok := w.(*os.File)
 	if !ok {
+		return nil
+	}
+	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeType != 0 && fi.Mode()&os.ModeNamedPipe == 0 {
 		return nil
 	}
 	rc, err := f.SyscallConn()
