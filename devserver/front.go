@@ -74,10 +74,16 @@ type front struct {
 	// two sees the other.)
 	shuttingDown atomic.Bool
 
-	// inflight counts the requests being served here; clockRunning is
-	// set while the clock's goroutine runs (see runClock).
+	// The clock (frontclock.go): inflight counts the requests being
+	// served here; clockRunning is set while the clock's goroutine runs;
+	// clockSeq is bumped when work is scheduled; clockNext is when the
+	// clock wakes next (Unix nanoseconds); clockPoke wakes it earlier.
 	inflight     atomic.Int64
 	clockRunning atomic.Bool
+	clockSeq     atomic.Int64
+	clockNext    atomic.Int64
+	clockPoke    chan struct{}
+	clockWakes   atomic.Int64 // times the clock looked at the connections (for tests)
 
 	mu      sync.Mutex
 	conns   map[*frontConn]struct{}
@@ -92,6 +98,8 @@ func newFront(h http.Handler, srv *http.Server, addr net.Addr, log *slog.Logger)
 		handoff: newHandoffListener(addr),
 		log:     log,
 		conns:   make(map[*frontConn]struct{}),
+		// One pending poke is enough: the clock looks at everything.
+		clockPoke: make(chan struct{}, 1),
 	}
 	// Handlers see the values net/http's server puts in a request's
 	// context; ReverseProxy aborts a response whose body copy failed only
@@ -163,6 +171,7 @@ func (f *front) shutdown(ctx context.Context, ln net.Listener) error {
 		c.closeIfIdle()
 	}
 	f.mu.Unlock()
+	f.pokeClock() // it may sleep up to frontClockLinger; it ends once no request runs
 	ln.Close()
 	err := f.srv.Shutdown(ctx)
 	done := make(chan struct{})
@@ -470,8 +479,9 @@ func (c *frontConn) serveRequest(req *http.Request) (keep bool) {
 	c.f.served.Add(1)
 	c.watch.start(cancel)
 	defer func() {
-		if v := recover(); v != nil {
-			c.watch.stop()
+		v := recover()
+		c.watch.stop() // done already unless the handler panicked or called Goexit
+		if v != nil {
 			if v != http.ErrAbortHandler {
 				c.f.log.Error("bug: handler panicked", "path", req.URL.Path, "panic", v)
 			}

@@ -9,68 +9,110 @@ import (
 // The front's clock does the timed work on the requests it serves: it
 // starts watching the connection of a request that has run for
 // frontWatchAfter, and cancels a request at its deadline (a function's
-// maxDuration). One goroutine ticks for every connection, so that a
+// maxDuration). One goroutine does it for every connection, so that a
 // request arms and stops no timer: a timer per request cost about a
-// tenth of the front's CPU time per request (bench/README.md).
+// tenth of the front's CPU time per request (bench/README.md). The clock
+// sleeps until the next thing due (at least frontTick, so that it looks
+// at several requests at once) and stops frontClockLinger after the last
+// request; the next request starts it again.
 const (
-	// frontTick is the clock's period: a watch starts up to frontTick
-	// after frontWatchAfter, and a deadline is kept to within frontTick.
+	// frontTick is the clock's shortest sleep: a watch starts, and a
+	// deadline cancels, up to about frontTick late (never early).
 	frontTick = 10 * time.Millisecond
-	// frontClockLinger is how long the clock keeps ticking with no
-	// request in flight before it stops; the next request starts it.
+	// frontClockLinger is how long the clock runs on with no request in
+	// flight, and the longest it sleeps.
 	frontClockLinger = time.Second
 )
 
-// begin starts the clock's work on a request: called by the front for
-// each request it serves, before the handler runs, with end after it.
-func (f *front) begin() {
+// begin counts a request in flight whose first timed work is due at due,
+// and starts the clock if it is not running. end undoes the count.
+func (f *front) begin(due time.Time) {
 	f.inflight.Add(1)
 	if !f.clockRunning.Load() && f.clockRunning.CompareAndSwap(false, true) {
 		f.wg.Add(1) // a connection goroutine is running: f.wg is not zero
 		go f.runClock()
 	}
+	f.schedule(due)
 }
 
 func (f *front) end() { f.inflight.Add(-1) }
 
-// runClock ticks until no request has been in flight for
-// frontClockLinger, or, once the front is closing, none is.
+// schedule tells the clock that something is due at due: the clock wakes
+// for it if it would sleep past it. Call it after recording what is due
+// where tick finds it.
+func (f *front) schedule(due time.Time) {
+	f.clockSeq.Add(1)
+	if f.clockNext.Load() > due.UnixNano()+int64(frontTick) {
+		f.pokeClock()
+	}
+}
+
+func (f *front) pokeClock() {
+	select {
+	case f.clockPoke <- struct{}{}:
+	default: // a poke is pending
+	}
+}
+
+// runClock does what is due on every connection, sleeping in between,
+// until no request has been in flight for frontClockLinger or, once the
+// front is shutting down, none is.
+//
+// It cannot miss work recorded while it looks: schedule bumps clockSeq
+// and then reads clockNext, the clock stores clockNext and then reads
+// clockSeq, so either the clock sees the change (and looks again after
+// frontTick) or schedule sees the new clockNext (and pokes it).
 func (f *front) runClock() {
 	defer f.wg.Done()
-	t := time.NewTicker(frontTick)
-	defer t.Stop()
+	timer := time.NewTimer(frontTick)
+	defer timer.Stop()
 	var idleSince time.Time
 	for {
 		select {
 		case <-f.ctx.Done():
 			f.clockRunning.Store(false)
 			return
-		case now := <-t.C:
-			f.mu.Lock()
-			closing := f.closing
-			for c := range f.conns {
-				c.watch.tick(now)
+		case <-timer.C:
+		case <-f.clockPoke:
+		}
+		f.clockWakes.Add(1)
+		seq := f.clockSeq.Load()
+		now := time.Now()
+		next := now.Add(frontClockLinger)
+		f.mu.Lock()
+		for c := range f.conns {
+			if due := c.watch.tick(now); !due.IsZero() && due.Before(next) {
+				next = due
 			}
-			f.mu.Unlock()
-			if f.inflight.Load() > 0 {
-				idleSince = time.Time{}
-				continue
-			}
+		}
+		f.mu.Unlock()
+		shuttingDown := f.shuttingDown.Load()
+		if f.inflight.Load() > 0 {
+			idleSince = time.Time{}
+		} else {
 			if idleSince.IsZero() {
 				idleSince = now
 			}
-			if !closing && now.Sub(idleSince) < frontClockLinger {
-				continue
+			if shuttingDown || now.Sub(idleSince) >= frontClockLinger {
+				// Stop, unless a request began meanwhile and saw the
+				// clock still running (it reads clockRunning after
+				// counting itself in flight: one of the two sees the
+				// other).
+				f.clockRunning.Store(false)
+				if f.inflight.Load() == 0 || !f.clockRunning.CompareAndSwap(false, true) {
+					return
+				}
+				idleSince = time.Time{}
+			} else if end := idleSince.Add(frontClockLinger); end.Before(next) {
+				next = end
 			}
-			// Stop, unless a request began meanwhile and saw the clock
-			// still running (it reads clockRunning after counting itself
-			// in flight, so one of the two sees the other).
-			f.clockRunning.Store(false)
-			if f.inflight.Load() == 0 || !f.clockRunning.CompareAndSwap(false, true) {
-				return
-			}
-			idleSince = time.Time{}
 		}
+		wait := max(next.Sub(now), frontTick)
+		f.clockNext.Store(now.Add(wait).UnixNano())
+		if f.clockSeq.Load() != seq || shuttingDown {
+			wait = frontTick
+		}
+		timer.Reset(wait)
 	}
 }
 
@@ -102,7 +144,7 @@ func (w *frontWatch) start(cancel context.CancelCauseFunc) {
 	w.mu.Lock()
 	w.cancel, w.started, w.deadline = cancel, now, time.Time{}
 	w.mu.Unlock()
-	w.c.f.begin()
+	w.c.f.begin(now.Add(frontWatchAfter))
 }
 
 // cancelAfter cancels the current request with cause once d has passed,
@@ -112,6 +154,7 @@ func (w *frontWatch) cancelAfter(d time.Duration, cause error) (stop func()) {
 	w.mu.Lock()
 	w.deadline, w.cause = at, cause
 	w.mu.Unlock()
+	w.c.f.schedule(at)
 	return w.clearDeadline
 }
 
@@ -121,32 +164,53 @@ func (w *frontWatch) clearDeadline() {
 	w.mu.Unlock()
 }
 
-// tick does what is due at now: the cancellation at the deadline, the
-// start of the read.
-func (w *frontWatch) tick(now time.Time) {
+// tick does what is due at now, the cancellation at the deadline and the
+// start of the read, and returns when the next thing is due (zero for
+// nothing).
+func (w *frontWatch) tick(now time.Time) (next time.Time) {
 	w.mu.Lock()
-	if w.cancel == nil {
-		w.mu.Unlock()
-		return
-	}
 	cancel := w.cancel
-	if !w.deadline.IsZero() && !now.Before(w.deadline) {
-		cause := w.cause
+	if cancel == nil {
+		w.mu.Unlock()
+		return time.Time{}
+	}
+	var cause error
+	fire := !w.deadline.IsZero() && !now.Before(w.deadline)
+	if fire {
+		cause = w.cause
 		w.deadline, w.cause = time.Time{}, nil
-		w.mu.Unlock()
-		cancel(cause)
-		return
 	}
-	if w.reading || now.Sub(w.started) < frontWatchAfter || w.bodyUnread() {
-		w.mu.Unlock()
-		return
+	next = w.deadline
+	var done chan struct{}
+	if !w.reading {
+		switch watchAt := w.started.Add(frontWatchAfter); {
+		case now.Before(watchAt):
+			next = earliest(next, watchAt)
+		case w.bodyUnread():
+			next = earliest(next, now.Add(frontTick)) // look again
+		default:
+			w.reading = true
+			done = make(chan struct{})
+			w.done = done
+		}
 	}
-	w.reading = true
-	done := make(chan struct{})
-	w.done = done
 	w.mu.Unlock()
-	// Owned by the connection: stop ends the read and waits for done.
-	go w.read(cancel, done)
+	if fire {
+		cancel(cause)
+	}
+	if done != nil {
+		// Owned by the connection: stop ends the read and waits for done.
+		go w.read(cancel, done)
+	}
+	return next
+}
+
+// earliest is the earlier of two times, a zero one meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // bodyUnread reports whether the handler may still be reading the

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -451,9 +452,12 @@ func TestFrontClock(t *testing.T) {
 	p := startFrontPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fw := w.(*frontWriter)
 		running := f.clockRunning.Load()
-		start := time.Now()
-		stop := fw.cancelAfter(time.Millisecond, first)
+		// A stopped deadline does nothing: the handler outlives it (a
+		// slow handler, not synchronisation) before setting the next.
+		stop := fw.cancelAfter(2*frontTick, first)
 		stop()
+		<-time.After(5 * frontTick)
+		start := time.Now()
 		fw.cancelAfter(3*frontTick, second)
 		select {
 		case <-r.Context().Done():
@@ -479,5 +483,29 @@ func TestFrontClock(t *testing.T) {
 		if f.clockRunning.Load() {
 			t.Fatalf("the clock still runs %v after the last request", 10*time.Second)
 		}
+	}
+}
+
+// TestFrontClockSleeps: during a long request with nothing due (its watch
+// started, no deadline) the clock sleeps instead of ticking.
+func TestFrontClockSleeps(t *testing.T) {
+	var f *front
+	p := startFrontPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A long request (not synchronisation): the watch starts after
+		// frontWatchAfter, then nothing is due.
+		<-time.After(2 * frontWatchAfter)
+		before := f.clockWakes.Load()
+		<-time.After(40 * frontTick)
+		fmt.Fprint(w, f.clockWakes.Load()-before)
+	}))
+	f = p.f
+	res, err := http.Get("http://" + p.front + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if n, err := strconv.Atoi(string(body)); err != nil || n > 5 {
+		t.Errorf("the clock woke %s times in %v with nothing due, want at most 5", body, 40*frontTick)
 	}
 }
