@@ -93,7 +93,7 @@ type Event struct {
 // lines, and passes them to Config.Events.
 type printer struct {
 	hook  func(Event)
-	mu    sync.Mutex // serializes formatting into buf and writes to w
+	mu    sync.Mutex   // serializes formatting into buf and queueing to out
 	out   *batchWriter // around Config.Out; nil when there is none
 	json  bool
 	color bool
