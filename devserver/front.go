@@ -75,14 +75,18 @@ type front struct {
 	shuttingDown atomic.Bool
 
 	// The clock (frontclock.go): inflight counts the requests being
-	// served here; clockRunning is set while the clock's goroutine runs;
-	// clockSeq is bumped when work is scheduled; clockNext is when the
-	// clock wakes next (Unix nanoseconds); clockPoke wakes it earlier.
+	// served here, and idleFrom is when it last fell to zero;
+	// clockRunning is set while the clock's goroutine runs; clockSeq is
+	// bumped when work is scheduled; clockNext is when the clock wakes
+	// next; clockPoke wakes it earlier. Times are clockTime values, from
+	// clockBase.
 	inflight     atomic.Int64
+	idleFrom     atomic.Int64
 	clockRunning atomic.Bool
 	clockSeq     atomic.Int64
 	clockNext    atomic.Int64
 	clockPoke    chan struct{}
+	clockBase    time.Time
 	clockWakes   atomic.Int64 // times the clock looked at the connections (for tests)
 
 	mu      sync.Mutex
@@ -100,6 +104,7 @@ func newFront(h http.Handler, srv *http.Server, addr net.Addr, log *slog.Logger)
 		conns:   make(map[*frontConn]struct{}),
 		// One pending poke is enough: the clock looks at everything.
 		clockPoke: make(chan struct{}, 1),
+		clockBase: time.Now(),
 	}
 	// Handlers see the values net/http's server puts in a request's
 	// context; ReverseProxy aborts a response whose body copy failed only

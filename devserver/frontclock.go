@@ -35,14 +35,23 @@ func (f *front) begin(due time.Time) {
 	f.schedule(due)
 }
 
-func (f *front) end() { f.inflight.Add(-1) }
+func (f *front) end() {
+	if f.inflight.Add(-1) == 0 {
+		f.idleFrom.Store(f.clockTime(time.Now()))
+	}
+}
+
+// clockTime is t as the clock's atomics hold it: nanoseconds on the
+// monotonic clock since the front was made (a step of the wall clock
+// changes nothing).
+func (f *front) clockTime(t time.Time) int64 { return int64(t.Sub(f.clockBase)) }
 
 // schedule tells the clock that something is due at due: the clock wakes
 // for it if it would sleep past it. Call it after recording what is due
 // where tick finds it.
 func (f *front) schedule(due time.Time) {
 	f.clockSeq.Add(1)
-	if f.clockNext.Load() > due.UnixNano()+int64(frontTick) {
+	if f.clockNext.Load() > f.clockTime(due)+int64(frontTick) {
 		f.pokeClock()
 	}
 }
@@ -66,7 +75,6 @@ func (f *front) runClock() {
 	defer f.wg.Done()
 	timer := time.NewTimer(frontTick)
 	defer timer.Stop()
-	var idleSince time.Time
 	for {
 		select {
 		case <-f.ctx.Done():
@@ -87,13 +95,10 @@ func (f *front) runClock() {
 		}
 		f.mu.Unlock()
 		shuttingDown := f.shuttingDown.Load()
-		if f.inflight.Load() > 0 {
-			idleSince = time.Time{}
-		} else {
-			if idleSince.IsZero() {
-				idleSince = now
-			}
-			if shuttingDown || now.Sub(idleSince) >= frontClockLinger {
+		if f.inflight.Load() == 0 {
+			// Idle since the last request ended (end records it).
+			idleEnd := f.clockBase.Add(time.Duration(f.idleFrom.Load()) + frontClockLinger)
+			if shuttingDown || !now.Before(idleEnd) {
 				// Stop, unless a request began meanwhile and saw the
 				// clock still running (it reads clockRunning after
 				// counting itself in flight: one of the two sees the
@@ -102,13 +107,12 @@ func (f *front) runClock() {
 				if f.inflight.Load() == 0 || !f.clockRunning.CompareAndSwap(false, true) {
 					return
 				}
-				idleSince = time.Time{}
-			} else if end := idleSince.Add(frontClockLinger); end.Before(next) {
-				next = end
+			} else if idleEnd.Before(next) {
+				next = idleEnd
 			}
 		}
 		wait := max(next.Sub(now), frontTick)
-		f.clockNext.Store(now.Add(wait).UnixNano())
+		f.clockNext.Store(f.clockTime(now.Add(wait)))
 		if f.clockSeq.Load() != seq || shuttingDown {
 			wait = frontTick
 		}
