@@ -79,16 +79,11 @@ func (bw *batchWriter) writeOut() {
 	batch := bw.take()
 	bw.mu.Unlock()
 	if bw.ready != nil && len(batch) <= readyMax && bw.ready() {
-		bw.writeBatch(batch)
-		bw.mu.Lock()
-		if len(bw.buf) == 0 {
-			bw.stopWriting()
-			bw.mu.Unlock()
+		var more bool
+		if batch, more = bw.writeBatch(batch); !more {
 			return
 		}
 		// More came while this one wrote: not this caller's to write.
-		batch = bw.take()
-		bw.mu.Unlock()
 	}
 	go bw.loop(batch)
 }
@@ -101,17 +96,24 @@ func (bw *batchWriter) take() []byte {
 	return batch
 }
 
-// writeBatch writes a batch and keeps its buffer as the spare.
-func (bw *batchWriter) writeBatch(batch []byte) {
+// writeBatch writes a batch and keeps its buffer as the spare; then it
+// takes the next batch, or, with none waiting, ends writing and reports
+// no more.
+func (bw *batchWriter) writeBatch(batch []byte) (next []byte, more bool) {
 	// The user's terminal or a pipe: a failed write has nowhere better
 	// to be reported.
 	_, _ = bw.w.Write(batch)
 	bw.mu.Lock()
+	defer bw.mu.Unlock()
 	if cap(batch) <= 64<<10 {
 		bw.spare = batch[:0]
 	}
 	bw.cond.Broadcast()
-	bw.mu.Unlock()
+	if len(bw.buf) == 0 {
+		bw.stopWriting()
+		return nil, false
+	}
+	return bw.take(), true
 }
 
 // stopWriting ends writing and wakes the Flushes waiting for that. Called
@@ -128,16 +130,8 @@ func (bw *batchWriter) stopWriting() {
 // loop writes batch, then the batches that come, until the buffer is
 // empty.
 func (bw *batchWriter) loop(batch []byte) {
-	for {
-		bw.writeBatch(batch)
-		bw.mu.Lock()
-		if len(bw.buf) == 0 {
-			bw.stopWriting()
-			bw.mu.Unlock()
-			return
-		}
-		batch = bw.take()
-		bw.mu.Unlock()
+	for more := true; more; {
+		batch, more = bw.writeBatch(batch)
 	}
 }
 
