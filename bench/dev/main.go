@@ -62,6 +62,7 @@ type options struct {
 
 	vercel         string
 	reference      bool
+	wrk            string
 	root           string // module root, set by run
 	vercelRequests int
 	vercelEdits    int
@@ -91,6 +92,7 @@ func main() {
 	flag.IntVar(&o.reloadConns, "reload-conns", 32, "connections during the reload-under-load run")
 	flag.StringVar(&o.vercel, "vercel", "auto", "compare with vercel dev: auto (when installed), on, off")
 	flag.BoolVar(&o.reference, "reference", true, "also measure bare httputil.ReverseProxy processes (bench/refproxy) in the same rounds")
+	flag.StringVar(&o.wrk, "wrk", "auto", "measure the proxy overhead a second time with wrk: auto (when on PATH), on, off")
 	flag.IntVar(&o.vercelRequests, "vercel-requests", 20, "sequential requests for the per-request latency comparison")
 	flag.IntVar(&o.vercelEdits, "vercel-edits", 3, "timed edits of save-to-served on vercel dev")
 	flag.Parse()
@@ -101,6 +103,9 @@ func main() {
 	}
 	if err := benchkit.CheckVercelMode(o.vercel); err != nil {
 		benchkit.Usage("bench/dev", "%v", err)
+	}
+	if o.wrk != "auto" && o.wrk != "on" && o.wrk != "off" {
+		benchkit.Usage("bench/dev", "-wrk must be auto, on or off, not %q", o.wrk)
 	}
 	o.rounds = max(o.rounds, 1)
 	o.edits = max(o.edits, 1)
@@ -198,6 +203,9 @@ func benchLambdalens(ctx context.Context, o options, bin, llDir, floorDir, work 
 		r.proxy = append(r.proxy, load.Pair{Conns: row.Conns, Direct: row.Results[0], Proxied: row.Results[1]})
 	}
 	r.refs = refRows(rows, names)
+	if err := benchWrk(ctx, o, urls, names, r); err != nil {
+		return err
+	}
 	fmt.Fprintln(os.Stderr, "bench/dev: sequential latency")
 	if r.llSeq, err = benchkit.Sequential(ctx, client, url, o.vercelRequests); err != nil {
 		return fmt.Errorf("sequential requests through lambdalens dev: %w", err)

@@ -13,14 +13,20 @@ import (
 
 // report collects every measurement and prints them as Markdown.
 type report struct {
-	opts     options
-	llFirst  time.Duration
-	llSeq    []time.Duration
-	proxy    []load.Pair
-	refs     []refRow
-	save     *benchkit.SaveToServed
-	reload   *reloadResult
-	problems []string
+	opts    options
+	llFirst time.Duration
+	llSeq   []time.Duration
+	proxy   []load.Pair
+	refs    []refRow
+	// The proxy overhead measured with wrk: wrk[i].names are the targets
+	// after direct, wrkDirect[i] direct's medians.
+	wrk        []refRow
+	wrkDirect  []wrkResult
+	wrkVersion string
+	wrkSkipped string
+	save       *benchkit.SaveToServed
+	reload     *reloadResult
+	problems   []string
 
 	vercel    *vercelResult
 	vercelErr error
@@ -67,6 +73,8 @@ func (r *report) print() {
 			fmt.Println(line)
 		}
 	}
+
+	r.printWrk()
 
 	if s := r.save; s != nil {
 		fmt.Printf("\n## Save to served\n\n")
@@ -174,4 +182,39 @@ func statuses(r *load.Result) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// printWrk prints the proxy overhead as wrk measured it.
+func (r *report) printWrk() {
+	if r.wrkSkipped != "" {
+		fmt.Printf("\nwrk: %s; the proxy overhead was measured with bench/internal/load only.\n", r.wrkSkipped)
+	}
+	if len(r.wrk) == 0 {
+		return
+	}
+	o := r.opts
+	fmt.Printf("\n### The same with wrk\n\n`wrk -t1 --latency` (%s): a C load generator on one thread, which leaves more of the shared cores to the servers than bench/internal/load; the same targets, %d rounds of %v each, order rotating, medians. req/s as a fraction of direct, and added p50.\n\n", strings.TrimSpace(r.wrkVersion), o.rounds, o.duration)
+	head, rule := "| conns | direct req/s | direct p50 |", "|---:|---:|---:|"
+	for _, n := range r.wrk[0].names {
+		head += " " + n + " |"
+		rule += "---:|"
+	}
+	fmt.Println(head)
+	fmt.Println(rule)
+	for i, rr := range r.wrk {
+		line := fmt.Sprintf("| %d | %.0f | %s |", rr.conns, r.wrkDirect[i].rps, benchkit.Ms(r.wrkDirect[i].p50))
+		for k := range rr.names {
+			line += fmt.Sprintf(" %.2f× (%s) |", rr.ratios[k], load.SignedMs(rr.addedP50[k]))
+		}
+		fmt.Println(line)
+	}
+	fmt.Println()
+	for _, rr := range r.wrk {
+		switch rr.conns {
+		case 32:
+			fmt.Printf("- with wrk, target proxied/direct ≥ %.2f× at 32 connections: %.2f× (%s)\n", targetProxyRatio, rr.ratios[0], verdict(rr.ratios[0] >= targetProxyRatio))
+		case 2:
+			fmt.Printf("- with wrk, target added p50 ≤ %s (at 2 connections): %s (%s)\n", benchkit.Ms(targetAddedP50), load.SignedMs(rr.addedP50[0]), verdict(rr.addedP50[0] <= targetAddedP50))
+		}
+	}
 }
