@@ -48,30 +48,12 @@ func (r *report) print() {
 	load.PrintPairs(os.Stdout, r.proxy)
 	fmt.Println()
 	for _, p := range r.proxy {
-		switch p.Conns {
-		case 32:
-			fmt.Printf("- target proxied/direct ≥ %.2f× at 32 connections: %.2f× (%s)\n", targetProxyRatio, p.Ratio(), verdict(p.Ratio() >= targetProxyRatio))
-		case 2:
-			fmt.Printf("- target added p50 ≤ %s (at 2 connections): %s (%s)\n", benchkit.Ms(targetAddedP50), load.SignedMs(p.AddedP50()), verdict(p.AddedP50() <= targetAddedP50))
-		}
+		printTarget("", p.Conns, p.Ratio(), p.AddedP50())
 	}
 
 	if len(r.refs) > 0 && len(r.refs[0].names) > 1 {
 		fmt.Printf("\nThe same rounds, with bare `httputil.ReverseProxy` processes (bench/refproxy) in front of the same function process as references: req/s as a fraction of direct, and added p50.\n\n")
-		head, rule := "| conns |", "|---:|"
-		for _, n := range r.refs[0].names {
-			head += " " + n + " |"
-			rule += "---:|"
-		}
-		fmt.Println(head)
-		fmt.Println(rule)
-		for _, rr := range r.refs {
-			line := fmt.Sprintf("| %d |", rr.conns)
-			for i := range rr.names {
-				line += fmt.Sprintf(" %.2f× (%s) |", rr.ratios[i], load.SignedMs(rr.addedP50[i]))
-			}
-			fmt.Println(line)
-		}
+		printRatios(r.refs, "", "", func(int) string { return "" })
 	}
 
 	r.printWrk()
@@ -194,27 +176,42 @@ func (r *report) printWrk() {
 	}
 	o := r.opts
 	fmt.Printf("\n### The same with wrk\n\n`wrk -t1 --latency` (%s): a C load generator on one thread, which leaves more of the shared cores to the servers than bench/internal/load; the same targets, %d rounds of %v each, order rotating, medians. req/s as a fraction of direct, and added p50.\n\n", strings.TrimSpace(r.wrkVersion), o.rounds, o.duration)
-	head, rule := "| conns | direct req/s | direct p50 |", "|---:|---:|---:|"
-	for _, n := range r.wrk[0].names {
+	printRatios(r.wrk, " direct req/s | direct p50 |", "---:|---:|", func(i int) string {
+		return fmt.Sprintf(" %.0f | %s |", r.wrkDirect[i].rps, benchkit.Ms(r.wrkDirect[i].p50))
+	})
+	fmt.Println()
+	for _, rr := range r.wrk {
+		printTarget("with wrk, ", rr.conns, rr.ratios[0], rr.addedP50[0])
+	}
+}
+
+// printRatios prints rows as a Markdown table: the connection count, the
+// columns extra adds (extraHead and extraRule head them, extra(i) fills
+// row i), then each proxy's req/s ratio to direct and added p50.
+func printRatios(rows []refRow, extraHead, extraRule string, extra func(i int) string) {
+	head, rule := "| conns |"+extraHead, "|---:|"+extraRule
+	for _, n := range rows[0].names {
 		head += " " + n + " |"
 		rule += "---:|"
 	}
 	fmt.Println(head)
 	fmt.Println(rule)
-	for i, rr := range r.wrk {
-		line := fmt.Sprintf("| %d | %.0f | %s |", rr.conns, r.wrkDirect[i].rps, benchkit.Ms(r.wrkDirect[i].p50))
+	for i, rr := range rows {
+		line := fmt.Sprintf("| %d |", rr.conns) + extra(i)
 		for k := range rr.names {
 			line += fmt.Sprintf(" %.2f× (%s) |", rr.ratios[k], load.SignedMs(rr.addedP50[k]))
 		}
 		fmt.Println(line)
 	}
-	fmt.Println()
-	for _, rr := range r.wrk {
-		switch rr.conns {
-		case 32:
-			fmt.Printf("- with wrk, target proxied/direct ≥ %.2f× at 32 connections: %.2f× (%s)\n", targetProxyRatio, rr.ratios[0], verdict(rr.ratios[0] >= targetProxyRatio))
-		case 2:
-			fmt.Printf("- with wrk, target added p50 ≤ %s (at 2 connections): %s (%s)\n", benchkit.Ms(targetAddedP50), load.SignedMs(rr.addedP50[0]), verdict(rr.addedP50[0] <= targetAddedP50))
-		}
+}
+
+// printTarget prints the issue's target for conns connections, if it has
+// one, beside what was measured.
+func printTarget(prefix string, conns int, ratio float64, addedP50 time.Duration) {
+	switch conns {
+	case 32:
+		fmt.Printf("- %starget proxied/direct ≥ %.2f× at 32 connections: %.2f× (%s)\n", prefix, targetProxyRatio, ratio, verdict(ratio >= targetProxyRatio))
+	case 2:
+		fmt.Printf("- %starget added p50 ≤ %s (at 2 connections): %s (%s)\n", prefix, benchkit.Ms(targetAddedP50), load.SignedMs(addedP50), verdict(addedP50 <= targetAddedP50))
 	}
 }
