@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -453,16 +452,7 @@ func hasHostField(head []byte) bool {
 
 // plainHost accepts a subset of what net/http's server does as a Host:
 // letters, digits and the characters of names, IPv6 literals and ports.
-func plainHost(h string) bool {
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._:[]%", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
-}
+func plainHost(h string) bool { return alnumOr(h, "-._:[]%") }
 
 // serveRequest runs the handler for req and finishes its response; it
 // reports whether the connection may serve another request.

@@ -116,13 +116,14 @@ func hasCTL(s string, tab bool) bool {
 }
 
 // isToken reports whether s is an RFC 9110 token, as a field name must be.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
+func isToken(s string) bool { return s != "" && alnumOr(s, "!#$%&'*+-.^_`|~") }
+
+// alnumOr reports whether every byte of s is an ASCII letter, a digit or
+// one of the bytes of extra.
+func alnumOr(s, extra string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0 {
 			continue
 		}
 		return false
