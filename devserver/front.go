@@ -73,25 +73,24 @@ type front struct {
 	// two sees the other.)
 	shuttingDown atomic.Bool
 
-	// The clock (frontclock.go): inflight counts the requests being
-	// served here, and idleFrom is when it last fell to zero;
-	// clockRunning is set while the clock's goroutine runs; clockSeq is
-	// bumped when work is scheduled; clockNext is when the clock wakes
-	// next; clockPoke wakes it earlier. Times are clockTime values, from
-	// clockBase.
-	inflight     atomic.Int64
-	idleFrom     atomic.Int64
-	clockRunning atomic.Bool
-	clockSeq     atomic.Int64
-	clockNext    atomic.Int64
-	clockPoke    chan struct{}
-	clockBase    time.Time
-	clockWakes   atomic.Int64 // times the clock looked at the connections (for tests)
+	// idleTimeout and headerTimeout are frontIdleTimeout and
+	// frontHeaderTimeout but in tests.
+	idleTimeout, headerTimeout time.Duration
 
-	mu      sync.Mutex
-	conns   map[*frontConn]struct{}
-	closing bool
-	wg      sync.WaitGroup // the accept loop, the connection goroutines and the clock
+	// The clock (frontclock.go): clockSeq is bumped when work is
+	// scheduled; clockNext is when the clock wakes next; clockPoke wakes
+	// it earlier. Times are clockTime values, from clockBase.
+	clockSeq   atomic.Int64
+	clockNext  atomic.Int64
+	clockPoke  chan struct{}
+	clockBase  time.Time
+	clockWakes atomic.Int64 // times the clock looked at the connections (for tests)
+
+	mu           sync.Mutex
+	conns        map[*frontConn]struct{}
+	closing      bool
+	clockRunning bool           // the clock's goroutine runs
+	wg           sync.WaitGroup // the accept loop, the connection goroutines and the clock
 }
 
 func newFront(h http.Handler, srv *http.Server, addr net.Addr, log *slog.Logger) *front {
@@ -101,6 +100,10 @@ func newFront(h http.Handler, srv *http.Server, addr net.Addr, log *slog.Logger)
 		handoff: newHandoffListener(addr),
 		log:     log,
 		conns:   make(map[*frontConn]struct{}),
+		// net/http's server, which takes over some connections, has the
+		// same (server.go).
+		idleTimeout:   frontIdleTimeout,
+		headerTimeout: frontHeaderTimeout,
 		// One pending poke is enough: the clock looks at everything.
 		clockPoke: make(chan struct{}, 1),
 		clockBase: time.Now(),
@@ -158,6 +161,7 @@ func (f *front) serve(ln net.Listener) error {
 		}
 		f.conns[c] = struct{}{}
 		f.wg.Add(1)
+		f.startClock()
 		f.mu.Unlock()
 		go c.serve()
 	}
@@ -175,7 +179,6 @@ func (f *front) shutdown(ctx context.Context, ln net.Listener) error {
 		c.closeIfIdle()
 	}
 	f.mu.Unlock()
-	f.pokeClock() // it may sleep up to frontClockLinger; it ends once no request runs
 	ln.Close()
 	err := f.srv.Shutdown(ctx)
 	done := make(chan struct{})
@@ -215,7 +218,11 @@ func (f *front) forceClose() {
 func (f *front) forget(c *frontConn) {
 	f.mu.Lock()
 	delete(f.conns, c)
+	last := len(f.conns) == 0
 	f.mu.Unlock()
+	if last {
+		f.pokeClock() // to stop
+	}
 	f.wg.Done()
 }
 
@@ -302,20 +309,23 @@ func (c *frontConn) serve() {
 		if c.f.shuttingDown.Load() {
 			return
 		}
-		// Like net/http: a new connection has frontHeaderTimeout for its
-		// first request, a kept-alive one frontIdleTimeout before the next
-		// request starts, and then frontHeaderTimeout for its head.
+		// Like net/http: a new connection has the header timeout for its
+		// first request, a kept-alive one the idle timeout before the
+		// next request starts, and then the header timeout for its head.
+		// The clock keeps them (readWithin).
 		if first {
-			c.nc.SetReadDeadline(time.Now().Add(frontHeaderTimeout))
+			c.watch.readWithin(c.f.headerTimeout)
 			if _, err := c.br.Peek(1); err != nil {
 				return
 			}
 		} else {
-			c.nc.SetReadDeadline(time.Now().Add(frontIdleTimeout))
+			c.watch.readWithin(c.f.idleTimeout)
 			if _, err := c.br.Peek(4); err != nil {
 				return
 			}
-			c.nc.SetReadDeadline(time.Now().Add(frontHeaderTimeout))
+			if !c.watch.readWithin(c.f.headerTimeout) {
+				return
+			}
 		}
 		if c.lastMethod == http.MethodPost {
 			// Some clients send a CRLF after a POST body; net/http drops
@@ -325,7 +335,10 @@ func (c *frontConn) serve() {
 		}
 		req, n := c.readPlain()
 		if n < 0 {
-			return // the head did not come within frontHeaderTimeout: net/http closes too
+			return // the head did not come within the header timeout: net/http closes too
+		}
+		if !c.watch.readWithin(0) {
+			return // the timeout came with the head
 		}
 		if req == nil {
 			c.f.handedOff.Add(1)
@@ -339,7 +352,6 @@ func (c *frontConn) serve() {
 			return
 		}
 		c.br.Discard(n)
-		c.nc.SetReadDeadline(time.Time{})
 		c.lastMethod = req.Method
 		if !c.serveRequest(req) {
 			if c.w.linger {

@@ -6,39 +6,36 @@ import (
 	"time"
 )
 
-// The front's clock does the timed work on the requests it serves: it
-// starts watching the connection of a request that has run for
+// The front's clock does the timed work on the connections it serves: it
+// ends a wait for the client that ran past its limit (the idle and header
+// timeouts), starts watching the connection of a request that has run for
 // frontWatchAfter, and cancels a request at its deadline (a function's
 // maxDuration). One goroutine does it for every connection, so that a
-// request arms and stops no timer: a timer per request cost about a
-// tenth of the front's CPU time per request (bench/README.md). The clock
-// sleeps until the next thing due (at least frontTick, so that it looks
-// at several requests at once) and stops frontClockLinger after the last
-// request; the next request starts it again.
+// request arms and stops no timer: a timer per request cost about a tenth
+// of the front's CPU time per request, and so did the three read
+// deadlines a request used to set (bench/README.md). The clock sleeps
+// until the next thing due (at least frontTick, so that it looks at
+// several connections at once, at most frontClockNap) and runs while the
+// front has a connection: the accept loop starts it, and it stops when
+// the last connection is gone.
 const (
-	// frontTick is the clock's shortest sleep: a watch starts, and a
-	// deadline cancels, up to about frontTick late (never early).
+	// frontTick is the clock's shortest sleep: a watch starts, a
+	// deadline cancels and a wait ends up to about frontTick late (never
+	// early).
 	frontTick = 10 * time.Millisecond
-	// frontClockLinger is how long the clock runs on with no request in
-	// flight, and the longest it sleeps.
-	frontClockLinger = time.Second
+	// frontClockNap is the clock's longest sleep.
+	frontClockNap = 30 * time.Second
 )
 
-// begin counts a request in flight whose first timed work is due at due,
-// and starts the clock if it is not running. end undoes the count.
-func (f *front) begin(due time.Time) {
-	f.inflight.Add(1)
-	if !f.clockRunning.Load() && f.clockRunning.CompareAndSwap(false, true) {
-		f.wg.Add(1) // a connection goroutine is running: f.wg is not zero
-		go f.runClock()
+// startClock starts the clock unless it runs. Call with f.mu held.
+func (f *front) startClock() {
+	if f.clockRunning {
+		return
 	}
-	f.schedule(due)
-}
-
-func (f *front) end() {
-	if f.inflight.Add(-1) == 0 {
-		f.idleFrom.Store(f.clockTime(time.Now()))
-	}
+	f.clockRunning = true
+	f.clockNext.Store(f.clockTime(time.Now().Add(frontTick)))
+	f.wg.Add(1)
+	go f.runClock()
 }
 
 // clockTime is t as the clock's atomics hold it: nanoseconds on the
@@ -64,8 +61,7 @@ func (f *front) pokeClock() {
 }
 
 // runClock does what is due on every connection, sleeping in between,
-// until no request has been in flight for frontClockLinger or, once the
-// front is shutting down, none is.
+// until the front has no connection left.
 //
 // It cannot miss work recorded while it looks: schedule bumps clockSeq
 // and then reads clockNext, the clock stores clockNext and then reads
@@ -78,7 +74,9 @@ func (f *front) runClock() {
 	for {
 		select {
 		case <-f.ctx.Done():
-			f.clockRunning.Store(false)
+			f.mu.Lock()
+			f.clockRunning = false
+			f.mu.Unlock()
 			return
 		case <-timer.C:
 		case <-f.clockPoke:
@@ -86,43 +84,40 @@ func (f *front) runClock() {
 		f.clockWakes.Add(1)
 		seq := f.clockSeq.Load()
 		now := time.Now()
-		next := now.Add(frontClockLinger)
+		next := now.Add(frontClockNap)
 		f.mu.Lock()
+		if len(f.conns) == 0 {
+			// A connection accepted later starts the clock again (under
+			// f.mu, as this check).
+			f.clockRunning = false
+			f.mu.Unlock()
+			return
+		}
 		for c := range f.conns {
 			if due := c.watch.tick(now); !due.IsZero() && due.Before(next) {
 				next = due
 			}
 		}
 		f.mu.Unlock()
-		shuttingDown := f.shuttingDown.Load()
-		if f.inflight.Load() == 0 {
-			// Idle since the last request ended (end records it).
-			idleEnd := f.clockBase.Add(time.Duration(f.idleFrom.Load()) + frontClockLinger)
-			if shuttingDown || !now.Before(idleEnd) {
-				// Stop, unless a request began meanwhile and saw the
-				// clock still running (it reads clockRunning after
-				// counting itself in flight: one of the two sees the
-				// other).
-				f.clockRunning.Store(false)
-				if f.inflight.Load() == 0 || !f.clockRunning.CompareAndSwap(false, true) {
-					return
-				}
-			} else if idleEnd.Before(next) {
-				next = idleEnd
-			}
-		}
 		wait := max(next.Sub(now), frontTick)
 		f.clockNext.Store(f.clockTime(now.Add(wait)))
-		if f.clockSeq.Load() != seq || shuttingDown {
+		if f.clockSeq.Load() != seq {
 			wait = frontTick
 		}
 		timer.Reset(wait)
 	}
 }
 
-// frontWatch is the clock's state for one connection's current request.
+// frontWatch is the clock's state for one connection: the limit on its
+// wait for the client between requests, and the watch and deadline of its
+// current request.
 //
-// It cancels the request's context when the client goes away, as
+// A wait past its limit ends as a read deadline would end it (the clock
+// sets one in the past), and the connection is closed, as net/http's
+// server closes one that was idle for too long or sent its head too
+// slowly.
+//
+// The watch cancels the request's context when the client goes away, as
 // net/http's server does with a read it starts for every request. Here
 // the read starts only once the request has run for frontWatchAfter with
 // its body read: the clock starts a goroutine that reads one byte from
@@ -133,13 +128,35 @@ func (f *front) runClock() {
 type frontWatch struct {
 	c *frontConn
 
-	mu       sync.Mutex
-	cancel   context.CancelCauseFunc // of the current request; nil between requests
+	mu sync.Mutex
+	// readDue is when the wait for the client ends; zero: no limit.
+	// readExpired is set once it did.
+	readDue     time.Time
+	readExpired bool
+	cancel      context.CancelCauseFunc // of the current request; nil between requests
 	started  time.Time
 	deadline time.Time // zero: none
 	cause    error     // the cancellation cause at deadline
 	reading  bool
 	done     chan struct{} // closed when the read returned
+}
+
+// readWithin gives the client d from now to send what the connection
+// waits for; 0 lifts the limit. It reports false when the limit set
+// before had run out: the connection is to be closed.
+func (w *frontWatch) readWithin(d time.Duration) bool {
+	var due time.Time
+	if d > 0 {
+		due = time.Now().Add(d)
+	}
+	w.mu.Lock()
+	expired := w.readExpired
+	w.readDue = due
+	w.mu.Unlock()
+	if !expired && d > 0 {
+		w.c.f.schedule(due)
+	}
+	return !expired
 }
 
 // start arms the watch for a request whose context cancel cancels.
@@ -148,7 +165,7 @@ func (w *frontWatch) start(cancel context.CancelCauseFunc) {
 	w.mu.Lock()
 	w.cancel, w.started, w.deadline = cancel, now, time.Time{}
 	w.mu.Unlock()
-	w.c.f.begin(now.Add(frontWatchAfter))
+	w.c.f.schedule(now.Add(frontWatchAfter))
 }
 
 // cancelAfter cancels the current request with cause once d has passed,
@@ -168,15 +185,25 @@ func (w *frontWatch) clearDeadline() {
 	w.mu.Unlock()
 }
 
-// tick does what is due at now, the cancellation at the deadline and the
-// start of the read, and returns when the next thing is due (zero for
-// nothing).
+// tick does what is due at now, the end of a wait, the cancellation at
+// the deadline and the start of the read, and returns when the next thing
+// is due (zero for nothing).
 func (w *frontWatch) tick(now time.Time) (next time.Time) {
 	w.mu.Lock()
+	if !w.readDue.IsZero() {
+		if now.Before(w.readDue) {
+			next = w.readDue
+		} else {
+			// Under w.mu, so that readWithin, which the connection calls
+			// before it serves a request, sees that it came.
+			w.readDue, w.readExpired = time.Time{}, true
+			w.c.nc.SetReadDeadline(time.Unix(1, 0))
+		}
+	}
 	cancel := w.cancel
 	if cancel == nil {
 		w.mu.Unlock()
-		return time.Time{}
+		return next
 	}
 	var cause error
 	fire := !w.deadline.IsZero() && !now.Before(w.deadline)
@@ -184,7 +211,9 @@ func (w *frontWatch) tick(now time.Time) (next time.Time) {
 		cause = w.cause
 		w.deadline, w.cause = time.Time{}, nil
 	}
-	next = w.deadline
+	if !w.deadline.IsZero() {
+		next = earliest(next, w.deadline)
+	}
 	var done chan struct{}
 	if !w.reading {
 		switch watchAt := w.started.Add(frontWatchAfter); {
@@ -256,7 +285,6 @@ func (w *frontWatch) stop() {
 	reading, done := w.reading, w.done
 	w.reading = false
 	w.mu.Unlock()
-	w.c.f.end()
 	if reading {
 		w.c.nc.SetReadDeadline(time.Unix(1, 0))
 		<-done

@@ -304,67 +304,62 @@ func TestFrontShutdownSaysClose(t *testing.T) {
 	}
 }
 
-// TestFrontHeaderTimeout: a head that does not arrive within the header
+// TestFrontReadTimeouts: a head that does not arrive within the header
 // timeout closes the connection without an answer, as net/http does (it
-// is not handed to net/http for a second timeout). Deadlines are scaled
-// down a hundredfold.
-func TestFrontHeaderTimeout(t *testing.T) {
+// is not handed to net/http for a second timeout), on a new connection and
+// on a kept-alive one; a kept-alive connection with no next request is
+// closed after the idle timeout, and not before. The timeouts are scaled
+// down.
+func TestFrontReadTimeouts(t *testing.T) {
+	const header, idle = 300 * time.Millisecond, 600 * time.Millisecond
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "served") })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: frontHeaderTimeout, IdleTimeout: frontIdleTimeout}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: header, IdleTimeout: idle}
 	f := newFront(h, srv, ln.Addr(), slog.New(slog.DiscardHandler))
-	go f.serve(scaledListener{ln})
+	f.headerTimeout, f.idleTimeout = header, idle
+	go f.serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		f.shutdown(ctx, ln)
 	})
+	first := func(c net.Conn, br *bufio.Reader) {
+		io.WriteString(c, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+	}
 	for _, keptAlive := range []bool{false, true} {
 		c := dialRaw(t, ln.Addr().String())
 		br := bufio.NewReader(c)
 		if keptAlive {
-			io.WriteString(c, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
-			res, err := http.ReadResponse(br, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, res.Body)
+			first(c, br)
 		}
+		start := time.Now()
 		io.WriteString(c, "GET /slowloris HTTP/1.1\r\nHost: a\r\n") // and no more
 		out, err := io.ReadAll(br)
 		if err != nil || len(out) > 0 {
 			t.Errorf("kept-alive=%v: a head past the header timeout got %q, %v; want the connection closed", keptAlive, out, err)
 		}
+		if took := time.Since(start); took < header {
+			t.Errorf("kept-alive=%v: closed after %v, before the header timeout (%v)", keptAlive, took, header)
+		}
 		c.Close()
 	}
-}
 
-// scaledConn makes every deadline a hundredth as far away.
-type scaledConn struct{ net.Conn }
-
-func scaleDeadline(t time.Time) time.Time {
-	if d := time.Until(t); !t.IsZero() && d > 0 {
-		return time.Now().Add(d / 100)
+	c := dialRaw(t, ln.Addr().String())
+	br := bufio.NewReader(c)
+	first(c, br)
+	start := time.Now()
+	out, err := io.ReadAll(br)
+	if took := time.Since(start); err != nil || len(out) > 0 || took < idle {
+		t.Errorf("an idle kept-alive connection: got %q, %v after %v; want it closed after the idle timeout (%v)", out, err, took, idle)
 	}
-	return t
-}
-
-func (c scaledConn) SetReadDeadline(t time.Time) error {
-	return c.Conn.SetReadDeadline(scaleDeadline(t))
-}
-func (c scaledConn) SetDeadline(t time.Time) error { return c.Conn.SetDeadline(scaleDeadline(t)) }
-
-type scaledListener struct{ net.Listener }
-
-func (l scaledListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return scaledConn{c}, nil
 }
 
 // TestFrontCancelsWhenClientLeaves: a request that runs past
@@ -446,16 +441,16 @@ func dialRaw(t testing.TB, addr string) net.Conn {
 // TestFrontClock: a request's deadline cancels its context with the cause
 // given, not before the deadline and not much after it even when the
 // clock was asleep; a stopped deadline does nothing; the clock stops once
-// requests stop and starts with the next one.
+// the last connection closes and starts with the next one.
 func TestFrontClock(t *testing.T) {
 	var f *front
 	first, second := errors.New("first deadline"), errors.New("second deadline")
 	// Generous for a loaded machine; a clock that slept through the
-	// deadline would be up to frontClockLinger late.
-	const lateBound = frontClockLinger / 2
+	// deadline would be frontClockNap late.
+	const lateBound = 500 * time.Millisecond
 	p := startFrontPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fw := w.(*frontWriter)
-		running := f.clockRunning.Load()
+		running := f.clockIsRunning()
 		// A stopped deadline does nothing: the handler outlives it (a
 		// slow handler, not synchronisation) before setting the next.
 		// By then the watch has started and nothing else is due: the
@@ -473,8 +468,10 @@ func TestFrontClock(t *testing.T) {
 		fmt.Fprintf(w, "%v, early %v, late %v, clock running %v", context.Cause(r.Context()), took < 3*frontTick, took > 3*frontTick+lateBound, running)
 	}))
 	f = p.f
+	tr := &http.Transport{}
+	client := &http.Client{Transport: tr}
 	for i := range 2 {
-		res, err := http.Get("http://" + p.front + "/")
+		res, err := client.Get("http://" + p.front + "/")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -483,14 +480,25 @@ func TestFrontClock(t *testing.T) {
 		if want := second.Error() + ", early false, late false, clock running true"; string(body) != want {
 			t.Errorf("request %d: %q, want %q", i, body, want)
 		}
+		if !f.clockIsRunning() {
+			t.Fatalf("the clock stopped with a kept-alive connection open")
+		}
+		tr.CloseIdleConnections()
 		deadline := time.Now().Add(10 * time.Second)
-		for f.clockRunning.Load() && time.Now().Before(deadline) {
+		for f.clockIsRunning() && time.Now().Before(deadline) {
 			<-time.After(frontTick)
 		}
-		if f.clockRunning.Load() {
-			t.Fatalf("the clock still runs %v after the last request", 10*time.Second)
+		if f.clockIsRunning() {
+			t.Fatalf("the clock still runs %v after the last connection closed", 10*time.Second)
 		}
 	}
+}
+
+// clockIsRunning reports whether the clock's goroutine runs.
+func (f *front) clockIsRunning() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.clockRunning
 }
 
 // TestFrontClockSleeps: during a long request with nothing due (its watch
