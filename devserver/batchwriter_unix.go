@@ -17,14 +17,21 @@ import (
 // writing a batch).
 //
 // A pipe polls writable only with PIPE_BUF bytes free (a page on Linux).
-// A terminal is left out: it polls writable with any room at all, and its
-// output processing (a newline becomes two bytes) can then block a write.
+// A regular file always polls writable, so it is not polled. A terminal
+// is left out: it polls writable with any room at all, and its output
+// processing (a newline becomes two bytes) can then block a write.
 func writeReady(w io.Writer) func() bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return nil
 	}
-	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeType != 0 && fi.Mode()&os.ModeNamedPipe == 0 {
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil
+	case fi.Mode().IsRegular():
+		return alwaysReady
+	case fi.Mode()&os.ModeNamedPipe == 0:
 		return nil
 	}
 	rc, err := f.SyscallConn()
@@ -36,6 +43,8 @@ func writeReady(w io.Writer) func() bool {
 	p.pollFn = p.poll // bound once: Control takes it on every call
 	return p.ready
 }
+
+func alwaysReady() bool { return true }
 
 type pollOut struct {
 	rc     syscall.RawConn

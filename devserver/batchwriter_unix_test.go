@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -53,6 +54,26 @@ func TestBatchWriterWritesAtOnceWhenReady(t *testing.T) {
 		bw.Write([]byte(line))
 		if got := readNow(t, r); got != line {
 			t.Fatalf("write %d: the pipe held %q right after Write, want the line", i, got)
+		}
+	}
+}
+
+// A Write to a regular file is in the file when Write returns.
+func TestBatchWriterWritesFileAtOnce(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "out.log")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	bw := newBatchWriter(f)
+	want := ""
+	for i := range 3 {
+		line := strings.Repeat("x", 100) + string(rune('a'+i)) + "\n"
+		bw.Write([]byte(line))
+		want += line
+		if got, _ := os.ReadFile(name); string(got) != want {
+			t.Fatalf("write %d: the file held %q right after Write, want %q", i, got, want)
 		}
 	}
 }

@@ -134,11 +134,11 @@ type frontWatch struct {
 	readDue     time.Time
 	readExpired bool
 	cancel      context.CancelCauseFunc // of the current request; nil between requests
-	started  time.Time
-	deadline time.Time // zero: none
-	cause    error     // the cancellation cause at deadline
-	reading  bool
-	done     chan struct{} // closed when the read returned
+	started     time.Time
+	deadline    time.Time // zero: none
+	cause       error     // the cancellation cause at deadline
+	reading     bool
+	done        chan struct{} // closed when the read returned
 }
 
 // readWithin gives the client d from now to send what the connection
