@@ -335,12 +335,16 @@ func TestFrontReadTimeouts(t *testing.T) {
 		io.Copy(io.Discard, res.Body)
 	}
 	for _, keptAlive := range []bool{false, true} {
+		// Each stopwatch starts before the server's timeout can: a new
+		// connection's header timeout starts when it is accepted, a
+		// kept-alive one's when the first bytes of the head come.
+		start := time.Now()
 		c := dialRaw(t, ln.Addr().String())
 		br := bufio.NewReader(c)
 		if keptAlive {
 			first(c, br)
+			start = time.Now()
 		}
-		start := time.Now()
 		io.WriteString(c, "GET /slowloris HTTP/1.1\r\nHost: a\r\n") // and no more
 		out, err := io.ReadAll(br)
 		if err != nil || len(out) > 0 {
@@ -354,8 +358,8 @@ func TestFrontReadTimeouts(t *testing.T) {
 
 	c := dialRaw(t, ln.Addr().String())
 	br := bufio.NewReader(c)
+	start := time.Now() // the idle timeout starts once the response is sent
 	first(c, br)
-	start := time.Now()
 	out, err := io.ReadAll(br)
 	if took := time.Since(start); err != nil || len(out) > 0 || took < idle {
 		t.Errorf("an idle kept-alive connection: got %q, %v after %v; want it closed after the idle timeout (%v)", out, err, took, idle)
