@@ -85,6 +85,9 @@ type front struct {
 	clockPoke  chan struct{}
 	clockBase  time.Time
 	clockWakes atomic.Int64 // times the clock looked at the connections (for tests)
+	// afterLook, set by tests only, runs each time the clock has looked
+	// at the connections, before it decides how long to sleep.
+	afterLook func()
 
 	mu           sync.Mutex
 	conns        map[*frontConn]struct{}

@@ -99,6 +99,9 @@ func (f *front) runClock() {
 			}
 		}
 		f.mu.Unlock()
+		if f.afterLook != nil {
+			f.afterLook()
+		}
 		wait := max(next.Sub(now), frontTick)
 		f.clockNext.Store(f.clockTime(now.Add(wait)))
 		if f.clockSeq.Load() != seq {

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -503,6 +504,52 @@ func (f *front) clockIsRunning() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.clockRunning
+}
+
+// TestFrontClockSeesWorkScheduledWhileItLooks: work scheduled after the
+// clock looked at the connections, by a caller that found the clock's
+// previous wake-up time early enough and so did not poke it, brings the
+// clock back within a tick rather than after its longest sleep (the
+// clockSeq check in runClock).
+func TestFrontClockSeesWorkScheduledWhileItLooks(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFront(h, &http.Server{Handler: h}, ln.Addr(), slog.New(slog.DiscardHandler))
+	var once sync.Once
+	scheduled := make(chan int64, 1)
+	f.afterLook = func() {
+		once.Do(func() {
+			// The clock's first look: clockNext is still the tick after
+			// its start, which is not later than now, so no poke.
+			f.schedule(time.Now())
+			scheduled <- f.clockWakes.Load()
+		})
+	}
+	go f.serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		f.shutdown(ctx, ln)
+	})
+	// An open connection keeps the clock running; nothing is due on it
+	// for frontHeaderTimeout, and the clock's longest sleep is as long.
+	dialRaw(t, ln.Addr().String())
+	var wakes int64
+	select {
+	case wakes = <-scheduled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the clock did not look at the connections within 10 s")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for f.clockWakes.Load() == wakes && time.Now().Before(deadline) {
+		<-time.After(frontTick)
+	}
+	if f.clockWakes.Load() == wakes {
+		t.Errorf("the clock slept through work scheduled while it looked (still asleep after 5 s)")
+	}
 }
 
 // TestFrontClockSleeps: during a long request with nothing due (its watch
