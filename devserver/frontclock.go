@@ -214,9 +214,7 @@ func (w *frontWatch) tick(now time.Time) (next time.Time) {
 		cause = w.cause
 		w.deadline, w.cause = time.Time{}, nil
 	}
-	if !w.deadline.IsZero() {
-		next = earliest(next, w.deadline)
-	}
+	next = earliest(next, w.deadline)
 	var done chan struct{}
 	if !w.reading {
 		switch watchAt := w.started.Add(frontWatchAfter); {
@@ -243,7 +241,7 @@ func (w *frontWatch) tick(now time.Time) (next time.Time) {
 
 // earliest is the earlier of two times, a zero one meaning none.
 func earliest(a, b time.Time) time.Time {
-	if a.IsZero() || b.Before(a) {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
 		return b
 	}
 	return a
