@@ -314,19 +314,8 @@ func TestFrontShutdownSaysClose(t *testing.T) {
 func TestFrontReadTimeouts(t *testing.T) {
 	const header, idle = 300 * time.Millisecond, 600 * time.Millisecond
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "served") })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: header, IdleTimeout: idle}
-	f := newFront(h, srv, ln.Addr(), slog.New(slog.DiscardHandler))
-	f.headerTimeout, f.idleTimeout = header, idle
-	go f.serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		f.shutdown(ctx, ln)
-	})
+	addr := serveFront(t, h, srv, func(f *front) { f.headerTimeout, f.idleTimeout = header, idle })
 	first := func(c net.Conn, br *bufio.Reader) {
 		io.WriteString(c, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
 		res, err := http.ReadResponse(br, nil)
@@ -340,7 +329,7 @@ func TestFrontReadTimeouts(t *testing.T) {
 		// connection's header timeout starts when it is accepted, a
 		// kept-alive one's when the first bytes of the head come.
 		start := time.Now()
-		c := dialRaw(t, ln.Addr().String())
+		c := dialRaw(t, addr)
 		br := bufio.NewReader(c)
 		if keptAlive {
 			first(c, br)
@@ -357,7 +346,7 @@ func TestFrontReadTimeouts(t *testing.T) {
 		c.Close()
 	}
 
-	c := dialRaw(t, ln.Addr().String())
+	c := dialRaw(t, addr)
 	br := bufio.NewReader(c)
 	start := time.Now() // the idle timeout starts once the response is sent
 	first(c, br)
@@ -513,30 +502,24 @@ func (f *front) clockIsRunning() bool {
 // clockSeq check in runClock).
 func TestFrontClockSeesWorkScheduledWhileItLooks(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newFront(h, &http.Server{Handler: h}, ln.Addr(), slog.New(slog.DiscardHandler))
+	var f *front
 	var once sync.Once
 	scheduled := make(chan int64, 1)
-	f.afterLook = func() {
-		once.Do(func() {
-			// The clock's first look: clockNext is still the tick after
-			// its start, which is not later than now, so no poke.
-			f.schedule(time.Now())
-			scheduled <- f.clockWakes.Load()
-		})
-	}
-	go f.serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		f.shutdown(ctx, ln)
+	addr := serveFront(t, h, &http.Server{Handler: h}, func(ff *front) {
+		f = ff
+		f.afterLook = func() {
+			once.Do(func() {
+				// The clock's first look: clockNext is still the tick
+				// after its start, which is not later than now, so no
+				// poke.
+				f.schedule(time.Now())
+				scheduled <- f.clockWakes.Load()
+			})
+		}
 	})
 	// An open connection keeps the clock running; nothing is due on it
 	// for frontHeaderTimeout, and the clock's longest sleep is as long.
-	dialRaw(t, ln.Addr().String())
+	dialRaw(t, addr)
 	var wakes int64
 	select {
 	case wakes = <-scheduled:
@@ -550,6 +533,26 @@ func TestFrontClockSeesWorkScheduledWhileItLooks(t *testing.T) {
 	if f.clockWakes.Load() == wakes {
 		t.Errorf("the clock slept through work scheduled while it looked (still asleep after 5 s)")
 	}
+}
+
+// serveFront serves h with a front on a new listener (srv takes its
+// handed-off connections) until the test ends, and returns its address;
+// set adjusts the front before it serves.
+func serveFront(t *testing.T, h http.Handler, srv *http.Server, set func(*front)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFront(h, srv, ln.Addr(), slog.New(slog.DiscardHandler))
+	set(f)
+	go f.serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		f.shutdown(ctx, ln)
+	})
+	return ln.Addr().String()
 }
 
 // TestFrontClockSleeps: during a long request with nothing due (its watch
