@@ -4,88 +4,95 @@ import (
 	"context"
 	"io"
 	"sync"
+	"time"
 )
 
 const (
 	// batchMax is how much output may wait for the writer before the next
 	// Write blocks until it is written (a terminal that is not being read).
 	batchMax = 1 << 20
-	// readyMax is the largest batch a Write writes itself when the output
-	// is ready: POSIX's smallest PIPE_BUF, which a pipe that polls
-	// writable takes without blocking.
-	readyMax = 512
+	// batchDelay is how long a line waits for the lines after it before
+	// they are written together. Under load that makes one write(2) for
+	// the lines of many requests, and whoever reads the output (a
+	// terminal, an editor, the benchmark's pipe) wakes once per batch
+	// instead of once per request; a person does not see 5 ms.
+	batchDelay = 5 * time.Millisecond
 )
 
-// batchWriter takes writes into a buffer that is written out in batches:
-// a request never waits for the terminal, and under load the lines of
-// many requests leave in one write(2) instead of one each.
+// batchWriter takes writes into a buffer that is written out in batches
+// by a goroutine: a request never waits for the terminal, and the lines
+// of the requests within batchDelay of each other leave in one write(2).
 //
-// A Write that finds no batch being written writes its own bytes at
-// once when the output, a pipe or a file, says it can take them without
-// blocking (see writeReady; a poll(2) on Unix): at low load that costs a request one
-// write(2), where starting a goroutine for it woke a second thread.
-// Otherwise a goroutine writes the batches until the buffer is empty;
-// Flush joins it.
+// The first Write to an empty buffer arms a timer; when it fires, a
+// goroutine writes what has accumulated, then whatever came meanwhile,
+// until the buffer is empty. A buffer that fills to batchMax is handed to
+// the goroutine at once. Flush writes what waits without the delay and
+// joins the goroutine.
 type batchWriter struct {
 	w     io.Writer
-	ready func() bool // nil: never written from Write (see writeReady)
+	delay time.Duration // batchDelay; tests change it before the first Write
 
 	mu      sync.Mutex
-	cond    sync.Cond // signalled when a batch was written
-	buf     []byte    // waiting to be written
-	spare   []byte    // the buffer of the last batch written, reused
-	writing bool      // a batch is being written, by a Write or the goroutine
-	// idle is closed when writing ends; made by Flush while writing.
+	cond    sync.Cond   // signalled when a batch was written
+	timer   *time.Timer // runs fire; made by the first Write
+	buf     []byte      // waiting to be written
+	spare   []byte      // the buffer of the last batch written, reused
+	pending bool        // the timer is armed for what waits in buf
+	writing bool        // the goroutine is writing batches
+	// idle is closed when neither pending nor writing; made by Flush.
 	idle chan struct{}
 }
 
 func newBatchWriter(w io.Writer) *batchWriter {
-	bw := &batchWriter{w: w, ready: writeReady(w)}
+	bw := &batchWriter{w: w, delay: batchDelay}
 	bw.cond.L = &bw.mu
 	return bw
 }
 
-// Write queues a copy of p and writes what is waiting if no one else
-// is; it never fails (see writeBatch).
+// Write queues a copy of p. It blocks only while batchMax bytes wait
+// and a batch is being written; it never fails (see writeBatch).
 func (bw *batchWriter) Write(p []byte) (int, error) {
-	if bw.queue(p) {
-		bw.writeOut()
+	bw.mu.Lock()
+	defer bw.mu.Unlock()
+	for len(bw.buf) >= batchMax && (bw.writing || bw.pending) {
+		if bw.pending {
+			bw.writeNow()
+		}
+		if len(bw.buf) >= batchMax {
+			bw.cond.Wait()
+		}
+	}
+	bw.buf = append(bw.buf, p...)
+	if bw.pending || bw.writing {
+		return len(p), nil // written with the batch that is waiting or being written
+	}
+	bw.pending = true
+	if bw.timer == nil {
+		bw.timer = time.AfterFunc(bw.delay, bw.fire)
+	} else {
+		bw.timer.Reset(bw.delay)
 	}
 	return len(p), nil
 }
 
-// queue appends a copy of p to the waiting bytes. When no batch is being
-// written, it returns true, and the caller must call writeOut (it may
-// release its own locks first: the printer does).
-func (bw *batchWriter) queue(p []byte) (mustWrite bool) {
-	bw.mu.Lock()
-	defer bw.mu.Unlock()
-	for len(bw.buf) >= batchMax && bw.writing {
-		bw.cond.Wait()
+// writeNow hands what waits to the goroutine without waiting for the
+// timer. Called with mu held while pending. If the timer has fired
+// already, fire is about to take the batch, and pending stays set until
+// it has.
+func (bw *batchWriter) writeNow() {
+	if bw.timer.Stop() {
+		bw.pending, bw.writing = false, true
+		go bw.loop(bw.take())
 	}
-	bw.buf = append(bw.buf, p...)
-	if bw.writing {
-		return false
-	}
-	bw.writing = true
-	return true
 }
 
-// writeOut writes the waiting bytes itself if the output is ready for
-// them, else (or if more came meanwhile) starts the goroutine that writes
-// them.
-func (bw *batchWriter) writeOut() {
+// fire is the timer's function: it writes the batch that waited.
+func (bw *batchWriter) fire() {
 	bw.mu.Lock()
+	bw.pending, bw.writing = false, true
 	batch := bw.take()
 	bw.mu.Unlock()
-	if bw.ready != nil && len(batch) <= readyMax && bw.ready() {
-		var more bool
-		if batch, more = bw.writeBatch(batch); !more {
-			return
-		}
-		// More came while this one wrote: not this caller's to write.
-	}
-	go bw.loop(batch)
+	bw.loop(batch)
 }
 
 // take returns the waiting bytes as a batch and gives buf the spare.
@@ -94,6 +101,14 @@ func (bw *batchWriter) take() []byte {
 	batch := bw.buf
 	bw.buf, bw.spare = bw.spare[:0], nil
 	return batch
+}
+
+// loop writes batch, then the batches that come, until the buffer is
+// empty.
+func (bw *batchWriter) loop(batch []byte) {
+	for more := true; more; {
+		batch, more = bw.writeBatch(batch)
+	}
 }
 
 // writeBatch writes a batch and keeps its buffer as the spare; then it
@@ -110,37 +125,26 @@ func (bw *batchWriter) writeBatch(batch []byte) (next []byte, more bool) {
 	}
 	bw.cond.Broadcast()
 	if len(bw.buf) == 0 {
-		bw.stopWriting()
+		bw.writing = false
+		if bw.idle != nil {
+			close(bw.idle)
+			bw.idle = nil
+		}
 		return nil, false
 	}
 	return bw.take(), true
 }
 
-// stopWriting ends writing and wakes the Flushes waiting for that. Called
-// with mu held and buf empty.
-func (bw *batchWriter) stopWriting() {
-	bw.writing = false
-	bw.cond.Broadcast()
-	if bw.idle != nil {
-		close(bw.idle)
-		bw.idle = nil
-	}
-}
-
-// loop writes batch, then the batches that come, until the buffer is
-// empty.
-func (bw *batchWriter) loop(batch []byte) {
-	for more := true; more; {
-		batch, more = bw.writeBatch(batch)
-	}
-}
-
 // Flush returns once everything written before it has been written out
-// and the goroutine that wrote it, if any, has finished, or when ctx ends
-// first (a terminal that is not being read): then with ctx's cause.
+// and the goroutine that wrote it has finished, or when ctx ends first (a
+// terminal that is not being read): then with ctx's cause. What waits for
+// the timer is written at once.
 func (bw *batchWriter) Flush(ctx context.Context) error {
 	bw.mu.Lock()
-	if !bw.writing {
+	if bw.pending {
+		bw.writeNow()
+	}
+	if !bw.pending && !bw.writing {
 		bw.mu.Unlock()
 		return nil
 	}

@@ -34,8 +34,7 @@ func stalledTerminal(t *testing.T) *os.File {
 }
 
 // A terminal nobody reads does not block a Write before batchMax bytes
-// wait: the terminal polls writable with any room, and a line written
-// then could block its caller.
+// wait: only the goroutine that writes the batches waits for it.
 func TestBatchWriterStalledTerminal(t *testing.T) {
 	bw := newBatchWriter(stalledTerminal(t))
 	line := []byte(strings.Repeat("x", 199) + "\n")

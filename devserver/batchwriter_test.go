@@ -60,12 +60,90 @@ func TestBatchWriterKeepsLinesAndOrder(t *testing.T) {
 	}
 }
 
+// (*lockedBuffer).snapshot returns what was written and in how many writes.
+func (l *lockedBuffer) snapshot() (string, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String(), l.writes
+}
+
+// Lines written within the delay leave in one write, and only once the
+// delay has passed or Flush asks.
+func TestBatchWriterWaitsForMore(t *testing.T) {
+	out := &lockedBuffer{}
+	bw := newBatchWriter(out)
+	bw.delay = time.Hour
+	for i := range 3 {
+		fmt.Fprintf(bw, "line %d\n", i)
+	}
+	if got, writes := out.snapshot(); writes != 0 {
+		t.Fatalf("%d writes (%q) before the delay passed, want none", writes, got)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := bw.Flush(ctx); err != nil {
+		t.Fatalf("Flush: %v (it must not wait for the delay)", err)
+	}
+	if got, writes := out.snapshot(); got != "line 0\nline 1\nline 2\n" || writes != 1 {
+		t.Errorf("after Flush: %q in %d writes, want the three lines in one", got, writes)
+	}
+	// Nothing waits any more: the timer stopped by Flush never writes.
+	if err := bw.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	bw.mu.Lock()
+	pending, writing := bw.pending, bw.writing
+	bw.mu.Unlock()
+	if pending || writing {
+		t.Errorf("after Flush: pending %v, writing %v; want neither", pending, writing)
+	}
+}
+
+// Without a Flush, what waits is written once the delay has passed, and
+// the next line arms the timer again.
+func TestBatchWriterWritesAfterTheDelay(t *testing.T) {
+	out := &lockedBuffer{}
+	bw := newBatchWriter(out)
+	bw.delay = 10 * time.Millisecond
+	want := ""
+	for i := range 3 {
+		line := fmt.Sprintf("line %d\n", i)
+		bw.Write([]byte(line))
+		want += line
+		eventually(t, 10*time.Second, fmt.Sprintf("line %d written", i), func() (bool, string) {
+			got, _ := out.snapshot()
+			return got == want, fmt.Sprintf("%q written", got)
+		})
+	}
+	if _, writes := out.snapshot(); writes != 3 {
+		t.Errorf("%d writes for three lines a delay apart, want 3", writes)
+	}
+}
+
+// A buffer that fills up does not wait for the delay.
+func TestBatchWriterFullBufferIsWrittenAtOnce(t *testing.T) {
+	out := &lockedBuffer{}
+	bw := newBatchWriter(out)
+	bw.delay = time.Hour
+	line := bytes.Repeat([]byte("x"), 64<<10)
+	go func() { // a Write that waited for the delay would block here, not the test
+		for range batchMax/len(line) + 1 {
+			bw.Write(line)
+		}
+	}()
+	eventually(t, 10*time.Second, "the full buffer written without the delay", func() (bool, string) {
+		got, _ := out.snapshot()
+		return len(got) >= batchMax, fmt.Sprintf("%d bytes written", len(got))
+	})
+}
+
 func TestBatchWriterBlocksWhenTheReaderStalls(t *testing.T) {
 	out := &lockedBuffer{gate: make(chan struct{})}
 	bw := newBatchWriter(out)
 	line := bytes.Repeat([]byte("x"), 64<<10)
-	// The first write is taken by the (stalled) writing goroutine; the
-	// next ones fill the buffer up to batchMax, then Write blocks.
+	// The first batchMax bytes are handed to the writing goroutine, which
+	// stalls; the next writes fill the buffer up to batchMax again, then
+	// Write blocks.
 	returned := make(chan int, 128)
 	go func() {
 		for i := range 2*batchMax/len(line) + 4 {

@@ -151,15 +151,14 @@ func (p *printer) print(ev *Event) {
 	} else {
 		b = p.human(b, ev)
 	}
-	// Queued in order under mu; written, if by this caller, after.
-	mustWrite := len(b) > 0 && p.out.queue(b)
+	if len(b) > 0 {
+		// Queued in order under mu (batchWriter copies it).
+		_, _ = p.out.Write(b)
+	}
 	if cap(b) <= 64<<10 {
 		p.buf = b
 	}
 	p.mu.Unlock()
-	if mustWrite {
-		p.out.writeOut()
-	}
 }
 
 func newPrinter(hook func(Event), out io.Writer, json, color bool) *printer {
