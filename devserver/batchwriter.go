@@ -25,14 +25,14 @@ const (
 //
 // The first Write to an empty buffer arms a timer; when it fires, a
 // goroutine writes what has accumulated, then whatever came meanwhile,
-// until the buffer is empty. A buffer that fills to batchMax is handed to
-// the goroutine at once. Flush writes what waits without the delay and
-// joins the goroutine.
+// until the buffer is empty. A Write that finds batchMax bytes waiting
+// hands them to the goroutine without waiting for the timer. Flush writes
+// what waits without the delay and joins the goroutine.
 type batchWriter struct {
-	w     io.Writer
-	delay time.Duration // batchDelay; tests change it before the first Write
+	w io.Writer
 
 	mu      sync.Mutex
+	delay   time.Duration // batchDelay; tests change it
 	cond    sync.Cond   // signalled when a batch was written
 	timer   *time.Timer // runs fire; made by the first Write
 	buf     []byte      // waiting to be written

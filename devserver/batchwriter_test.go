@@ -137,6 +137,30 @@ func TestBatchWriterFullBufferIsWrittenAtOnce(t *testing.T) {
 	})
 }
 
+// A Flush right after a Write, with the timer firing at once, finds it
+// stopped or already running: either way everything is out when Flush
+// returns.
+func TestBatchWriterFlushRacesTheTimer(t *testing.T) {
+	out := &lockedBuffer{}
+	bw := newBatchWriter(out)
+	bw.delay = 0
+	want := 0
+	for i := range 5000 {
+		line := fmt.Sprintf("line %d\n", i)
+		bw.Write([]byte(line))
+		want += len(line)
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		err := bw.Flush(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("Flush %d: %v", i, err)
+		}
+		if got, _ := out.snapshot(); len(got) != want {
+			t.Fatalf("after Flush %d: %d bytes written, want %d", i, len(got), want)
+		}
+	}
+}
+
 func TestBatchWriterBlocksWhenTheReaderStalls(t *testing.T) {
 	out := &lockedBuffer{gate: make(chan struct{})}
 	bw := newBatchWriter(out)

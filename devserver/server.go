@@ -37,6 +37,13 @@ const portAttempts = 100
 // otherwise hold a Ctrl-C for the caller's whole deadline.
 const shutdownGrace = 3 * time.Second
 
+// outputGrace bounds how long the output lines still waiting (up to
+// batchDelay) may take to be written when the server stops or fails to
+// start. It is their own budget, apart from the caller's context, which
+// stopping the functions may have used up: only a terminal that nobody
+// reads makes Close wait for it.
+const outputGrace = time.Second
+
 // Config configures a Server. Only Runtimes is required.
 type Config struct {
 	// Dir is the project directory. Default: the working directory.
@@ -189,8 +196,7 @@ func (s *Server) Start(ctx context.Context) error {
 
 	snap, err := s.load(ctx, nil)
 	if err != nil {
-		ln.Close()
-		return fmt.Errorf("starting dev server: %w", err)
+		return s.failStart(ctx, err)
 	}
 	s.state.Store(snap)
 	s.reportLoad(snap, nil)
@@ -203,8 +209,7 @@ func (s *Server) Start(ctx context.Context) error {
 		w, err = watch.NewPoll(s.ctx, s.root, ignoreWatch, s.reloads.enqueue, s.log, 0)
 	}
 	if err != nil {
-		ln.Close()
-		return fmt.Errorf("starting dev server: %w", err)
+		return s.failStart(ctx, err)
 	}
 	s.watcher = w
 	s.goBackground("reload loop", s.reloads.run)
@@ -291,10 +296,29 @@ func (s *Server) close(ctx context.Context) error {
 			t.CloseIdleConnections()
 		}
 	}
-	if err := s.out.close(ctx); err != nil {
+	octx, cancel := outputContext(ctx)
+	defer cancel()
+	if err := s.out.close(octx); err != nil {
 		errs = append(errs, fmt.Errorf("writing the last output lines: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// outputContext is ctx's values with outputGrace to write the last
+// output lines.
+func outputContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), outputGrace)
+}
+
+// failStart closes the listener and writes the output lines printed so
+// far (the loaded project, its diagnostics, warnings): the caller exits
+// without Close.
+func (s *Server) failStart(ctx context.Context, err error) error {
+	s.ln.Close()
+	octx, cancel := outputContext(ctx)
+	defer cancel()
+	_ = s.out.flush(octx) // the start error is the one to report
+	return fmt.Errorf("starting dev server: %w", err)
 }
 
 // goBackground runs fn on a goroutine owned by the server (joined by

@@ -70,6 +70,34 @@ func TestJSONOutput(t *testing.T) {
 	}
 }
 
+// The lines still waiting to be written when Close starts are written
+// before it returns, even when its context has ended: stopping the
+// functions may have used it up.
+func TestCloseWritesTheLastLinesAfterItsContextEnded(t *testing.T) {
+	out := &syncBuffer{}
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")}, func(c *Config) { c.Out = out })
+	if err := h.srv.out.flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	bw := h.srv.out.out
+	bw.mu.Lock()
+	bw.delay = time.Hour // the request's line waits until Close
+	bw.mu.Unlock()
+	h.getEcho("/api/a", nil)
+	h.events.waitFor(t, "the request event", func(ev Event) bool { return ev.Type == EventRequest })
+	if text := out.String(); strings.Contains(text, "/api/a") {
+		t.Fatalf("the request's line was written before Close:\n%s", text)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := h.srv.Close(ctx); err != nil {
+		t.Errorf("Close with an ended context: %v", err)
+	}
+	if text := stripANSI(out.String()); !strings.Contains(text, "GET /api/a → api/a 200 ") {
+		t.Errorf("the request's line is missing after Close:\n%s", text)
+	}
+}
+
 func TestHumanOutput(t *testing.T) {
 	for _, color := range []bool{false, true} {
 		t.Run("color="+strconv.FormatBool(color), func(t *testing.T) {
