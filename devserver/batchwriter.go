@@ -33,12 +33,12 @@ type batchWriter struct {
 
 	mu      sync.Mutex
 	delay   time.Duration // batchDelay; tests change it
-	cond    sync.Cond   // signalled when a batch was written
-	timer   *time.Timer // runs fire; made by the first Write
-	buf     []byte      // waiting to be written
-	spare   []byte      // the buffer of the last batch written, reused
-	pending bool        // the timer is armed for what waits in buf
-	writing bool        // the goroutine is writing batches
+	cond    sync.Cond     // signalled when a batch was written
+	timer   *time.Timer   // runs fire; made by the first Write
+	buf     []byte        // waiting to be written
+	spare   []byte        // the buffer of the last batch written, reused
+	pending bool          // the timer is armed for what waits in buf
+	writing bool          // the goroutine is writing batches
 	// idle is closed when neither pending nor writing; made by Flush.
 	idle chan struct{}
 }

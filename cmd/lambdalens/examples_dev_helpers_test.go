@@ -236,21 +236,6 @@ func (d *devServer) waitEvent(from int, what string, match func(devserver.Event)
 	}
 }
 
-// lastStarted returns the PID of the last process-started event of the
-// function id.
-func (d *devServer) lastStarted(id string) int {
-	d.t.Helper()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for i := len(d.events) - 1; i >= 0; i-- {
-		if ev := d.events[i]; ev.Type == devserver.EventProcessStarted && ev.Function == id {
-			return ev.PID
-		}
-	}
-	d.t.Fatalf("no process-started event for %s", id)
-	return 0
-}
-
 // reply is an HTTP response, its body read.
 type reply struct {
 	status int

@@ -148,13 +148,19 @@ func testDevGoAPI(t *testing.T, bin string) {
 		t.Errorf("GET /api/hello (Accept: application/json) during the compile error = %s, want a 502 with the diagnostic and details", r)
 	}
 	d.check([]devCall{{method: "GET", path: "/api/users/2", status: 200, want: "user 2: Howdy, user 2!\n"}})
+	mark = d.mark()
 	writeInPlace(t, helloGo, good)
 	d.poll("/api/hello", "the fixed function", func(r reply) bool {
 		return r.status == 200 && r.body == `{"message":"Howdy, world!"}`+"\n"
 	})
+	// Its event may reach stdout after the first response (lines wait a
+	// few ms to be written together).
+	fixed, _ := d.waitEvent(mark, "process-started event of the fixed api/hello", func(ev devserver.Event) bool {
+		return ev.Type == devserver.EventProcessStarted && ev.Function == "api/hello"
+	})
 
 	// SIGKILL the function process: the next request restarts it.
-	pid := d.lastStarted("api/hello")
+	pid := fixed.PID
 	start := d.startOf(pid)
 	if !alive(pid, start) {
 		t.Fatalf("the serving process %d of api/hello is not running", pid)
