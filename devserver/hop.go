@@ -184,7 +184,7 @@ func (t *hopTransport) conn(ctx context.Context, host string, canResend bool) (p
 		// waiting for it. Under load that peek is a system call per
 		// request, so a connection idle for less than hopPeekAfter is
 		// not peeked when the request can be resent.
-		if idle > hopIdleTimeout || (!canResend || idle > hopPeekAfter) && pc.closedByPeer() {
+		if idle > hopIdleTimeout || pc.br.Buffered() > 0 || (!canResend || idle > hopPeekAfter) && pc.closedByPeer(idle) {
 			pc.nc.Close()
 			continue
 		}
@@ -283,16 +283,19 @@ func (pc *hopConn) exchange(ctx context.Context, req *http.Request, body []byte,
 // staleIf marks err as errStale when it is the end of the connection
 // rather than a timeout: EOF, a reset or a broken pipe.
 func staleIf(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+	if errors.Is(err, io.EOF) || isConnReset(err) || errors.Is(err, syscall.EPIPE) {
 		return fmt.Errorf("%w: %w", errStale, err)
 	}
 	return err
 }
 
 // done ends an exchange: the connection goes back to the pool when the
-// response allows it and no cancellation touched it.
+// response allows it, no cancellation touched it and nothing came after
+// the response (a process that sent more than its Content-Length: those
+// bytes would be read as the next request's response, as http.Transport
+// guards against with its "unsolicited response" check).
 func (pc *hopConn) done(stop func() bool, reuse bool) {
-	if stop() && reuse {
+	if stop() && reuse && pc.br.Buffered() == 0 {
 		pc.t.put(pc)
 		return
 	}

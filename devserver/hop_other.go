@@ -2,10 +2,15 @@
 
 package devserver
 
-// closedByPeer reports a kept-alive connection with unread bytes (a
-// response nobody asked for). Without a portable non-blocking peek, a
-// connection the process closed while idle is found when a request on it
-// fails, and replayable requests are sent again (RoundTrip).
-func (pc *hopConn) closedByPeer() bool {
-	return pc.br.Buffered() > 0
+import "time"
+
+// closedByPeer reports whether a kept-alive connection may have been
+// closed by the process. Without a portable non-blocking peek, one idle
+// for longer than hopPeekAfter is taken as closed (processes close idle
+// connections after seconds: uvicorn after 5, gunicorn after 2), so that a
+// request that cannot be sent twice does not fail on it; a younger one is
+// used, and a replayable request that fails on it is sent again
+// (RoundTrip).
+func (pc *hopConn) closedByPeer(idle time.Duration) bool {
+	return idle > hopPeekAfter
 }

@@ -1,9 +1,11 @@
 package devserver
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -170,7 +172,7 @@ func TestHopTransportResendsOnAConnectionClosedWhileIdle(t *testing.T) {
 			defer ht.mu.Unlock()
 			for _, list := range ht.idle {
 				for _, pc := range list {
-					if !pc.closedByPeer() {
+					if !pc.closedByPeer(0) {
 						return false, "still open"
 					}
 				}
@@ -408,6 +410,58 @@ func TestHopTransportResendsOnlyReplayableRequestsOnce(t *testing.T) {
 		}
 		if n := count(tt.path).Load(); n != tt.wantRuns {
 			t.Errorf("%s %s: the handler ran %d times, want %d", tt.method, tt.path, n, tt.wantRuns)
+		}
+	}
+}
+
+// A process that sends more than its Content-Length (a handler that
+// counted characters, not bytes) must not have the excess read as the
+// next request's response: the connection is dropped, not pooled.
+func TestHopTransportDropsAConnectionWithBytesAfterTheResponse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait) // after the listener's close below (cleanups run last first)
+	t.Cleanup(func() { ln.Close() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					out := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(req.URL.Path), req.URL.Path)
+					if req.URL.Path == "/bad" {
+						// One write: the declared body, then a whole
+						// response nobody asked for.
+						out = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi" +
+							"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nleftover /bad!"
+					}
+					if _, err := io.WriteString(c, out); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	ht, _ := newTestHop(t)
+	for _, p := range []string{"/bad", "/a1", "/b2", "/c3"} {
+		want := p
+		if p == "/bad" {
+			want = "hi"
+		}
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+p, nil)
+		if _, body, _ := hopDo(t, ht, req); body != want {
+			t.Errorf("GET %s: body %q, want %q", p, body, want)
 		}
 	}
 }

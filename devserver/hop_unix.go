@@ -2,15 +2,16 @@
 
 package devserver
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 // closedByPeer peeks at the connection without blocking: a kept-alive
-// connection has nothing to read, so EOF or an error means the process
-// closed it.
-func (pc *hopConn) closedByPeer() bool {
-	if pc.br.Buffered() > 0 {
-		return true // a response nobody asked for
-	}
+// connection has nothing to read, so bytes (a response nobody asked for),
+// EOF or an error mean it cannot be used. idle, how long it was in the
+// pool, is not needed: the peek sees the close.
+func (pc *hopConn) closedByPeer(idle time.Duration) bool {
 	sc, ok := pc.nc.(syscall.Conn)
 	if !ok {
 		return false

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -204,7 +203,7 @@ func decorate(h http.Header, id []string, routeHeaders http.Header) {
 // connection (http.ErrAbortHandler).
 func (s *Server) proxyError(_ http.ResponseWriter, r *http.Request, err error) {
 	c := callFrom(r.Context())
-	c.refused = errors.Is(err, syscall.ECONNREFUSED)
+	c.refused = isConnRefused(err)
 	c.err = classifyProxyError(r.Context(), c, err)
 }
 
