@@ -31,6 +31,8 @@ import (
 //	SYNTAX ERROR      StartDev fails with a *runtimes.BuildError
 //	CRASH ON START    StartDev fails like a process that exited early
 //	BUILD DELAY <ms>  StartDev takes that long
+//	IMPORTS <file>    StartDev fails with a *runtimes.BuildError while
+//	                  <file> (relative to the root) does not exist
 //
 // and the X-Fake request header selects special behaviours (see serve).
 type fakeRuntime struct {
@@ -109,6 +111,13 @@ func (rt *fakeRuntime) StartDev(ctx context.Context, req runtimes.DevRequest) (r
 				Range: runtimes.Range{Start: runtimes.Position{Line: line, Column: 1}},
 			}},
 			Err: errors.New("exit status 1"),
+		}
+	}
+	if i := strings.Index(text, "IMPORTS "); i >= 0 {
+		if f := strings.Fields(text[i+len("IMPORTS "):]); len(f) > 0 {
+			if _, err := os.Stat(filepath.Join(req.Root, filepath.FromSlash(f[0]))); err != nil {
+				return nil, &runtimes.BuildError{Op: "building " + req.File, Output: "no required module provides " + f[0] + "\n", Err: errors.New("exit status 1")}
+			}
 		}
 	}
 	if strings.Contains(text, "CRASH ON START") {

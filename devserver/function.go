@@ -183,7 +183,8 @@ func (f *function) ensureStarting(reason string) (*startCall, error) {
 		if f.crashed || f.cur.Load() != nil {
 			reason = "restart after a crash"
 		}
-		f.startLocked(reason)
+		// Not f.pending: a start refused during shutdown is already over.
+		return f.startLocked(reason), nil
 	}
 	return f.pending, nil
 }
@@ -220,8 +221,9 @@ func (f *function) changed(reason string, structural bool) {
 	f.startLocked(reason)
 }
 
-// startLocked starts a build-and-start in the background. f.mu is held.
-func (f *function) startLocked(reason string) {
+// startLocked starts a build-and-start in the background and returns it;
+// during shutdown, it returns it failed. f.mu is held.
+func (f *function) startLocked(reason string) *startCall {
 	p := &startCall{done: make(chan struct{})}
 	f.pending = p
 	if !f.s.goBackground("building "+f.id, func() { f.build(p, reason) }) {
@@ -229,6 +231,7 @@ func (f *function) startLocked(reason string) {
 		p.err = newHTTPError(http.StatusBadGateway, codeNoResponse, errors.New("the dev server is shutting down"))
 		close(p.done)
 	}
+	return p
 }
 
 // build runs one build-and-start and publishes its result.
@@ -307,9 +310,14 @@ func (f *function) build(p *startCall, reason string) {
 		p.err = f.failure
 		retire = f.cur.Swap(nil)
 	default:
-		// The process failed to start (crashed before reporting its port,
-		// timed out). Not remembered: the next request tries again.
+		// The new code built but its process failed to start (crashed
+		// before reporting its port, timed out). The old process goes,
+		// as does an earlier build's error page: neither is what is on
+		// disk now. Not remembered: the next request tries again and gets
+		// this start's error if it fails the same way.
 		p.err = buildFailure(f.id, err)
+		f.failure = nil
+		retire = f.cur.Swap(nil)
 	}
 	if redo {
 		f.startLocked(redoReason)

@@ -78,9 +78,12 @@ func (f *function) affectedBy(ev watch.Event) bool {
 		return true
 	}
 	f.mu.Lock()
-	in := f.inputs
+	in, failed := f.inputs, f.failure != nil
 	f.mu.Unlock()
-	if in == nil {
+	if in == nil || failed {
+		// Inputs not known yet, or a failed build: its code may import a
+		// package that does not exist yet, whose files are then in no
+		// list of inputs. Any source file of the language may be the fix.
 		return strings.HasSuffix(ev.Rel, languageExts[lang])
 	}
 	return in.matches(ev.Path)

@@ -148,6 +148,79 @@ func TestHotReloadFailedBuildShowsErrorUntilFixed(t *testing.T) {
 	h.waitVersion("/api/a", "3")
 }
 
+// A failed build can be fixed by a file that is in no list of inputs yet:
+// the package the code imports, created after the import.
+func TestHotReloadFailedBuildFixedByANewFile(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+	h.waitVersion("/api/a", "1")
+	waitInputs(t, h.srv, "api/a")
+	h.write("api/a.go", goHandler("2")+"IMPORTS lib/lib.go\n")
+	eventually(t, reloadTimeout, "the error page", func() (bool, string) {
+		resp, body := h.get("/api/a")
+		return resp.StatusCode == http.StatusBadGateway && bytes.Contains(body, []byte("lib/lib.go")), fmt.Sprintf("%d %q", resp.StatusCode, body)
+	})
+	h.settled()
+	h.write("lib/lib.go", "package lib\n")
+	h.waitVersion("/api/a", "2")
+}
+
+// New code that builds but whose process fails to start replaces the old
+// process: requests get the start's error, not the previous version, and
+// the next request tries again.
+func TestHotReloadStartFailureAfterAGoodBuild(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+	h.waitVersion("/api/a", "1")
+	h.write("api/a.go", goHandler("2")+"CRASH ON START\n")
+	h.events.waitFor(t, "the failed start", func(ev Event) bool {
+		return ev.Type == EventBuildFailed && ev.Function == "api/a" && strings.Contains(ev.Message, "before reporting its port")
+	})
+	starts := h.settled()["api/a.go"]
+	resp, body := h.get("/api/a")
+	if resp.StatusCode != http.StatusBadGateway || !bytes.Contains(body, []byte("before reporting its port")) {
+		t.Errorf("after a failed start: %d %q, want a 502 with the start's error (not the old version)", resp.StatusCode, body)
+	}
+	if n := h.goRT.startCount("api/a.go"); n != starts+1 {
+		t.Errorf("the request started the function %d times, want once more", n-starts)
+	}
+	h.write("api/a.go", goHandler("3"))
+	h.waitVersion("/api/a", "3")
+}
+
+// After a compile error, new code that compiles but fails to start shows
+// its own error, not the compile error of the code before.
+func TestHotReloadStartFailureReplacesTheCompileError(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+	h.waitVersion("/api/a", "1")
+	h.write("api/a.go", goHandler("2")+"SYNTAX ERROR\n")
+	eventually(t, reloadTimeout, "the error page", func() (bool, string) {
+		resp, body := h.get("/api/a")
+		return resp.StatusCode == http.StatusBadGateway && bytes.Contains(body, []byte("syntax error")), fmt.Sprintf("%d %q", resp.StatusCode, body)
+	})
+	h.write("api/a.go", goHandler("3")+"CRASH ON START\n")
+	h.events.waitFor(t, "the failed start", func(ev Event) bool {
+		return ev.Type == EventBuildFailed && ev.Function == "api/a" && strings.Contains(ev.Message, "before reporting its port")
+	})
+	h.settled()
+	resp, body := h.get("/api/a")
+	if resp.StatusCode != http.StatusBadGateway || bytes.Contains(body, []byte("syntax error")) || !bytes.Contains(body, []byte("before reporting its port")) {
+		t.Errorf("after the start failure: %d %q, want a 502 with the start's error", resp.StatusCode, body)
+	}
+}
+
+// A request that needs a start once Close has begun is told the server is
+// shutting down.
+func TestStartDuringCloseSaysShuttingDown(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+	f := h.srv.state.Load().funcs["api/a"]
+	h.srv.bgMu.Lock()
+	h.srv.closed = true // what Close does first, before the front's grace
+	h.srv.bgMu.Unlock()
+	_, err := f.acquire(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "shutting down") {
+		t.Errorf("acquire during Close: %v, want an error saying the dev server is shutting down", err)
+	}
+}
+
 func TestHotReloadProjectChanges(t *testing.T) {
 	h := startHarness(t, map[string]string{
 		"api/a.go":    goHandler("1"),
