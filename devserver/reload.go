@@ -357,7 +357,12 @@ func (r *reloader) dropUnchanged(events []watch.Event) []watch.Event {
 	kept := events[:0]
 	for _, ev := range events {
 		switch {
-		case ev.IsDir || ev.Op.Has(watch.Overflow):
+		case ev.Op.Has(watch.Overflow):
+			// Events were lost: the checksums no longer say what the
+			// processes were built from (a lost save, then a save that
+			// restores the checksummed content, would look unchanged).
+			clear(r.hashes)
+		case ev.IsDir:
 		case ev.Op.Has(watch.Remove) || ev.Op.Has(watch.Rename):
 			delete(r.hashes, ev.Path)
 			delete(r.truncated, ev.Path)

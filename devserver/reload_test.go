@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/lambdalens/lambdalens/devserver/watch"
 )
 
 const reloadTimeout = 15 * time.Second
@@ -480,5 +482,23 @@ func TestInPlaceSaves(t *testing.T) {
 	h.waitVersion("/api/a", "")
 	if got := h.settled()["api/a.go"]; got != before+1 {
 		t.Errorf("emptying the file started %d builds, want 1", got-before)
+	}
+}
+
+// After lost events (an overflow), a save is never dropped as unchanged:
+// the content it restores may not be what the process was built from.
+func TestOverflowForgetsChecksums(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+	r := newReloader(h.srv) // not running: only its filter is used
+	write := watch.Event{Path: filepath.Join(h.dir, "api", "a.go"), Rel: "api/a.go", Op: watch.Write}
+	if got := r.dropUnchanged([]watch.Event{write}); len(got) != 1 {
+		t.Fatalf("the first save was dropped")
+	}
+	if got := r.dropUnchanged([]watch.Event{write}); len(got) != 0 {
+		t.Fatalf("a save with unchanged content was kept: the test cannot tell")
+	}
+	got := r.dropUnchanged([]watch.Event{{Op: watch.Overflow}, write})
+	if len(got) != 2 {
+		t.Errorf("after an overflow, %d of the overflow and the save were kept, want both", len(got))
 	}
 }
