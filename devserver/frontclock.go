@@ -133,7 +133,8 @@ type frontWatch struct {
 
 	mu sync.Mutex
 	// readDue is when the wait for the client ends; zero: no limit.
-	// readExpired is set once it did.
+	// readExpired is set once it did, or once maxDuration cut a body
+	// read: the connection's read deadline is in the past.
 	readDue     time.Time
 	readExpired bool
 	cancel      context.CancelCauseFunc // of the current request; nil between requests
@@ -227,6 +228,15 @@ func (w *frontWatch) tick(now time.Time) (next time.Time) {
 			done = make(chan struct{})
 			w.done = done
 		}
+	}
+	if fire && w.bodyUnread() {
+		// A handler still reading the body waits for the client (one
+		// that stopped sending): a read deadline in the past ends that
+		// read, so the request ends with its timeout. Under w.mu and
+		// marked expired, like a read timeout: the connection, its body
+		// unread, serves no other request.
+		w.readExpired = true
+		w.c.nc.SetReadDeadline(time.Unix(1, 0))
 	}
 	w.mu.Unlock()
 	if fire {

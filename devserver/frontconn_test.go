@@ -271,6 +271,31 @@ func TestStreamCutByMaxDuration(t *testing.T) {
 	}
 }
 
+// TestStalledUploadCutByMaxDuration, end to end: a client that stops
+// sending its body gets the 504 at the function's maxDuration, and the
+// connection, its body unread, closes.
+func TestStalledUploadCutByMaxDuration(t *testing.T) {
+	h := startHarness(t, map[string]string{
+		"api/slow.go": goHandler("1"),
+		"vercel.json": `{"functions": {"api/slow.go": {"maxDuration": 1}}}`,
+	})
+	c := dialRaw(t, strings.TrimPrefix(h.srv.URL(), "http://"))
+	c.SetDeadline(time.Now().Add(15 * time.Second))
+	io.WriteString(c, "POST /api/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nthe first 30 of the 100 bytes.")
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no response to a stalled upload within 15 s of a 1 s maxDuration: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusGatewayTimeout || !strings.Contains(string(body), codeTimeout) {
+		t.Errorf("stalled upload: %d %q, want a 504 %s", res.StatusCode, body, codeTimeout)
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("after the 504 the connection gave %v, want it closed (EOF)", err)
+	}
+}
+
 // TestFrontShutdownSaysClose: a response finished during a graceful
 // shutdown says Connection: close, as net/http's do.
 func TestFrontShutdownSaysClose(t *testing.T) {
