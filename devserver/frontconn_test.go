@@ -250,18 +250,27 @@ func TestFrontAbortsBrokenStream(t *testing.T) {
 	}
 }
 
+// sendToOneSecondFunction starts a dev server whose one function, fn
+// ("api/slow"), has a maxDuration of 1 s, writes raw to it on a new
+// connection and returns the connection's reader (15 s to answer).
+func sendToOneSecondFunction(t *testing.T, fn, raw string) *bufio.Reader {
+	t.Helper()
+	h := startHarness(t, map[string]string{
+		fn + ".go":    goHandler("1"),
+		"vercel.json": `{"functions": {"` + fn + `.go": {"maxDuration": 1}}}`,
+	})
+	c := dialRaw(t, strings.TrimPrefix(h.srv.URL(), "http://"))
+	c.SetDeadline(time.Now().Add(15 * time.Second))
+	io.WriteString(c, raw)
+	return bufio.NewReader(c)
+}
+
 // TestStreamCutByMaxDuration, end to end: a server-sent event stream that
 // outlives its function's maxDuration reaches the client as a broken
 // response, not a complete one.
 func TestStreamCutByMaxDuration(t *testing.T) {
-	h := startHarness(t, map[string]string{
-		"api/events.go": goHandler("1"),
-		"vercel.json":   `{"functions": {"api/events.go": {"maxDuration": 1}}}`,
-	})
-	c := dialRaw(t, strings.TrimPrefix(h.srv.URL(), "http://"))
-	c.SetDeadline(time.Now().Add(15 * time.Second))
-	io.WriteString(c, "GET /api/events HTTP/1.1\r\nHost: x\r\nX-Fake: sse\r\n\r\n")
-	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	br := sendToOneSecondFunction(t, "api/events", "GET /api/events HTTP/1.1\r\nHost: x\r\nX-Fake: sse\r\n\r\n")
+	res, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,14 +284,7 @@ func TestStreamCutByMaxDuration(t *testing.T) {
 // sending its body gets the 504 at the function's maxDuration, and the
 // connection, its body unread, closes.
 func TestStalledUploadCutByMaxDuration(t *testing.T) {
-	h := startHarness(t, map[string]string{
-		"api/slow.go": goHandler("1"),
-		"vercel.json": `{"functions": {"api/slow.go": {"maxDuration": 1}}}`,
-	})
-	c := dialRaw(t, strings.TrimPrefix(h.srv.URL(), "http://"))
-	c.SetDeadline(time.Now().Add(15 * time.Second))
-	io.WriteString(c, "POST /api/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nthe first 30 of the 100 bytes.")
-	br := bufio.NewReader(c)
+	br := sendToOneSecondFunction(t, "api/slow", "POST /api/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nthe first 30 of the 100 bytes.")
 	res, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatalf("no response to a stalled upload within 15 s of a 1 s maxDuration: %v", err)
