@@ -99,6 +99,11 @@ var frontHandlers = map[string]http.HandlerFunc{
 		b, err := io.ReadAll(r.Body)
 		fmt.Fprintf(w, "%d %v %q", len(b), err, b[:min(len(b), 16)])
 	},
+	"/flushread": func(w http.ResponseWriter, r *http.Request) {
+		w.(http.Flusher).Flush() // drains a small body
+		b, err := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%d %v", len(b), err)
+	},
 	"/closebody": func(w http.ResponseWriter, r *http.Request) {
 		r.Body.Close()
 		io.WriteString(w, "closed")

@@ -416,7 +416,11 @@ func (w *frontWriter) discardBody() (tooBig bool) {
 	b.mu.Unlock()
 	if _, err := io.Copy(io.Discard, b); err != nil {
 		w.closeAfter = true
+		return false
 	}
+	// Drained to its end, then closed as net/http closes it: a handler
+	// that reads it afterwards gets an error, not an empty body.
+	b.Close()
 	return false
 }
 
