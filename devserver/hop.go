@@ -31,6 +31,12 @@ const (
 	// (servers close idle connections after seconds: uvicorn and Node
 	// 5 s, gunicorn 2 s).
 	hopPeekAfter = 500 * time.Millisecond
+	// hopMaxHead bounds a response head, 1xx heads included: 10 MB, the
+	// default of http.Transport's MaxResponseHeaderBytes (the fallback's).
+	hopMaxHead = 10 << 20
+	// hopMax1xx is how many informational responses may come before the
+	// final one, as http.Transport allows.
+	hopMax1xx = 5
 )
 
 // hopTransport is the proxy's transport to function processes. Each
@@ -47,6 +53,11 @@ const (
 type hopTransport struct {
 	dialer   net.Dialer
 	fallback closeIdler
+	// maxHead is the largest response head read (default hopMaxHead).
+	maxHead int64
+	// idleTimeout closes connections idle for longer (default
+	// hopIdleTimeout).
+	idleTimeout time.Duration
 
 	mu   sync.Mutex
 	idle map[string][]*hopConn // by host:port; the most recently used last
@@ -61,17 +72,22 @@ type closeIdler interface {
 
 func newHopTransport(fallback closeIdler) *hopTransport {
 	return &hopTransport{
-		dialer:   net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
-		fallback: fallback,
-		idle:     make(map[string][]*hopConn),
+		dialer:      net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
+		fallback:    fallback,
+		maxHead:     hopMaxHead,
+		idleTimeout: hopIdleTimeout,
+		idle:        make(map[string][]*hopConn),
 	}
 }
 
 // hopConn is one kept-alive connection to a process.
 type hopConn struct {
-	t      *hopTransport
-	host   string
-	nc     net.Conn
+	t    *hopTransport
+	host string
+	nc   net.Conn
+	// lr is between nc and br: it bounds the bytes read for a response
+	// head.
+	lr     *headLimiter
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	idleAt time.Time
@@ -184,7 +200,7 @@ func (t *hopTransport) conn(ctx context.Context, host string, canResend bool) (p
 		// waiting for it. Under load that peek is a system call per
 		// request, so a connection idle for less than hopPeekAfter is
 		// not peeked when the request can be resent.
-		if idle > hopIdleTimeout || pc.br.Buffered() > 0 || (!canResend || idle > hopPeekAfter) && pc.closedByPeer(idle) {
+		if idle > t.idleTimeout || pc.br.Buffered() > 0 || (!canResend || idle > hopPeekAfter) && pc.closedByPeer(idle) {
 			pc.nc.Close()
 			continue
 		}
@@ -194,22 +210,41 @@ func (t *hopTransport) conn(ctx context.Context, host string, canResend bool) (p
 	if err != nil {
 		return nil, false, err
 	}
-	return &hopConn{t: t, host: host, nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 4<<10)}, false, nil
+	lr := &headLimiter{r: nc}
+	return &hopConn{t: t, host: host, nc: nc, lr: lr, br: bufio.NewReaderSize(lr, 16<<10), bw: bufio.NewWriterSize(nc, 4<<10)}, false, nil
 }
 
 // put returns a connection to the pool, or closes it when the pool is
-// full.
+// full. A list is in the order its connections came back, so its first is
+// the one idle longest; past idleTimeout, put closes it. Without that,
+// connections a burst left behind would stay open (in CLOSE_WAIT, once
+// the process closed its end) under steady traffic that never reaches
+// them.
 func (t *hopTransport) put(pc *hopConn) {
-	pc.idleAt = time.Now()
+	now := time.Now()
+	pc.idleAt = now
+	var expired *hopConn
 	t.mu.Lock()
 	list := t.idle[pc.host]
-	if t.idle == nil || len(list) >= hopMaxIdlePerHost {
-		t.mu.Unlock()
-		pc.nc.Close()
-		return
+	if len(list) > 0 && now.Sub(list[0].idleAt) > t.idleTimeout {
+		expired = list[0]
+		list[0] = nil
+		list = list[1:]
 	}
-	t.idle[pc.host] = append(list, pc)
+	full := t.idle == nil || len(list) >= hopMaxIdlePerHost
+	if !full {
+		list = append(list, pc)
+	}
+	if t.idle != nil {
+		t.idle[pc.host] = list
+	}
 	t.mu.Unlock()
+	if expired != nil {
+		expired.nc.Close()
+	}
+	if full {
+		pc.nc.Close()
+	}
 }
 
 // CloseIdleConnections closes the kept-alive connections, of both paths.
@@ -241,7 +276,16 @@ func (pc *hopConn) exchange(ctx context.Context, req *http.Request, body []byte,
 		stop()
 		return nil, staleIf(fmt.Errorf("sending the request: %w", err))
 	}
-	for got1xx := false; ; got1xx = true {
+	// The head's bytes are counted from here, less what the buffer holds
+	// already (none on a connection fit for reuse).
+	pc.lr.limit(pc.t.maxHead)
+	defer pc.lr.unlimit()
+	for n1xx := 0; ; n1xx++ {
+		got1xx := n1xx > 0
+		if n1xx > hopMax1xx {
+			stop()
+			return nil, fmt.Errorf("reading the response: more than %d informational (1xx) responses", hopMax1xx)
+		}
 		if _, err := pc.br.Peek(1); err != nil {
 			stop()
 			err = fmt.Errorf("reading the response: %w", err)
@@ -335,4 +379,37 @@ func (b *hopBody) Close() error {
 		b.pc.done(b.stop, false)
 	}
 	return nil
+}
+
+// errHeadTooLarge ends the reading of a response head past
+// hopTransport.maxHead.
+var errHeadTooLarge = errors.New("the response head exceeds the size limit (10 MB)")
+
+// headLimiter is the reader under a connection's bufio.Reader: while a
+// response head is read it lets through at most a given number of bytes,
+// so that a process sending headers without end cannot exhaust the dev
+// server's memory.
+type headLimiter struct {
+	r       io.Reader
+	limited bool
+	left    int64
+}
+
+func (l *headLimiter) limit(n int64) { l.limited, l.left = true, n }
+
+func (l *headLimiter) unlimit() { l.limited = false }
+
+func (l *headLimiter) Read(p []byte) (int, error) {
+	if !l.limited {
+		return l.r.Read(p)
+	}
+	if l.left <= 0 {
+		return 0, errHeadTooLarge
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
