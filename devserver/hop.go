@@ -31,12 +31,9 @@ const (
 	// (servers close idle connections after seconds: uvicorn and Node
 	// 5 s, gunicorn 2 s).
 	hopPeekAfter = 500 * time.Millisecond
-	// hopMaxHead bounds a response head, 1xx heads included: 10 MB, the
-	// default of http.Transport's MaxResponseHeaderBytes (the fallback's).
+	// hopMaxHead bounds a response head: 10 MB, the default of
+	// http.Transport's MaxResponseHeaderBytes (the fallback's).
 	hopMaxHead = 10 << 20
-	// hopMax1xx is how many informational responses may come before the
-	// final one, as http.Transport allows.
-	hopMax1xx = 5
 )
 
 // hopTransport is the proxy's transport to function processes. Each
@@ -276,19 +273,15 @@ func (pc *hopConn) exchange(ctx context.Context, req *http.Request, body []byte,
 		stop()
 		return nil, staleIf(fmt.Errorf("sending the request: %w", err))
 	}
-	// The head's bytes are counted from here, less what the buffer holds
-	// already (none on a connection fit for reuse).
+	// The head's bytes are counted from here (nothing is buffered on a
+	// connection fit for reuse). As in http.Transport, each informational
+	// response handed to the trace hook starts a new count; without the
+	// hook, 1xx heads and the final one share it.
 	pc.lr.limit(pc.t.maxHead)
-	defer pc.lr.unlimit()
-	for n1xx := 0; ; n1xx++ {
-		got1xx := n1xx > 0
-		if n1xx > hopMax1xx {
-			stop()
-			return nil, fmt.Errorf("reading the response: more than %d informational (1xx) responses", hopMax1xx)
-		}
+	for got1xx := false; ; got1xx = true {
 		if _, err := pc.br.Peek(1); err != nil {
 			stop()
-			err = fmt.Errorf("reading the response: %w", err)
+			err = pc.readError(err)
 			if got1xx {
 				return nil, err // the process had the request
 			}
@@ -297,7 +290,7 @@ func (pc *hopConn) exchange(ctx context.Context, req *http.Request, body []byte,
 		resp, err := http.ReadResponse(pc.br, req)
 		if err != nil {
 			stop()
-			return nil, fmt.Errorf("reading the response: %w", err)
+			return nil, pc.readError(err)
 		}
 		if resp.StatusCode == http.StatusSwitchingProtocols {
 			stop()
@@ -311,9 +304,13 @@ func (pc *hopConn) exchange(ctx context.Context, req *http.Request, body []byte,
 					stop()
 					return nil, err
 				}
+				pc.lr.limit(pc.t.maxHead)
 			}
 			continue
 		}
+		// Off before the connection can go back to the pool, where the
+		// next request sets it again.
+		pc.lr.unlimit()
 		reuse := !resp.Close
 		if resp.Body == http.NoBody {
 			pc.done(stop, reuse)
@@ -383,7 +380,18 @@ func (b *hopBody) Close() error {
 
 // errHeadTooLarge ends the reading of a response head past
 // hopTransport.maxHead.
-var errHeadTooLarge = errors.New("the response head exceeds the size limit (10 MB)")
+var errHeadTooLarge = errors.New("the response head exceeds the size limit")
+
+// readError describes a failure to read a response head. When the limit
+// was reached, the parser may have failed first on the line it cut
+// ("malformed MIME header"): the limit is the cause then, as
+// http.Transport reports it.
+func (pc *hopConn) readError(err error) error {
+	if pc.lr.exhausted() {
+		return fmt.Errorf("reading the response: %w of %d bytes", errHeadTooLarge, pc.t.maxHead)
+	}
+	return fmt.Errorf("reading the response: %w", err)
+}
 
 // headLimiter is the reader under a connection's bufio.Reader: while a
 // response head is read it lets through at most a given number of bytes,
@@ -398,6 +406,8 @@ type headLimiter struct {
 func (l *headLimiter) limit(n int64) { l.limited, l.left = true, n }
 
 func (l *headLimiter) unlimit() { l.limited = false }
+
+func (l *headLimiter) exhausted() bool { return l.limited && l.left <= 0 }
 
 func (l *headLimiter) Read(p []byte) (int, error) {
 	if !l.limited {

@@ -6,6 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,68 +52,116 @@ func startRawServer(t *testing.T, respond func(w io.Writer, req *http.Request) e
 }
 
 // TestHopTransportBoundsTheResponseHead: a process that sends headers
-// without end gets an error once the head passes the limit, not a dev
-// server that buffers it all; a head under the limit is read whole.
+// without end gets errHeadTooLarge once the head passes the limit, not a
+// dev server that buffers it all, wherever the limit cuts a line; a head
+// of exactly the limit is read whole, with its body.
 func TestHopTransportBoundsTheResponseHead(t *testing.T) {
-	line := "X-Filler: " + strings.Repeat("a", 1000) + "\r\n"
+	const limit = 64 << 10
+	status := "HTTP/1.1 200 OK\r\n"
+	tail := "Content-Length: 2\r\n\r\n"
 	url := startRawServer(t, func(w io.Writer, req *http.Request) error {
-		if _, err := io.WriteString(w, "HTTP/1.1 200 OK\r\n"); err != nil {
+		if _, err := io.WriteString(w, status); err != nil {
 			return err
 		}
-		if req.URL.Path == "/small" {
-			_, err := io.WriteString(w, strings.Repeat(line, 30)+"Content-Length: 2\r\n\r\nok")
+		if n, err := strconv.Atoi(strings.TrimPrefix(req.URL.Path, "/exactly/")); err == nil {
+			// A head of n bytes: one filler header sized to fit.
+			fill := n - len(status) - len(tail) - len("X-Fill: \r\n")
+			_, err := io.WriteString(w, "X-Fill: "+strings.Repeat("f", fill)+"\r\n"+tail+"ok")
 			return err
 		}
-		// Without end, but bounded for the test: 100 times the limit.
-		for range 6400 {
+		// Without end, but bounded for the test: about 100 times the limit.
+		line := "X-" + strings.Repeat("a", len(req.URL.Path)) + ": b\r\n"
+		for range 100 * limit / len(line) {
 			if _, err := io.WriteString(w, line); err != nil {
 				return err
 			}
 		}
-		return errors.New("the client read 6.4 MB of headers")
+		return errors.New("the client read the whole endless head")
 	})
 	ht, _ := newTestHop(t)
-	ht.maxHead = 64 << 10
-	req, _ := http.NewRequest("GET", url+"/small", nil)
-	if s, b, h := hopDo(t, ht, req); s != 200 || b != "ok" || len(h.Values("X-Filler")) != 30 {
-		t.Fatalf("GET /small (a 30 KB head): %d %q with %d X-Filler headers", s, b, len(h.Values("X-Filler")))
+	ht.maxHead = limit
+	for range 2 { // the second on the kept-alive connection
+		req, _ := http.NewRequest("GET", url+"/exactly/"+strconv.Itoa(limit), nil)
+		if s, b, h := hopDo(t, ht, req); s != 200 || b != "ok" || len(h.Get("X-Fill")) < limit-100 {
+			t.Fatalf("GET a head of exactly the limit: %d %q, X-Fill of %d bytes", s, b, len(h.Get("X-Fill")))
+		}
 	}
-	req, _ = http.NewRequest("GET", url+"/endless", nil)
-	resp, err := ht.RoundTrip(req)
-	if err == nil {
-		resp.Body.Close()
-		t.Fatalf("GET /endless: %d, want an error", resp.StatusCode)
+	// Endless heads of lines of 9, 10, 17 and 1,008 bytes: the limit cuts
+	// them at different places.
+	for _, p := range []string{"/a", "/ab", "/" + strings.Repeat("a", 9), "/" + strings.Repeat("a", 1000)} {
+		req, _ := http.NewRequest("GET", url+p, nil)
+		resp, err := ht.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("GET an endless head of %d-byte lines: %d, want an error", len(p)+7, resp.StatusCode)
+		}
+		if !errors.Is(err, errHeadTooLarge) {
+			t.Errorf("GET an endless head of %d-byte lines: %v, want %v", len(p)+7, err, errHeadTooLarge)
+		}
 	}
-	if !errors.Is(err, errHeadTooLarge) {
-		t.Fatalf("GET /endless: %v, want %v", err, errHeadTooLarge)
+	req, _ := http.NewRequest("GET", url+"/exactly/"+strconv.Itoa(limit+1), nil)
+	if resp, err := ht.RoundTrip(req); !errors.Is(err, errHeadTooLarge) {
+		if err == nil {
+			resp.Body.Close()
+		}
+		t.Errorf("GET a head one byte over the limit: %v, want %v", err, errHeadTooLarge)
 	}
 }
 
-// TestHopTransportCapsInformationalResponses: five 1xx responses before
-// the final one pass, as with http.Transport; a sixth is an error.
-func TestHopTransportCapsInformationalResponses(t *testing.T) {
+// TestHopTransportLimitsInformationalHeadsAsTransportDoes: as with
+// http.Transport, each 1xx response handed to the trace hook starts a new
+// count of head bytes, so any number of them pass; without the hook, the
+// 1xx heads and the final one share the limit.
+func TestHopTransportLimitsInformationalHeadsAsTransportDoes(t *testing.T) {
+	hint := "HTTP/1.1 103 Early Hints\r\nLink: </" + strings.Repeat("a", 1000) + ".css>; rel=preload\r\n\r\n"
 	url := startRawServer(t, func(w io.Writer, req *http.Request) error {
-		n := 5
-		if req.URL.Path == "/six" {
-			n = 6
-		}
-		_, err := io.WriteString(w, strings.Repeat("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n", n)+
-			"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal")
+		_, err := io.WriteString(w, strings.Repeat(hint, 8)+"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal")
 		return err
 	})
 	ht, _ := newTestHop(t)
-	req, _ := http.NewRequest("GET", url+"/five", nil)
-	if s, b, _ := hopDo(t, ht, req); s != 200 || b != "final" {
-		t.Fatalf("GET /five: %d %q, want 200 \"final\"", s, b)
+	ht.maxHead = 4 << 10 // four of the eight 1xx heads
+	seen := 0
+	trace := &httptrace.ClientTrace{Got1xxResponse: func(int, textproto.MIMEHeader) error { seen++; return nil }}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(t.Context(), trace), "GET", url+"/", nil)
+	if s, b, _ := hopDo(t, ht, req); s != 200 || b != "final" || seen != 8 {
+		t.Fatalf("GET with a 1xx hook: %d %q after %d 1xx responses, want 200 \"final\" after 8", s, b, seen)
 	}
-	req, _ = http.NewRequest("GET", url+"/six", nil)
+	req, _ = http.NewRequest("GET", url+"/", nil)
 	resp, err := ht.RoundTrip(req)
 	if err == nil {
 		resp.Body.Close()
-		t.Fatalf("GET /six: %d, want an error", resp.StatusCode)
+		t.Fatalf("GET without a 1xx hook: %d, want an error", resp.StatusCode)
 	}
-	if !strings.Contains(err.Error(), "more than 5 informational") {
-		t.Fatalf("GET /six: %v, want the 1xx limit named", err)
+	if !errors.Is(err, errHeadTooLarge) {
+		t.Fatalf("GET without a 1xx hook: %v, want %v", err, errHeadTooLarge)
+	}
+}
+
+// TestHopTransportBodylessResponsesUnderConcurrency: responses without a
+// body hand their connection back at once; with requests racing for it,
+// the head limit of one exchange must not leak into the next (run with
+// -race).
+func TestHopTransportBodylessResponsesUnderConcurrency(t *testing.T) {
+	hs := startHopServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	ht, _ := newTestHop(t)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				req, _ := http.NewRequest("GET", hs.URL+"/", nil)
+				resp, err := ht.RoundTrip(req)
+				if err != nil || resp.StatusCode != http.StatusNoContent {
+					failed.Add(1)
+					continue
+				}
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	if n := failed.Load(); n != 0 {
+		t.Errorf("%d of 1,600 concurrent 204 requests failed", n)
 	}
 }
 
