@@ -60,7 +60,8 @@
 // stopped after its in-flight requests finish. Changes that arrive during
 // a build are coalesced into one follow-up build. A failed build replaces
 // the function's responses with a page showing the compiler output until
-// the next good build.
+// the next good build; while a later build runs, requests wait for it
+// instead of getting that page (it is of older code than the build's).
 //
 // # Events
 //

@@ -176,17 +176,20 @@ func (f *function) ensureStarting(reason string) (*startCall, error) {
 	if inst := f.cur.Load(); inst != nil && !inst.exited() {
 		return nil, nil
 	}
+	if f.pending != nil {
+		// With a failed build's page up too: a build in progress is of
+		// newer code (a change started it), so the request waits for it
+		// rather than get an error the save may have fixed.
+		return f.pending, nil
+	}
 	if f.failure != nil {
 		return nil, f.failure
 	}
-	if f.pending == nil {
-		if f.crashed || f.cur.Load() != nil {
-			reason = "restart after a crash"
-		}
-		// Not f.pending: a start refused during shutdown is already over.
-		return f.startLocked(reason), nil
+	if f.crashed || f.cur.Load() != nil {
+		reason = "restart after a crash"
 	}
-	return f.pending, nil
+	// Not f.pending: a start refused during shutdown is already over.
+	return f.startLocked(reason), nil
 }
 
 // prewarm starts the function unless it runs already.

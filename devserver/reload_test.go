@@ -150,6 +150,31 @@ func TestHotReloadFailedBuildShowsErrorUntilFixed(t *testing.T) {
 	h.waitVersion("/api/a", "3")
 }
 
+// After a failed build, a request that arrives while the fix builds waits
+// for that build, rather than get the error page of the code before it.
+func TestHotReloadRequestsWaitForTheFixOfAFailedBuild(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+	h.waitVersion("/api/a", "1")
+	h.write("api/a.go", goHandler("2")+"SYNTAX ERROR\n")
+	eventually(t, reloadTimeout, "the error page", func() (bool, string) {
+		resp, body := h.get("/api/a")
+		return resp.StatusCode == http.StatusBadGateway && bytes.Contains(body, []byte("syntax error")), fmt.Sprintf("%d %q", resp.StatusCode, body)
+	})
+	h.settled()
+	started := func(ev Event) bool { return ev.Type == EventBuildStarted && ev.Function == "api/a" }
+	before := h.events.count(started)
+	h.goRT.buildDelay.Store(int64(300 * time.Millisecond))
+	h.write("api/a.go", goHandler("3"))
+	eventually(t, reloadTimeout, "the fix's build to start", func() (bool, string) {
+		return h.events.count(started) > before, ""
+	})
+	resp, body := h.get("/api/a")
+	var got echo
+	if resp.StatusCode != 200 || json.Unmarshal(body, &got) != nil || got.Version != "3" {
+		t.Errorf("a request during the fix's build: %d %q, want version 3", resp.StatusCode, body)
+	}
+}
+
 // A failed build can be fixed by a file that is in no list of inputs yet:
 // the package the code imports, created after the import.
 func TestHotReloadFailedBuildFixedByANewFile(t *testing.T) {
