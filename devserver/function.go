@@ -365,7 +365,8 @@ func (i *instance) monitor() {
 	}
 	if err != nil || !i.stopping.Load() {
 		ev.Crashed = true
-		s.log.Warn("function process crashed", "function", f.id, "pid", ev.PID, "status", ev.ExitStatus)
+		// The process-exited event tells the user; the log, for --verbose.
+		s.log.Debug("function process crashed", "function", f.id, "pid", ev.PID, "status", ev.ExitStatus)
 		f.mu.Lock()
 		if f.cur.CompareAndSwap(i, nil) {
 			f.crashed = true

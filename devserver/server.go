@@ -347,8 +347,11 @@ func (s *Server) recoverPanic(name string) {
 
 func (s *Server) closing() bool { return s.ctx.Err() != nil }
 
+// warn tells the user about a problem that does not stop the server.
 func (s *Server) warn(msg string) {
-	s.log.Warn(msg)
+	// The event is what the user reads (as text or JSON); the log has it
+	// for --verbose, not a second time by default.
+	s.log.Debug(msg)
 	s.out.emit(Event{Type: EventWarning, Message: msg})
 }
 

@@ -226,3 +226,31 @@ func TestCloseJoinsEverything(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestNothingToServeWarns: a folder with neither functions nor static files
+// (likely not the project's root) is said so at start; a static-only
+// project is not.
+func TestNothingToServeWarns(t *testing.T) {
+	nothing := func(ev Event) bool {
+		return ev.Type == EventWarning && strings.Contains(ev.Message, "nothing to serve")
+	}
+	loaded := func(ev Event) bool { return ev.Type == EventProjectLoaded }
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		warns bool
+	}{
+		{"empty", map[string]string{"README.md": "notes\n"}, true},
+		{"static only", map[string]string{"public/index.html": "<p>hi</p>\n"}, false},
+		{"a function", map[string]string{"api/a.go": goHandler("1")}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := startHarness(t, tc.files)
+			// Start emits the load event and the warning before it returns.
+			h.events.waitFor(t, "the project to load", loaded)
+			if got := h.events.count(nothing) == 1; got != tc.warns {
+				t.Errorf("warned that there is nothing to serve: %v, want %v; events: %+v", got, tc.warns, h.events.snapshot())
+			}
+		})
+	}
+}

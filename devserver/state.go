@@ -117,6 +117,9 @@ func (s *Server) reportLoad(snap *snapshot, prev *snapshot) {
 		msg += fmt.Sprintf("; %d static file(s) in %s/", len(snap.static), snap.proj.PublicDir)
 	}
 	s.out.emit(Event{Type: EventProjectLoaded, Message: msg, Diagnostics: snap.proj.Diagnostics})
+	if prev == nil && len(ids) == 0 && snap.staticRoot == "" {
+		s.warn(fmt.Sprintf("nothing to serve in %s: no functions (api/**/*.go, api/**/*.py, a Go server, a Python app) and no static files; is it the project's root? Files added later are picked up", s.root))
+	}
 }
 
 // withStatic returns a copy of snap with the static files rescanned.
