@@ -65,7 +65,7 @@ func (r *runner) newEvent(stage Stage, fn *project.Function) Event {
 
 func (r *runner) run(ctx context.Context) (*Summary, error) {
 	p := r.project
-	sum := &Summary{Root: p.Root, Functions: make([]FunctionSummary, len(r.fns))}
+	sum := &Summary{Root: p.Root}
 
 	parent := filepath.Dir(r.outDir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -75,6 +75,8 @@ func (r *runner) run(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return sum, fmt.Errorf("creating the staging directory: %w", err)
 	}
+	// Only now: a run stopped before building lists no functions.
+	sum.Functions = make([]FunctionSummary, len(r.fns))
 	committed := false
 	defer func() {
 		if !committed {

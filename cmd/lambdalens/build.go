@@ -14,10 +14,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := newFlagSet("build", "build [dir] [--out .vercel/output] [--arch x86_64|arm64] [--only PATTERN] [--zip] [--json]", stderr)
 	out := fs.String("out", "", "Build Output directory (default <dir>/.vercel/output)")
 	arch := fs.String("arch", "", "build every function for this architecture (x86_64 or arm64), overriding vercel.json")
-	only := fs.String("only", "", "build only the functions whose ID or file matches this glob")
+	only := fs.String("only", "", "build only the functions whose ID or file matches this glob; the output then holds only those")
 	zip := fs.Bool("zip", false, "also write a deterministic <function>.zip next to each .func")
 	asJSON := fs.Bool("json", false, "print one JSON event per line, then the summary")
-	jobs := fs.Int("jobs", 0, "functions built at once (default: number of CPUs)")
+	jobs := fs.Int("jobs", 0, "functions built at once (0: one per CPU)")
 	cacheDir := fs.String("cache-dir", "", "keep the build cache and GOCACHE/GOMODCACHE in this folder (for CI caching)")
 	noCache := fs.Bool("no-cache", false, "rebuild every function even when the cache has it")
 	verbose := fs.Bool("verbose", false, "log internal details to stderr")
@@ -27,6 +27,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	dir, ok := projectDir(pos, stderr, "build")
 	if !ok {
+		return 2
+	}
+	if *jobs < 0 {
+		fmt.Fprintf(stderr, "lambdalens build: --jobs must be 0 (one per CPU) or more, not %d\n", *jobs)
 		return 2
 	}
 	if *arch != "" && *arch != "x86_64" && *arch != "arm64" {
@@ -50,7 +54,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		style = buildsys.StyleJSON
 	}
 	logger := newLogger(stderr, *verbose)
-	_, err := buildsys.Run(ctx, buildsys.Options{
+	sum, err := buildsys.Run(ctx, buildsys.Options{
 		Dir:      dir,
 		OutDir:   *out,
 		Arch:     *arch,
@@ -65,6 +69,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Logger:   logger,
 	})
 	if err == nil {
+		if len(sum.Functions) == 0 {
+			fmt.Fprintf(stderr, "lambdalens build: %s in %s\n", noFunctions, dir)
+		}
 		return 0
 	}
 	var diags *buildsys.DiagnosticsError

@@ -36,7 +36,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "lambdalens dev: %v\n", err)
-		return 2
+		return 1
 	}
 	// Run serves until ctx ends (SIGINT/SIGTERM), then stops every child.
 	if err := srv.Run(ctx); err != nil {

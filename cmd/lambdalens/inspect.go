@@ -45,10 +45,13 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return 0
 }
 
+// noFunctions says what a project without functions lacks.
+const noFunctions = "no functions found (looked for api/**/*.go, api/**/*.py, a Go server and a Python app)"
+
 // printFunctions writes the table of functions.
 func printFunctions(w io.Writer, p *project.Project) {
 	if len(p.Functions) == 0 {
-		fmt.Fprintln(w, "no functions found (looked for api/**/*.go, api/**/*.py, a Go server and a Python app)")
+		fmt.Fprintln(w, noFunctions)
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

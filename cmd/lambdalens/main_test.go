@@ -94,3 +94,46 @@ func lineDiff(want, got []byte) string {
 	}
 	return ""
 }
+
+// TestExitCodes: 0 for success and help, 2 for a wrong command line, 1 for
+// a failure, with the reason on stderr.
+func TestExitCodes(t *testing.T) {
+	empty := t.TempDir()
+	fn := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(fn, "api"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	handler := "package handler\n\nimport \"net/http\"\n\nfunc Handler(w http.ResponseWriter, r *http.Request) {}\n"
+	notADir := filepath.Join(t.TempDir(), "file")
+	for p, content := range map[string]string{filepath.Join(fn, "api", "x.go"): handler, notADir: "x"} {
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	missing := filepath.Join(empty, "missing")
+	for _, tc := range []struct {
+		args       []string
+		code       int
+		stderr     string
+		stdoutNone string // must not appear on stdout
+	}{
+		{args: []string{"version", "--help"}, code: 0, stderr: "Usage: lambdalens version"},
+		{args: []string{"version", "extra"}, code: 2, stderr: "Usage: lambdalens version"},
+		{args: []string{"build", "--jobs", "-1", fn}, code: 2, stderr: "--jobs must be 0 (one per CPU) or more, not -1"},
+		{args: []string{"dev", missing}, code: 1, stderr: "no such file or directory"},
+		{args: []string{"build", missing}, code: 1, stderr: "no such file or directory"},
+		{args: []string{"inspect", missing}, code: 1, stderr: "no such file or directory"},
+		{args: []string{"build", empty}, code: 0, stderr: "no functions found"},
+		// Stopped before building: no table of functions that never ran.
+		{args: []string{"build", "--out", filepath.Join(notADir, "out"), fn}, code: 1, stderr: "not a directory", stdoutNone: "FUNCTION"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), tc.args, &stdout, &stderr)
+		if code != tc.code || !bytes.Contains(stderr.Bytes(), []byte(tc.stderr)) {
+			t.Errorf("lambdalens %q: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr.String(), tc.code, tc.stderr)
+		}
+		if tc.stdoutNone != "" && bytes.Contains(stdout.Bytes(), []byte(tc.stdoutNone)) {
+			t.Errorf("lambdalens %q: stdout %q has %q", tc.args, stdout.String(), tc.stdoutNone)
+		}
+	}
+}

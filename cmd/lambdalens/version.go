@@ -47,7 +47,8 @@ func versionString() string {
 func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		fmt.Fprintln(stderr, "Usage: lambdalens version")
-		if args[0] == "-h" {
+		switch args[0] {
+		case "-h", "-help", "--help":
 			return 0
 		}
 		return 2
