@@ -1,8 +1,11 @@
 package devserver
 
 import (
+	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
 func TestLineWriter(t *testing.T) {
@@ -41,3 +44,20 @@ func TestLineWriter(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestExitStatus(t *testing.T) {
+	status := errors.New("exit status 3")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		// The stderr tail is not repeated: it was printed, and may be older
+		// than the crash.
+		{&proc.ExitError{Name: "api/x", ExitCode: 3, Stderr: "panic: an earlier request", Err: status}, "exit status 3"},
+		{errors.New("running api/x.py: exited with status 1"), "running api/x.py: exited with status 1"},
+	} {
+		if got := exitStatus(tc.err); got != tc.want {
+			t.Errorf("exitStatus(%q) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}

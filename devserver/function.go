@@ -12,6 +12,7 @@ import (
 
 	"github.com/lambdalens/lambdalens/project"
 	"github.com/lambdalens/lambdalens/runtimes"
+	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
 // Bounds of the process lifecycle.
@@ -361,7 +362,7 @@ func (i *instance) monitor() {
 	ev := Event{Type: EventProcessExited, Function: f.id, File: def.File, PID: i.proc.PID(), ExitStatus: "exited"}
 	err := i.proc.Err()
 	if err != nil {
-		ev.ExitStatus = err.Error()
+		ev.ExitStatus = exitStatus(err)
 	}
 	if err != nil || !i.stopping.Load() {
 		ev.Crashed = true
@@ -374,6 +375,18 @@ func (i *instance) monitor() {
 		f.mu.Unlock()
 	}
 	s.out.emit(ev)
+}
+
+// exitStatus is how a crash reads in the process-exited event. For a
+// *proc.ExitError that is the status alone: the process's stderr lines
+// were printed as they came, and the last of them may be older than the
+// crash (a panic a request before an os.Exit). Other errors (a runtime's
+// diagnosis, such as a Python traceback) are kept whole.
+func exitStatus(err error) string {
+	if ee, ok := err.(*proc.ExitError); ok && ee.Err != nil {
+		return ee.Err.Error()
+	}
+	return err.Error()
 }
 
 // markStopping records that the dev server ends the process, so that its
