@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path"
 	"path/filepath"
 
 	"golang.org/x/sync/errgroup"
@@ -43,7 +42,7 @@ func (r *Runtime) Build(ctx context.Context, req runtimes.BuildRequest) (*runtim
 		return nil, fmt.Errorf("%s: BuildRequest.OutDir is empty", op)
 	}
 	server := req.Entrypoint.Kind == runtimes.KindServer
-	includes, err := resolveIncludes(req.Root, includeBase(req.File, server), req.IncludeFiles, req.ExcludeFiles, log)
+	includes, err := resolveIncludes(req.Root, IncludeBase(req.File, server), req.IncludeFiles, req.ExcludeFiles, log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -104,12 +103,4 @@ func (r *Runtime) buildLambdaBinary(ctx context.Context, req runtimes.BuildReque
 // lambdaScratch is the scratch directory of a Lambda build.
 func (r *Runtime) lambdaScratch(req runtimes.BuildRequest, s buildSettings) string {
 	return filepath.Join(cacheDir(req.Root, req.CacheDir), "go", "lambda", entryName(req.Root, req.File)+"-"+s.arch)
-}
-
-// includeBase is the folder includeFiles globs are relative to.
-func includeBase(file string, server bool) string {
-	if server {
-		return "."
-	}
-	return path.Dir(path.Clean(file))
 }

@@ -57,7 +57,7 @@ func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (stri
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
 	server := req.Entrypoint.Kind == runtimes.KindServer
-	includes, err := resolveIncludes(req.Root, includeBase(req.File, server), req.IncludeFiles, req.ExcludeFiles, log)
+	includes, err := resolveIncludes(req.Root, IncludeBase(req.File, server), req.IncludeFiles, req.ExcludeFiles, log)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", op, err)
 	}

@@ -29,6 +29,18 @@ type includedFile struct {
 // the build's own output and caches, and version control.
 var alwaysExcluded = []string{".vercel", ".git"}
 
+// IncludeBase is the folder, a slash path relative to the project root,
+// that the vercel.json includeFiles globs of file are relative to: the
+// function's folder for a function (as Vercel's Go builder globs from the
+// entrypoint's directory), the project root (".") for a standalone server
+// (server true). The project model checks the globs from the same folder.
+func IncludeBase(file string, server bool) string {
+	if server {
+		return "."
+	}
+	return path.Dir(path.Clean(file))
+}
+
 // resolveIncludes expands vercel.json includeFiles globs (doublestar
 // syntax) relative to base, a slash path relative to root: the function's
 // folder for functions (as Vercel does), "." for servers. Files keep their
