@@ -49,6 +49,10 @@ type loader struct {
 	files []string
 	// sigs are the files' signatures, filled lazily by sig.
 	dirents map[string]fs.DirEntry
+	// ignored are the paths the walk left out (not entered, for
+	// folders), except the root's .git and .vercel, whose files no build
+	// ever uses.
+	ignored []string
 	// configSrc is the vercel.json contents (nil when absent).
 	configSrc []byte
 	diags     []runtimes.Diagnostic
@@ -88,6 +92,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 		return nil, err
 	}
 	l.resolveConfig(p)
+	l.checkIncludeFiles(p)
 	l.routes(p)
 	p.Diagnostics = sortDiagnostics(l.diags)
 	return p, nil
@@ -140,6 +145,9 @@ func (l *loader) walk() error {
 		}
 		rel := filepath.ToSlash(p[len(l.root)+1:])
 		if l.ig.Match(rel, d.IsDir()) {
+			if rel != ".git" && rel != ".vercel" {
+				l.ignored = append(l.ignored, rel)
+			}
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

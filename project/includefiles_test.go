@@ -1,0 +1,191 @@
+package project
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// includeDiags lists "line:code" for the includeFiles diagnostics of p,
+// and their messages.
+func includeDiags(p *Project) (got, msgs []string) {
+	for _, d := range p.Diagnostics {
+		if d.Code == CodeIncludeNoMatch || d.Code == CodeIncludeOutside || d.Code == CodeIncludePython {
+			got = append(got, strconv.Itoa(d.Range.Start.Line)+":"+d.Severity.String()+":"+d.Code)
+			msgs = append(msgs, d.Message)
+		}
+	}
+	return got, msgs
+}
+
+func TestIncludeFilesDiagnostics(t *testing.T) {
+	const server = `
+-- go.mod --
+module example.com/s
+
+go 1.26
+-- main.go --
+package main
+
+import (
+	"net/http"
+	"os"
+)
+
+func main() { http.ListenAndServe(":"+os.Getenv("PORT"), nil) }
+`
+	tests := []struct {
+		name    string
+		archive string
+		want    []string // "line:severity:code" in vercel.json
+		msgs    []string // substrings of the messages, in order
+	}{
+		{"a path written from the project root", `
+-- vercel.json --
+{"functions": {"api/hello.go": {
+  "includeFiles": "data/**"}}}
+-- api/hello.go --
+` + goHandler + `
+-- data/x.json --
+{}
+`, []string{"2:warning:" + CodeIncludeNoMatch}, []string{
+			`"data/**" matches no file`, "relative to the function's folder, api/", "so it looks for api/data/**", `write "../data/**"`}},
+		{"relative to the function's folder", `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": "../data/**"}}}
+-- api/hello.go --
+` + goHandler + `
+-- data/x.json --
+{}
+`, nil, nil},
+		{"nothing there at all", `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": "nothing/**"}}}
+-- api/hello.go --
+` + goHandler, []string{"1:warning:" + CodeIncludeNoMatch}, []string{"looks for api/nothing/**"}},
+		{"a glob of an array, at its own line", `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": [
+  "../data/*.json",
+  "../data/*.csv"
+]}}}
+-- api/hello.go --
+` + goHandler + `
+-- data/x.json --
+{}
+`, []string{"3:warning:" + CodeIncludeNoMatch}, []string{`"../data/*.csv" matches no file`}},
+		{"a folder is copied whole", `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": "../templates"}}}
+-- api/hello.go --
+` + goHandler + `
+-- templates/mail/welcome.txt --
+hi
+`, nil, nil},
+		{"beside the function", `
+-- vercel.json --
+{"functions": {"api/**/*.go": {"includeFiles": "*.txt"}}}
+-- api/v1/hello.go --
+` + goHandler + `
+-- api/v1/words.txt --
+hi
+`, nil, nil},
+		{"one of several folders", `
+-- vercel.json --
+{"functions": {"api/**/*.go": {"includeFiles": "../data/**"}}}
+-- api/hello.go --
+` + goHandler + `
+-- api/v2/hello.go --
+` + goHandler + `
+-- data/x.json --
+{}
+`, []string{"1:warning:" + CodeIncludeNoMatch}, []string{"relative to each function's folder", "from api/v2/ it looks for api/data/**"}},
+		{"a Go server globs from the project root", server + `
+-- vercel.json --
+{"functions": {"main.go": {"includeFiles": ["data/**", "nothing/**"]}}}
+-- data/x.json --
+{}
+`, []string{"1:warning:" + CodeIncludeNoMatch}, []string{`"nothing/**" matches no file`, "relative to the project root"}},
+		{"leaving the project", `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": "../../etc/passwd"}}}
+-- api/hello.go --
+` + goHandler, []string{"1:error:" + CodeIncludeOutside}, []string{"leaves the project from api/"}},
+		{"Python functions ignore includeFiles", `
+-- vercel.json --
+{"functions": {"api/*.py": {
+  "includeFiles": "nothing/**"}}}
+-- api/index.py --
+` + pyHandler, []string{"2:info:" + CodeIncludePython}, []string{"no effect on Python functions (api/index.py)"}},
+		{"Go and Python functions: only the Go ones are checked", `
+-- vercel.json --
+{"functions": {"api/**": {"includeFiles": "../data/**"}}}
+-- api/hello.go --
+` + goHandler + `
+-- api/index.py --
+` + pyHandler + `
+-- data/x.json --
+{}
+`, nil, nil},
+		{"a glob into an ignored folder gets the benefit of the doubt", `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": ["../node_modules/pkg/*.js", "../secret/**"]}}}
+-- .vercelignore --
+secret/
+-- api/hello.go --
+` + goHandler + `
+-- node_modules/pkg/index.js --
+x
+-- secret/key.pem --
+x
+`, nil, nil},
+		{".git is never copied", `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": "../.git/**"}}}
+-- api/hello.go --
+` + goHandler + `
+-- .git/HEAD --
+ref: refs/heads/main
+`, []string{"1:warning:" + CodeIncludeNoMatch}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustLoad(t, writeTree(t, tt.archive), Options{})
+			if len(p.Functions) == 0 {
+				t.Fatalf("no functions; diagnostics %q", codes(p))
+			}
+			got, msgs := includeDiags(p)
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("diagnostics = %q, want %q\nmessages: %q", got, tt.want, msgs)
+			}
+			all := strings.Join(msgs, "\n")
+			rest := all
+			for _, s := range tt.msgs {
+				i := strings.Index(rest, s)
+				if i < 0 {
+					t.Errorf("message lacks %q (in order):\n%s", s, all)
+					break
+				}
+				rest = rest[i+len(s):]
+			}
+		})
+	}
+}
+
+// The check runs on the file list of the load: a file the editor has not
+// saved yet counts.
+func TestIncludeFilesSeeUnsavedFiles(t *testing.T) {
+	dir := writeTree(t, `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": "../data/**"}}}
+-- api/hello.go --
+`+goHandler)
+	if got, _ := includeDiags(mustLoad(t, dir, Options{})); len(got) != 1 {
+		t.Fatalf("without data/: %q, want one warning", got)
+	}
+	overlay := map[string][]byte{dir + "/data/x.json": []byte("{}")}
+	if got, msgs := includeDiags(mustLoad(t, dir, Options{Overlay: overlay, Cache: NewCache()})); len(got) != 0 {
+		t.Fatalf("with an unsaved data/x.json: %q %q, want none", got, msgs)
+	}
+}
