@@ -38,6 +38,18 @@ type lambdaDeps struct {
 	files []string
 }
 
+// describe names the declaration and the lock that holds it:
+// "requirements.txt", "pyproject.toml (held to uv.lock)".
+func (d *lambdaDeps) describe() string {
+	switch {
+	case d.uvLock != "":
+		return d.src.Name + " (held to uv.lock)"
+	case d.pylock != "":
+		return d.src.Name + " (held to " + pylockFile + ")"
+	}
+	return d.src.Name
+}
+
 // frozen reports whether the install is exactly a lock file's set.
 func (d *lambdaDeps) frozen() bool { return d.uvLock != "" || d.pylock != "" }
 

@@ -42,7 +42,7 @@ const (
 	// cannot be imported or started.
 	exitStartFailure = 3
 	// shimErrorPrefix starts the shim's own error messages on stderr.
-	shimErrorPrefix = "lambdalens: error: "
+	shimErrorPrefix = noticePrefix + "error: "
 )
 
 // Diagnostic codes of dev-process failures.
@@ -59,7 +59,8 @@ var inputFiles = []string{
 }
 
 // StartDev starts a dev process for one Python entrypoint: it chooses the
-// interpreter (see Interpreter), writes the shim to
+// interpreter (see Interpreter; installing a managed venv is told to the
+// user as a "lambdalens: " line on req.Stderr), writes the shim to
 // <CacheDir>/python/, and runs it with the project root as working
 // directory. It returns once the shim reported its port. An import error
 // or a crash during startup is a *runtimes.BuildError whose Output is the
@@ -91,7 +92,7 @@ func (r *Runtime) StartDev(ctx context.Context, req runtimes.DevRequest) (runtim
 		env = os.Environ()
 	}
 
-	interp, err := r.interpreter(ctx, req.Root, cacheDir, env, logger)
+	interp, err := r.interpreter(ctx, req.Root, cacheDir, env, logger, req.Stderr)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -74,12 +75,14 @@ func (r *Runtime) Interpreter(ctx context.Context, root string, logger *slog.Log
 	if logger == nil {
 		logger = r.logger()
 	}
-	return r.interpreter(ctx, root, filepath.Join(root, ".vercel", "cache"), os.Environ(), logger)
+	return r.interpreter(ctx, root, filepath.Join(root, ".vercel", "cache"), os.Environ(), logger, nil)
 }
 
 // interpreter is Interpreter with the cache directory and the environment
-// (for VIRTUAL_ENV and PATH) made explicit.
-func (r *Runtime) interpreter(ctx context.Context, root, cacheDir string, env []string, logger *slog.Logger) (Interp, error) {
+// (for VIRTUAL_ENV and PATH) made explicit. notices receives what the user
+// sees at the default log level (see notify): one line per managed venv
+// install.
+func (r *Runtime) interpreter(ctx context.Context, root, cacheDir string, env []string, logger *slog.Logger, notices io.Writer) (Interp, error) {
 	if venv := getenv(env, "VIRTUAL_ENV"); venv != "" {
 		py := venvPython(venv)
 		if py == "" {
@@ -106,7 +109,7 @@ func (r *Runtime) interpreter(ctx context.Context, root, cacheDir string, env []
 			"python", base.Path)
 		return base, nil
 	}
-	return managedVenv(ctx, root, cacheDir, base, deps, env, logger)
+	return managedVenv(ctx, root, cacheDir, base, deps, env, logger, notices)
 }
 
 // baseInterp is Runtime.Python or python3 on PATH (PATH taken from env).

@@ -74,7 +74,7 @@ func TestInterpreterOrder(t *testing.T) {
 				want[v] = fakeVenv(t, filepath.Join(root, v))
 			}
 			r := &Runtime{Logger: quietLogger()}
-			in, err := r.interpreter(t.Context(), root, filepath.Join(root, ".vercel", "cache"), env, quietLogger())
+			in, err := r.interpreter(t.Context(), root, filepath.Join(root, ".vercel", "cache"), env, quietLogger(), nil)
 			if err != nil {
 				t.Fatalf("interpreter: %v", err)
 			}
@@ -100,20 +100,20 @@ func TestInterpreterErrors(t *testing.T) {
 	r := &Runtime{Logger: quietLogger()}
 	cache := filepath.Join(root, ".vercel", "cache")
 	t.Run("VIRTUAL_ENV without an interpreter", func(t *testing.T) {
-		_, err := r.interpreter(t.Context(), root, cache, baseEnv("VIRTUAL_ENV="+t.TempDir()), quietLogger())
+		_, err := r.interpreter(t.Context(), root, cache, baseEnv("VIRTUAL_ENV="+t.TempDir()), quietLogger(), nil)
 		if err == nil || !strings.Contains(err.Error(), "VIRTUAL_ENV=") || !strings.Contains(err.Error(), "bin/python3") {
 			t.Fatalf("err = %v, want a VIRTUAL_ENV error", err)
 		}
 	})
 	t.Run("no python3 on PATH", func(t *testing.T) {
-		_, err := r.interpreter(t.Context(), root, cache, []string{"PATH=" + t.TempDir()}, quietLogger())
+		_, err := r.interpreter(t.Context(), root, cache, []string{"PATH=" + t.TempDir()}, quietLogger(), nil)
 		if err == nil || !strings.Contains(err.Error(), "python3 was not found") {
 			t.Fatalf("err = %v, want a missing-interpreter error", err)
 		}
 	})
 	t.Run("configured interpreter missing", func(t *testing.T) {
 		r := &Runtime{Python: "/nonexistent/python3.99", Logger: quietLogger()}
-		_, err := r.interpreter(t.Context(), root, cache, baseEnv(), quietLogger())
+		_, err := r.interpreter(t.Context(), root, cache, baseEnv(), quietLogger(), nil)
 		if err == nil || !strings.Contains(err.Error(), "/nonexistent/python3.99 was not found") {
 			t.Fatalf("err = %v", err)
 		}
@@ -185,10 +185,25 @@ func testManagedVenv(t *testing.T, env []string, installer string) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 
-	first, err := r.interpreter(ctx, root, cache, env, quietLogger())
+	// Each install is told to the user once, at the default level; a
+	// reused venv says nothing.
+	wantNotice := func(notices *syncBuffer, want bool) {
+		t.Helper()
+		got := notices.String()
+		prefix := "lambdalens: installing the dependencies of requirements.txt with " + installer + " into the virtual environment .vercel/cache/python/venv-"
+		if want && (!strings.HasPrefix(got, prefix) || strings.Count(got, "\n") != 1) {
+			t.Errorf("notices = %q, want one line starting %q", got, prefix)
+		}
+		if !want && got != "" {
+			t.Errorf("notices = %q, want none for a reused venv", got)
+		}
+	}
+	notices := &syncBuffer{}
+	first, err := r.interpreter(ctx, root, cache, env, quietLogger(), notices)
 	if err != nil {
 		t.Fatalf("first interpreter: %v", err)
 	}
+	wantNotice(notices, true)
 	if !strings.HasPrefix(first.Source, "managed venv .vercel/cache/python/venv-") {
 		t.Errorf("Source = %q", first.Source)
 	}
@@ -213,10 +228,12 @@ func testManagedVenv(t *testing.T, env []string, installer string) {
 	if err := os.WriteFile(sentinel, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	second, err := r.interpreter(ctx, root, cache, env, quietLogger())
+	notices = &syncBuffer{}
+	second, err := r.interpreter(ctx, root, cache, env, quietLogger(), notices)
 	if err != nil {
 		t.Fatalf("second interpreter: %v", err)
 	}
+	wantNotice(notices, false)
 	if second != first {
 		t.Errorf("second call = %+v, want %+v", second, first)
 	}
@@ -226,10 +243,12 @@ func testManagedVenv(t *testing.T, env []string, installer string) {
 
 	// A change gives a new venv and removes the stale one.
 	writeTree(t, root, map[string]string{"requirements.txt": "./tinypkg-0.1-py3-none-any.whl\n# changed\n"})
-	third, err := r.interpreter(ctx, root, cache, env, quietLogger())
+	notices = &syncBuffer{}
+	third, err := r.interpreter(ctx, root, cache, env, quietLogger(), notices)
 	if err != nil {
 		t.Fatalf("third interpreter: %v", err)
 	}
+	wantNotice(notices, true)
 	if third.Venv == first.Venv {
 		t.Errorf("venv %s reused after requirements.txt changed", third.Venv)
 	}
@@ -240,7 +259,7 @@ func testManagedVenv(t *testing.T, env []string, installer string) {
 	// A failed install is a BuildError with pip's output, and leaves no
 	// half-made venv behind.
 	writeTree(t, root, map[string]string{"requirements.txt": "./missing-0.1-py3-none-any.whl\n"})
-	_, err = r.interpreter(ctx, root, cache, env, quietLogger())
+	_, err = r.interpreter(ctx, root, cache, env, quietLogger(), nil)
 	var be *runtimes.BuildError
 	if !errors.As(err, &be) {
 		t.Fatalf("err = %v (%T), want *runtimes.BuildError", err, err)
@@ -296,7 +315,7 @@ func TestManagedVenvFollowsUVLock(t *testing.T) {
 	defer cancel()
 	value := func() string {
 		t.Helper()
-		in, err := r.interpreter(ctx, root, cache, env, quietLogger())
+		in, err := r.interpreter(ctx, root, cache, env, quietLogger(), nil)
 		if err != nil {
 			t.Fatalf("interpreter: %v", err)
 		}
@@ -345,7 +364,7 @@ func TestManagedVenvUsesTheLocksIndexes(t *testing.T) {
 	env = append(env, "PIP_CONFIG_FILE="+os.DevNull, "PIP_INDEX_URL="+index.URL+"/main", installerEnv+"=pip")
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	in, err := (&Runtime{Logger: quietLogger()}).interpreter(ctx, root, filepath.Join(root, ".vercel", "cache"), env, quietLogger())
+	in, err := (&Runtime{Logger: quietLogger()}).interpreter(ctx, root, filepath.Join(root, ".vercel", "cache"), env, quietLogger(), nil)
 	if err != nil {
 		t.Fatalf("interpreter: %v", err)
 	}

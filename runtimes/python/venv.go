@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -219,7 +220,7 @@ func venvHash(base Interp, deps *lambdaDeps) (string, error) {
 // creating and filling it first when it does not exist yet. It installs
 // what a Lambda build of the project installs: pyproject.toml's
 // dependencies held to uv.lock's versions, or exactly pylock.toml's set.
-func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *lambdaDeps, env []string, logger *slog.Logger) (Interp, error) {
+func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *lambdaDeps, env []string, logger *slog.Logger, notices io.Writer) (Interp, error) {
 	hash, err := venvHash(base, deps)
 	if err != nil {
 		return Interp{}, err
@@ -255,6 +256,10 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 		installer = "uv"
 	}
 	logger.Info("creating a managed virtual environment", "dir", relToRoot(root, dir), "from", deps.src.Name, "installer", installer)
+	// Seconds to minutes, before the process can start: say so once per
+	// install (a reused venv says nothing).
+	notify(notices, "installing the dependencies of %s with %s into the virtual environment %s (again only when the dependency files change)",
+		deps.describe(), installer, relToRoot(root, dir))
 
 	// Without uv, pip >= 22.3 of the base interpreter can install into a
 	// venv created --without-pip (pip --python), which skips ensurepip:
