@@ -59,8 +59,9 @@ var inputFiles = []string{
 }
 
 // StartDev starts a dev process for one Python entrypoint: it chooses the
-// interpreter (see Interpreter; installing a managed venv is told to the
-// user as a "lambdalens: " line on req.Stderr), writes the shim to
+// interpreter (see Interpreter; installing a managed venv and running on
+// the system Python are told to the user as "lambdalens: " lines on
+// req.Stderr), writes the shim to
 // <CacheDir>/python/, and runs it with the project root as working
 // directory. It returns once the shim reported its port. An import error
 // or a crash during startup is a *runtimes.BuildError whose Output is the

@@ -130,6 +130,40 @@ async def app(scope, receive, send):
                                            scope["query_string"].decode())).encode(), status=203)
 `
 
+// StartDev tells the user on the process's stderr, once per Runtime, that a
+// project without dependencies runs on the system Python; a restart says
+// nothing.
+func TestStartDevSystemPythonNotice(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"api/hello.py": "from http.server import BaseHTTPRequestHandler\n\nclass handler(BaseHTTPRequestHandler):\n    pass\n"})
+	r := &Runtime{Logger: quietLogger()}
+	start := func() string {
+		t.Helper()
+		stderr := &syncBuffer{}
+		p, err := r.StartDev(t.Context(), runtimes.DevRequest{
+			Root: root, File: "api/hello.py", Entrypoint: runtimes.Entrypoint{Symbol: "handler", AppKind: runtimes.AppHandler},
+			Env: baseEnv(), Stderr: stderr, Logger: quietLogger(),
+		})
+		if err != nil {
+			t.Fatalf("StartDev: %v\n%s", err, stderr.String())
+		}
+		// The notice is written before StartDev returns.
+		out := stderr.String()
+		if err := p.Stop(t.Context()); err != nil {
+			t.Fatalf("Stop: %v", err)
+		}
+		return out
+	}
+	const want = "lambdalens: using "
+	if out := start(); !strings.HasPrefix(out, want) || !strings.Contains(out, "declares no dependencies") {
+		t.Errorf("first start: stderr %q, want it to start with the system Python notice", out)
+	}
+	if out := start(); strings.Contains(out, want) {
+		t.Errorf("restart: stderr %q repeats the system Python notice", out)
+	}
+}
+
 func TestStartDevBuiltinASGI(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()

@@ -81,7 +81,8 @@ func (r *Runtime) Interpreter(ctx context.Context, root string, logger *slog.Log
 // interpreter is Interpreter with the cache directory and the environment
 // (for VIRTUAL_ENV and PATH) made explicit. notices receives what the user
 // sees at the default log level (see notify): one line per managed venv
-// install.
+// install, and one the first time r runs a project without dependencies
+// on a base interpreter.
 func (r *Runtime) interpreter(ctx context.Context, root, cacheDir string, env []string, logger *slog.Logger, notices io.Writer) (Interp, error) {
 	if venv := getenv(env, "VIRTUAL_ENV"); venv != "" {
 		py := venvPython(venv)
@@ -105,8 +106,11 @@ func (r *Runtime) interpreter(ctx context.Context, root, cacheDir string, env []
 		return Interp{}, err
 	}
 	if deps == nil {
-		logger.Warn("using the system Python: create a virtual environment (python3 -m venv .venv) to pin your dependencies",
-			"python", base.Path)
+		logger.Info("no dependencies declared: using the base interpreter", "python", base.Path, "source", base.Source)
+		if r.firstSystemUse(base.Path) {
+			notify(notices, "using %s (%s, Python %s): the project declares no dependencies (requirements.txt, pyproject.toml, Pipfile), so a package the code finds only in this Python's site-packages will be missing on Vercel",
+				base.Path, base.Source, base.Version)
+		}
 		return base, nil
 	}
 	return managedVenv(ctx, root, cacheDir, base, deps, env, logger, notices)

@@ -94,6 +94,38 @@ func TestInterpreterOrder(t *testing.T) {
 	}
 }
 
+// A project without dependencies runs on the base interpreter. The user is
+// told so once per Runtime (the CLI makes one per process) and
+// interpreter, not on every restart.
+func TestSystemPythonNoticeOnce(t *testing.T) {
+	t.Parallel()
+	r := &Runtime{Logger: quietLogger()}
+	notice := func(r *Runtime) string {
+		t.Helper()
+		root := t.TempDir()
+		writeTree(t, root, map[string]string{"api/index.py": "app = None\n"})
+		notices := &syncBuffer{}
+		in, err := r.interpreter(t.Context(), root, filepath.Join(root, ".vercel", "cache"), baseEnv(), quietLogger(), notices)
+		if err != nil {
+			t.Fatalf("interpreter: %v", err)
+		}
+		if in.Source != SourcePath {
+			t.Fatalf("Source = %q, want %q", in.Source, SourcePath)
+		}
+		return notices.String()
+	}
+	first := notice(r)
+	if !strings.HasPrefix(first, "lambdalens: using /") || !strings.Contains(first, "declares no dependencies") || strings.Count(first, "\n") != 1 {
+		t.Errorf("first notice = %q, want one line about the system Python", first)
+	}
+	if again := notice(r); again != "" {
+		t.Errorf("second start: notice %q, want none", again)
+	}
+	if other := notice(&Runtime{Logger: quietLogger()}); other != first {
+		t.Errorf("another Runtime: notice %q, want %q", other, first)
+	}
+}
+
 func TestInterpreterErrors(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()

@@ -2,6 +2,7 @@ package python
 
 import (
 	"log/slog"
+	"sync"
 
 	"github.com/lambdalens/lambdalens/runtimes"
 )
@@ -13,12 +14,28 @@ type Runtime struct {
 	Python string
 	// Logger defaults to slog.Default() with component=python.
 	Logger *slog.Logger
+
+	// systemNoticed holds the base interpreters (by path) a project
+	// without dependencies has run on: the notice about it is given once
+	// per Runtime, which the CLI makes once per process, rather than on
+	// every restart.
+	systemNoticed sync.Map
 }
 
 var _ runtimes.Runtime = (*Runtime)(nil)
 
 // Language reports runtimes.Python.
 func (r *Runtime) Language() runtimes.Language { return runtimes.Python }
+
+// firstSystemUse reports whether python is used for a project without
+// dependencies for the first time.
+func (r *Runtime) firstSystemUse(python string) bool {
+	if r == nil {
+		return true
+	}
+	_, seen := r.systemNoticed.LoadOrStore(python, struct{}{})
+	return !seen
+}
 
 func (r *Runtime) logger() *slog.Logger {
 	if r == nil || r.Logger == nil {
