@@ -16,9 +16,10 @@ import (
 )
 
 // A cache entry is a directory <dir>/<key>/ holding the function's files
-// under func/ and the runtime's Artifact in artifact.json. Entries are
-// written under a temporary name and renamed into place, so an entry that
-// exists is complete.
+// under func/, the runtime's Artifact in artifact.json and, in
+// manifest.json, what the files were like when stored (manifest.go).
+// Entries are written under a temporary name and renamed into place, so an
+// entry that exists is complete.
 const (
 	cacheFilesDir     = "func"
 	cacheArtifactFile = "artifact.json"
@@ -26,9 +27,11 @@ const (
 
 // WithCache returns a Builder that restores a function from dir when inner's
 // CacheKey finds an entry there, and otherwise builds it with inner and
-// stores the result. A restore that fails falls back to building; a store
-// that fails is logged and does not fail the build. A nil logger means
-// slog.Default().
+// stores the result. Restored files are hard links to the entry's (copies
+// where the file system cannot link). An entry whose files changed after
+// they were stored is rebuilt and replaced, as is one that cannot be
+// restored; a store that fails is logged and does not fail the build. A
+// nil logger means slog.Default().
 func WithCache(inner CacheableBuilder, dir string, logger *slog.Logger) Builder {
 	return newCache(inner, dir, logger, false)
 }
@@ -67,7 +70,12 @@ func (c *cachingBuilder) Build(ctx context.Context, req Request) (*Result, error
 	case err == nil:
 		return &Result{Artifact: art, Cached: true, Key: key}, nil
 	case !errors.Is(err, fs.ErrNotExist):
-		c.logger.Warn("build cache entry unusable, rebuilding", "function", req.Function.ID, "entry", entry, "err", err)
+		if errors.Is(err, errEntryChanged) {
+			// Most likely an output file written through its hard link.
+			c.logger.Debug("build cache entry changed since it was stored, rebuilding", "function", req.Function.ID, "entry", entry, "why", err)
+		} else {
+			c.logger.Warn("build cache entry unusable, rebuilding", "function", req.Function.ID, "entry", entry, "err", err)
+		}
 		if err := emptyDir(req.OutDir); err != nil {
 			return nil, err
 		}
@@ -93,8 +101,10 @@ func (c *cachingBuilder) Build(ctx context.Context, req Request) (*Result, error
 	return res, nil
 }
 
-// restore copies entry's files into dst. It returns an error wrapping
-// fs.ErrNotExist when there is no entry.
+// restore links entry's files into dst, checking each against the
+// entry's manifest first. It returns an error wrapping fs.ErrNotExist when
+// there is no entry, and one wrapping errEntryChanged when the entry's
+// files are not as stored; either way dst may be partly restored.
 func (c *cachingBuilder) restore(entry, dst string) (*runtimes.Artifact, error) {
 	data, err := os.ReadFile(filepath.Join(entry, cacheArtifactFile))
 	if err != nil {
@@ -104,10 +114,24 @@ func (c *cachingBuilder) restore(entry, dst string) (*runtimes.Artifact, error) 
 	if err := json.Unmarshal(data, &art); err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", filepath.Join(entry, cacheArtifactFile), err)
 	}
-	if err := copyTree(filepath.Join(entry, cacheFilesDir), dst, copyOptions{link: true}); err != nil {
-		// Not wrapped: a file missing from an entry that exists is a
-		// broken entry (and a partly restored dst), not a cache miss.
-		return nil, fmt.Errorf("restoring %s: %v", entry, err)
+	m, err := readManifest(filepath.Join(entry, cacheManifestFile))
+	if err != nil {
+		return nil, err
+	}
+	check, missing := m.checker()
+	err = copyTree(filepath.Join(entry, cacheFilesDir), dst, copyOptions{link: true, check: check})
+	if err == nil {
+		err = missing()
+	}
+	switch {
+	case errors.Is(err, errEntryChanged):
+		return nil, fmt.Errorf("restoring %s: %w", entry, err)
+	case errors.Is(err, fs.ErrNotExist):
+		// Not wrapped: a file missing from an entry that exists (func/
+		// itself, say) is a changed entry, not a cache miss.
+		return nil, fmt.Errorf("restoring %s: %w: %v", entry, errEntryChanged, err)
+	case err != nil:
+		return nil, fmt.Errorf("restoring %s: %w", entry, err)
 	}
 	// The entry's mtime records its last use, for whoever prunes the cache.
 	now := time.Now()
@@ -115,8 +139,8 @@ func (c *cachingBuilder) restore(entry, dst string) (*runtimes.Artifact, error) 
 	return &art, nil
 }
 
-// store copies src into a new entry. Files are copied, not linked, so that
-// the cache owns its bytes.
+// store copies src into a new entry, with the manifest of the copies.
+// Files are copied, not linked, so that the cache owns its bytes.
 func (c *cachingBuilder) store(entry, src string, art *runtimes.Artifact) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return fmt.Errorf("creating cache dir %s: %w", c.dir, err)
@@ -126,21 +150,37 @@ func (c *cachingBuilder) store(entry, src string, art *runtimes.Artifact) error 
 		return fmt.Errorf("creating cache entry: %w", err)
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
-	if err := copyTree(src, filepath.Join(tmp, cacheFilesDir), copyOptions{}); err != nil {
+	files := filepath.Join(tmp, cacheFilesDir)
+	if err := copyTree(src, files, copyOptions{}); err != nil {
 		return fmt.Errorf("copying %s into the cache: %w", src, err)
 	}
-	data, err := json.Marshal(art)
+	m, err := newManifest(files)
 	if err != nil {
-		return fmt.Errorf("encoding artifact: %w", err)
+		return fmt.Errorf("recording the files of %s: %w", src, err)
 	}
-	if err := os.WriteFile(filepath.Join(tmp, cacheArtifactFile), data, 0o644); err != nil {
-		return fmt.Errorf("writing cache entry: %w", err)
+	if err := writeEntryJSON(filepath.Join(tmp, cacheManifestFile), m); err != nil {
+		return err
+	}
+	if err := writeEntryJSON(filepath.Join(tmp, cacheArtifactFile), art); err != nil {
+		return err
 	}
 	if err := os.Rename(tmp, entry); err != nil {
 		if _, serr := os.Stat(filepath.Join(entry, cacheArtifactFile)); serr == nil {
 			return nil // a concurrent build of the same key won the race
 		}
 		return fmt.Errorf("renaming cache entry into place: %w", err)
+	}
+	return nil
+}
+
+// writeEntryJSON writes v to file, a new file of a cache entry.
+func writeEntryJSON(file string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", filepath.Base(file), err)
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		return fmt.Errorf("writing cache entry: %w", err)
 	}
 	return nil
 }

@@ -46,8 +46,11 @@
 //     files, the runtime's artifact and, with Zip, the zip per timestamp)
 //     and are restored by hardlink where the file system allows it, so
 //     files in the output may share inodes with the cache: treat the output
-//     as read-only. Entries unused for CacheTTL (a week) are pruned after a
-//     successful build.
+//     as read-only. Each entry records the size, modification time and mode
+//     of its files when stored; an entry whose files differ when it is
+//     looked up (one written through the output, say) is rebuilt and
+//     replaced, never restored. Entries unused for CacheTTL (a week) are
+//     pruned after a successful build.
 //   - Project diagnostics of error severity stop the build before anything
 //     is compiled.
 //

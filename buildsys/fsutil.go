@@ -20,6 +20,11 @@ type copyOptions struct {
 	// skip leaves out the slash path (relative to the source) and, for a
 	// directory, everything under it. Nil skips nothing.
 	skip func(rel string) bool
+	// check, when set, is called with the slash path (relative to the
+	// source) and the os.Lstat of every file, symlink and directory below
+	// src before it is copied; an error stops the copy and is returned as
+	// is.
+	check func(rel string, info fs.FileInfo) error
 }
 
 // copyTree copies the tree at src into dst, creating dst if needed. Regular
@@ -39,16 +44,23 @@ func copyTree(src, dst string, o copyOptions) error {
 			}
 			return nil
 		}
+		var info fs.FileInfo
+		if !d.IsDir() || (rel != "." && o.check != nil) {
+			if info, err = d.Info(); err != nil {
+				return fmt.Errorf("stat %s: %w", p, err)
+			}
+		}
+		if rel != "." && o.check != nil {
+			if err := o.check(filepath.ToSlash(rel), info); err != nil {
+				return err
+			}
+		}
 		target := filepath.Join(dst, rel)
 		if d.IsDir() {
 			if err := os.MkdirAll(target, 0o755); err != nil {
 				return fmt.Errorf("creating %s: %w", target, err)
 			}
 			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return fmt.Errorf("stat %s: %w", p, err)
 		}
 		switch m := info.Mode(); {
 		case m.IsRegular():

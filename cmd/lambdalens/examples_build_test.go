@@ -434,3 +434,60 @@ func TestExamplesBuildCached(t *testing.T) {
 		t.Errorf("cached api/stats: GET /api/stats?v=2 = %d %q", res.Status, res.Body)
 	}
 }
+
+// TestExamplesBuildTamperedOutput builds examples/mixed, appends to an
+// output file, and builds again: the output files are hard links into the
+// build cache, so the write changed the cache entry, and the second build
+// used to restore the changed file. It must rebuild that function instead.
+func TestExamplesBuildTamperedOutput(t *testing.T) {
+	needToolchains(t)
+	t.Parallel()
+	root := copyExample(t, "mixed", "mixed", lambdatest.HostPython(t))
+	out := filepath.Join(root, ".vercel", "output")
+	stats := filepath.Join(outFuncDir(out, "api/stats"), "api", "stats.py")
+
+	// The second build restores every function from the cache, as in the
+	// report: its output files are links to the cache's.
+	runCLI(t, "build", root, "--json")
+	runCLI(t, "build", root, "--json")
+	original := mustRead(t, stats)
+	// `echo >>` as a user who lifts the read-only mode first (root need
+	// not); the mode is put back, so only the size and time tell.
+	st, err := os.Stat(stats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(stats, st.Mode().Perm()|0o200); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(stats, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("# tampered\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(stats, st.Mode().Perm()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Two builds: the first rebuilds api/stats (and replaces its entry),
+	// the second restores the replaced entry.
+	for i, want := range []map[string]string{
+		{"api/hello": "cached", "api/stats": "done"},
+		{"api/hello": "cached", "api/stats": "cached"},
+	} {
+		b := parseBuildJSON(t, runCLI(t, "build", root, "--json"))
+		for _, e := range b.final {
+			if e.Type != want[e.Function] {
+				t.Errorf("build %d after the write: %s ended %q, want %q", i+1, e.Function, e.Type, want[e.Function])
+			}
+		}
+		if got := mustRead(t, stats); !bytes.Equal(got, original) {
+			t.Errorf("build %d after the write: stats.py ends %q, want the original", i+1, got[max(0, len(got)-20):])
+		}
+	}
+}
