@@ -222,8 +222,8 @@ func removeEntry(entry string) error {
 }
 
 // storeFile copies src into the existing cache entry directory of dst,
-// under a temporary name renamed into place. A missing entry (its store
-// failed) is an error.
+// under a temporary name renamed into place, and records its stat beside
+// it (for checkStat). A missing entry (its store failed) is an error.
 func storeFile(src, dst string) error {
 	if _, err := os.Stat(filepath.Dir(dst)); err != nil {
 		return err
@@ -236,7 +236,7 @@ func storeFile(src, dst string) error {
 		os.Remove(tmp)
 		return fmt.Errorf("renaming %s into place: %w", dst, err)
 	}
-	return nil
+	return writeStat(dst)
 }
 
 // validKey reports whether key can name an entry directory: one plain path

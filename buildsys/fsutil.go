@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 type copyOptions struct {
@@ -124,6 +125,20 @@ func copyFile(src, dst string, perm fs.FileMode) (err error) {
 	// The umask may have dropped bits (the exec bit of a bootstrap).
 	if err := out.Chmod(perm); err != nil {
 		return fmt.Errorf("chmod %s: %w", dst, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to file (mode 0644) under a temporary name
+// renamed into place, so that readers see the old or the new contents.
+func writeFileAtomic(file string, data []byte) error {
+	tmp := fmt.Sprintf("%s.tmp-%d", file, time.Now().UnixNano())
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("renaming %s into place: %w", file, err)
 	}
 	return nil
 }

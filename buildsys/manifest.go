@@ -13,16 +13,21 @@ import (
 
 // A cache entry's files are hard-linked into the output, so a write to an
 // output file is a write to the entry. Each entry therefore records, when
-// it is stored, what os.Lstat says of every file under func/, and a restore
-// compares: a difference means the entry changed after it was stored, and
-// it is rebuilt rather than restored.
+// it is stored, what os.Lstat says of every file under func/ (and of each
+// zip, in a sidecar), and a restore compares: a difference means the entry
+// changed after it was stored, and it is rebuilt rather than restored.
+const (
+	// cacheManifestFile holds the manifest of an entry's func/ directory.
+	cacheManifestFile = "manifest.json"
+	// statSuffix names the sidecar holding the fileStat of a file that
+	// storeFile put into an entry.
+	statSuffix = ".stat"
+)
 
-// cacheManifestFile holds the manifest of an entry's func/ directory.
-const cacheManifestFile = "manifest.json"
-
-// errEntryChanged marks a cache entry that is not as it was stored: a
-// file's size, modification time or mode differs, or a file was added or
-// removed, or its manifest is gone. Such an entry is rebuilt.
+// errEntryChanged marks a cache entry (or a file of one) that is not as it
+// was stored: a file's size, modification time or mode differs, or a file
+// was added or removed, or its manifest or stat is gone. Such an entry (or
+// file) is made again.
 var errEntryChanged = errors.New("changed since it was stored")
 
 // fileStat is what a cache entry records of one of its files.
@@ -132,4 +137,42 @@ func (m manifest) checker() (check func(rel string, info fs.FileInfo) error, mis
 		return fmt.Errorf("%w: %s was removed", errEntryChanged, gone[0])
 	}
 	return check, missing
+}
+
+// writeStat writes the sidecar recording file's current stat.
+func writeStat(file string) error {
+	st, err := os.Lstat(file)
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", file, err)
+	}
+	data, err := json.Marshal(statOf(st))
+	if err != nil {
+		return fmt.Errorf("encoding the stat of %s: %w", file, err)
+	}
+	if err := writeFileAtomic(file+statSuffix, data); err != nil {
+		return fmt.Errorf("recording the stat of %s: %w", file, err)
+	}
+	return nil
+}
+
+// checkStat returns the size of file when it is as its sidecar recorded.
+// A missing file gives an error wrapping fs.ErrNotExist; a missing sidecar
+// or any difference one wrapping errEntryChanged.
+func checkStat(file string) (int64, error) {
+	st, err := os.Lstat(file)
+	if err != nil {
+		return 0, err
+	}
+	data, err := os.ReadFile(file + statSuffix)
+	if err != nil {
+		return 0, fmt.Errorf("%s %w: reading its stat: %v", file, errEntryChanged, err)
+	}
+	var want fileStat
+	if err := json.Unmarshal(data, &want); err != nil {
+		return 0, fmt.Errorf("%s %w: decoding its stat: %v", file, errEntryChanged, err)
+	}
+	if d := want.diff(statOf(st)); d != "" {
+		return 0, fmt.Errorf("%s %w: %s", file, errEntryChanged, d)
+	}
+	return st.Size(), nil
 }

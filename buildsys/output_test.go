@@ -208,6 +208,17 @@ func TestRunCachesZips(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want) || second.Functions[0].ZipSize != int64(len(want)) {
 		t.Errorf("second zip (%v) differs from the cached one", err)
 	}
+	// The output's zip is a link to the cached one: a write to it changes
+	// the cached zip, which is then made again rather than reused.
+	writeThrough(t, second.Functions[0].Zip, int64(len(want)), "tampered")
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, zip := range []string{second.Functions[0].Zip, cached} {
+		if got, err := os.ReadFile(zip); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s after a write to the output's zip: %d bytes (%v), want the %d of the first", zip, len(got), err, len(want))
+		}
+	}
 	// Another timestamp is another zip.
 	opts.ZipTime = time.Unix(1700000000, 0)
 	third, err := Run(context.Background(), opts)

@@ -214,9 +214,13 @@ func (r *runner) finish(req Request, res *Result) error {
 	cached := ""
 	if res.Key != "" {
 		cached = filepath.Join(r.cacheDir, "build", res.Key, fmt.Sprintf("lambda-%d.zip", r.zipTime.Unix()))
-		if st, err := os.Stat(cached); err == nil && linkOrCopy(cached, res.Zip, 0o644, true) == nil {
-			res.ZipSize = st.Size()
+		size, err := checkStat(cached)
+		if err == nil && linkOrCopy(cached, res.Zip, 0o644, true) == nil {
+			res.ZipSize = size
 			return nil
+		}
+		if errors.Is(err, errEntryChanged) {
+			r.logger.Debug("cached zip unusable, zipping again", "function", fn.ID, "why", err)
 		}
 	}
 	res.ZipSize, err = zipper.WriteFile(res.Zip, req.OutDir, zipper.Options{
