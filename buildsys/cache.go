@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 )
 
 // A cache entry is a directory <dir>/<key>/ holding the function's files
-// under func/, the runtime's Artifact in artifact.json and, in
+// under func/ (read-only, see readOnlyCache), the runtime's Artifact in artifact.json and, in
 // manifest.json, what the files were like when stored (manifest.go).
 // Entries are written under a temporary name and renamed into place, so an
 // entry that exists is complete.
@@ -25,13 +26,28 @@ const (
 	cacheArtifactFile = "artifact.json"
 )
 
+// readOnlyCache tells whether stored files are read-only, so that a write
+// to an output file linked to one fails instead of changing the entry.
+// Not on Windows: deleting a read-only file there (a previous output, say)
+// means clearing its read-only attribute, which its hard links share, so
+// every build would change the entries it restored.
+const readOnlyCache = runtime.GOOS != "windows"
+
+// cachedPerm is the permission bits of a stored copy of a file with perm.
+func cachedPerm(perm fs.FileMode) fs.FileMode {
+	if readOnlyCache {
+		return perm &^ 0o222
+	}
+	return perm
+}
+
 // WithCache returns a Builder that restores a function from dir when inner's
 // CacheKey finds an entry there, and otherwise builds it with inner and
-// stores the result. Restored files are hard links to the entry's (copies
-// where the file system cannot link). An entry whose files changed after
-// they were stored is rebuilt and replaced, as is one that cannot be
-// restored; a store that fails is logged and does not fail the build. A
-// nil logger means slog.Default().
+// stores the result. Restored and stored files alike end up as hard links
+// to the entry's files (copies where the file system cannot link), which
+// are read-only (see readOnlyCache). An entry whose files changed after they were stored is rebuilt
+// and replaced, as is one that cannot be restored; a store that fails is
+// logged and does not fail the build. A nil logger means slog.Default().
 func WithCache(inner CacheableBuilder, dir string, logger *slog.Logger) Builder {
 	return newCache(inner, dir, logger, false)
 }
@@ -139,8 +155,11 @@ func (c *cachingBuilder) restore(entry, dst string) (*runtimes.Artifact, error) 
 	return &art, nil
 }
 
-// store copies src into a new entry, with the manifest of the copies.
-// Files are copied, not linked, so that the cache owns its bytes.
+// store copies src into a new entry (read-only, see readOnlyCache), with
+// the manifest of the copies, and then replaces src's files by links to them, so that src is
+// what a restore of the entry would give. Files are copied, not linked,
+// so that the cache owns its bytes: a runtime may have linked src's files
+// from a cache of its own.
 func (c *cachingBuilder) store(entry, src string, art *runtimes.Artifact) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return fmt.Errorf("creating cache dir %s: %w", c.dir, err)
@@ -151,7 +170,7 @@ func (c *cachingBuilder) store(entry, src string, art *runtimes.Artifact) error 
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
 	files := filepath.Join(tmp, cacheFilesDir)
-	if err := copyTree(src, files, copyOptions{}); err != nil {
+	if err := copyTree(src, files, copyOptions{readOnly: readOnlyCache}); err != nil {
 		return fmt.Errorf("copying %s into the cache: %w", src, err)
 	}
 	m, err := newManifest(files)
@@ -163,6 +182,11 @@ func (c *cachingBuilder) store(entry, src string, art *runtimes.Artifact) error 
 	}
 	if err := writeEntryJSON(filepath.Join(tmp, cacheArtifactFile), art); err != nil {
 		return err
+	}
+	// Before the rename, so that should a concurrent build of the key win
+	// the race, src is left linked to files nothing else holds.
+	if err := linkInto(files, src); err != nil {
+		return fmt.Errorf("linking %s to the cache: %w", src, err)
 	}
 	if err := os.Rename(tmp, entry); err != nil {
 		if _, serr := os.Stat(filepath.Join(entry, cacheArtifactFile)); serr == nil {
@@ -221,22 +245,26 @@ func removeEntry(entry string) error {
 	return os.RemoveAll(gone)
 }
 
-// storeFile copies src into the existing cache entry directory of dst,
-// under a temporary name renamed into place, and records its stat beside
-// it (for checkStat). A missing entry (its store failed) is an error.
+// storeFile copies src (read-only, see readOnlyCache) into the existing
+// cache entry directory of dst, under a temporary name renamed into place, records its stat
+// beside it (for checkStat), and replaces src by a link to it. A missing
+// entry (its store failed) is an error.
 func storeFile(src, dst string) error {
 	if _, err := os.Stat(filepath.Dir(dst)); err != nil {
 		return err
 	}
 	tmp := fmt.Sprintf("%s.tmp-%d", dst, time.Now().UnixNano())
-	if err := copyFile(src, tmp, 0o644); err != nil {
+	if err := copyFile(src, tmp, cachedPerm(0o644)); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("renaming %s into place: %w", dst, err)
 	}
-	return writeStat(dst)
+	if err := writeStat(dst); err != nil {
+		return err
+	}
+	return replaceWithLink(dst, src)
 }
 
 // validKey reports whether key can name an entry directory: one plain path

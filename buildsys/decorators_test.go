@@ -46,7 +46,8 @@ func TestWithCache(t *testing.T) {
 	inner := &countingBuilder{key: "k1"}
 	b := WithCache(inner, dir, slog.New(slog.DiscardHandler))
 
-	res, err := b.Build(context.Background(), request(t))
+	first := request(t)
+	res, err := b.Build(context.Background(), first)
 	if err != nil || res.Cached || res.Key != "k1" {
 		t.Fatalf("first Build = %+v, %v; want a fresh build", res, err)
 	}
@@ -58,9 +59,17 @@ func TestWithCache(t *testing.T) {
 	if n := inner.builds.Load(); n != 1 {
 		t.Errorf("inner builds = %d, want 1", n)
 	}
-	st, err := os.Stat(filepath.Join(req.OutDir, "bootstrap"))
-	if err != nil || st.Mode().Perm() != 0o755 {
-		t.Errorf("restored bootstrap: %v, %v", st, err)
+	// Built and restored files alike are read-only links to the entry's,
+	// so that a write to one fails rather than changing the entry.
+	cached, err := os.Stat(filepath.Join(dir, "k1", cacheFilesDir, "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, out := range map[string]string{"built": first.OutDir, "restored": req.OutDir} {
+		st, err := os.Stat(filepath.Join(out, "bootstrap"))
+		if err != nil || st.Mode().Perm() != cachedPerm(0o755) || !os.SameFile(st, cached) {
+			t.Errorf("%s bootstrap: %v, %v; want mode %v, the entry's file", what, st, err, cachedPerm(0o755))
+		}
 	}
 
 	// A corrupt entry is rebuilt and replaced.

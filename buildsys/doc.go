@@ -43,14 +43,17 @@
 //     is empty or holds a config.json, so a mistyped --out never wipes
 //     source files.
 //   - Build cache entries live in <CacheDir>/build/<key>/ (the function's
-//     files, the runtime's artifact and, with Zip, the zip per timestamp)
-//     and are restored by hardlink where the file system allows it, so
-//     files in the output may share inodes with the cache: treat the output
-//     as read-only. Each entry records the size, modification time and mode
-//     of its files when stored; an entry whose files differ when it is
-//     looked up (one written through the output, say) is rebuilt and
-//     replaced, never restored. Entries unused for CacheTTL (a week) are
-//     pruned after a successful build.
+//     files, the runtime's artifact and, with Zip, the zip per timestamp).
+//     The functions' files and zips in the output are hard links to the
+//     entry's where the file system allows it, built and restored ones
+//     alike, so that a no-op build takes milliseconds: treat the output
+//     as read-only. The cached files are read-only except on Windows (the
+//     zips do not change: zipper normalises modes), and each entry records
+//     the size, modification time and mode of its files when stored; an
+//     entry whose files differ when it is looked up (written through the
+//     output by root or after a chmod, say) is rebuilt and replaced, never
+//     restored. Entries unused for CacheTTL (a week) are pruned after a
+//     successful build.
 //   - Project diagnostics of error severity stop the build before anything
 //     is compiled.
 //

@@ -21,6 +21,9 @@ type copyOptions struct {
 	// skip leaves out the slash path (relative to the source) and, for a
 	// directory, everything under it. Nil skips nothing.
 	skip func(rel string) bool
+	// readOnly gives the regular files it copies (not those it links) the
+	// permission bits of a stored file, cachedPerm.
+	readOnly bool
 	// check, when set, is called with the slash path (relative to the
 	// source) and the os.Lstat of every file, symlink and directory below
 	// src before it is copied; an error stops the copy and is returned as
@@ -29,7 +32,8 @@ type copyOptions struct {
 }
 
 // copyTree copies the tree at src into dst, creating dst if needed. Regular
-// files keep their permission bits; directories are created 0755.
+// files keep their permission bits (but see o.readOnly); directories are
+// created 0755.
 func copyTree(src, dst string, o copyOptions) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -65,7 +69,11 @@ func copyTree(src, dst string, o copyOptions) error {
 		}
 		switch m := info.Mode(); {
 		case m.IsRegular():
-			return linkOrCopy(p, target, m.Perm(), o.link)
+			perm := m.Perm()
+			if o.readOnly {
+				perm = cachedPerm(perm)
+			}
+			return linkOrCopy(p, target, perm, o.link)
 		case m&fs.ModeSymlink != 0 && o.follow:
 			st, err := os.Stat(p)
 			if err != nil {
@@ -125,6 +133,47 @@ func copyFile(src, dst string, perm fs.FileMode) (err error) {
 	// The umask may have dropped bits (the exec bit of a bootstrap).
 	if err := out.Chmod(perm); err != nil {
 		return fmt.Errorf("chmod %s: %w", dst, err)
+	}
+	return nil
+}
+
+// linkInto replaces each file of dst by a link to the regular file at the
+// same path in src (a copy where the file system cannot link), one file at
+// a time, so that an error midway leaves every file either as it was or
+// replaced. src is a copy of dst.
+func linkInto(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return fmt.Errorf("locating %s in %s: %w", p, src, err)
+		}
+		return replaceWithLink(p, filepath.Join(dst, rel))
+	})
+}
+
+// replaceWithLink replaces the file dst by a link to src (a copy where the
+// file system cannot link) in one rename.
+func replaceWithLink(src, dst string) error {
+	info, err := os.Stat(src)
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", src, err)
+	}
+	tmp := dst + ".tmp-link"
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the leftover %s: %w", tmp, err)
+	}
+	if err := linkOrCopy(src, tmp, info.Mode().Perm(), true); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("replacing %s by a link to %s: %w", dst, src, err)
 	}
 	return nil
 }

@@ -16,6 +16,9 @@ import (
 // it is stored, what os.Lstat says of every file under func/ (and of each
 // zip, in a sidecar), and a restore compares: a difference means the entry
 // changed after it was stored, and it is rebuilt rather than restored.
+// Stored files are also read-only (readOnlyCache), so that writing to an
+// output file fails instead of changing the entry, but not for root, nor
+// on Windows.
 const (
 	// cacheManifestFile holds the manifest of an entry's func/ directory.
 	cacheManifestFile = "manifest.json"

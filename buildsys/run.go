@@ -215,7 +215,7 @@ func (r *runner) finish(req Request, res *Result) error {
 	if res.Key != "" {
 		cached = filepath.Join(r.cacheDir, "build", res.Key, fmt.Sprintf("lambda-%d.zip", r.zipTime.Unix()))
 		size, err := checkStat(cached)
-		if err == nil && linkOrCopy(cached, res.Zip, 0o644, true) == nil {
+		if err == nil && linkOrCopy(cached, res.Zip, cachedPerm(0o644), true) == nil {
 			res.ZipSize = size
 			return nil
 		}

@@ -79,12 +79,21 @@ func TestWriteDirDeterministic(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	za1, za2, zb := zipBytes(t, a, Options{}), zipBytes(t, a, Options{}), zipBytes(t, b, Options{})
+	// Read-only, as buildsys links them from its cache.
+	c := t.TempDir()
+	writeTree(t, c, tree, 0o444, "_vendor/bin/tool")
+	if err := os.Chmod(filepath.Join(c, "_vendor", "bin", "tool"), 0o555); err != nil {
+		t.Fatal(err)
+	}
+	za1, za2, zb, zc := zipBytes(t, a, Options{}), zipBytes(t, a, Options{}), zipBytes(t, b, Options{}), zipBytes(t, c, Options{})
 	if !bytes.Equal(za1, za2) {
 		t.Error("two zips of the same tree differ")
 	}
 	if !bytes.Equal(za1, zb) {
 		t.Error("zips of trees differing only in modes and mtimes differ")
+	}
+	if !bytes.Equal(za1, zc) {
+		t.Error("the zip of a read-only tree differs")
 	}
 }
 

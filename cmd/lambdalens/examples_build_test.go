@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -451,6 +452,9 @@ func TestExamplesBuildTamperedOutput(t *testing.T) {
 	runCLI(t, "build", root, "--json")
 	runCLI(t, "build", root, "--json")
 	original := mustRead(t, stats)
+	if st, err := os.Stat(stats); err != nil || (runtime.GOOS != "windows" && st.Mode().Perm()&0o222 != 0) {
+		t.Errorf("%s: %v, %v; want a read-only file", stats, st, err)
+	}
 	// `echo >>` as a user who lifts the read-only mode first (root need
 	// not); the mode is put back, so only the size and time tell.
 	st, err := os.Stat(stats)
