@@ -41,6 +41,29 @@ func IncludeBase(file string, server bool) string {
 	return path.Dir(path.Clean(file))
 }
 
+// IncludeGlob joins an includeFiles glob to base (see IncludeBase) into a
+// glob relative to the project root. base is a folder name, not a glob: a
+// function in api/[team]/ globs from that folder, so its brackets are
+// escaped.
+func IncludeGlob(base, glob string) string {
+	return path.Join(escapeGlob(base), filepath.ToSlash(glob))
+}
+
+// escapeGlob quotes the characters doublestar gives a meaning to.
+func escapeGlob(s string) string {
+	if !strings.ContainsAny(s, `*?[]{}\`) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]{}\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // resolveIncludes expands vercel.json includeFiles globs (doublestar
 // syntax) relative to base, a slash path relative to root: the function's
 // folder for functions (as Vercel does), "." for servers. Files keep their
@@ -99,7 +122,7 @@ func projectPattern(base, pat string) (string, error) {
 	if path.IsAbs(slashed) || filepath.IsAbs(pat) {
 		return "", fmt.Errorf("pattern %q escapes the project: it must be relative", pat)
 	}
-	p := path.Join(base, slashed)
+	p := IncludeGlob(base, slashed)
 	if p == ".." || strings.HasPrefix(p, "../") {
 		return "", fmt.Errorf("pattern %q escapes the project", pat)
 	}
@@ -120,6 +143,9 @@ type includeResolver struct {
 
 // add adds the file or directory at rel (slash path relative to root).
 func (r *includeResolver) add(rel string) error {
+	// Cleaned: a glob such as ".." from api/ matches "." (the root), whose
+	// children must still be ".git", not "./.git".
+	rel = path.Clean(rel)
 	if first, _, _ := strings.Cut(rel, "/"); slices.Contains(alwaysExcluded, first) {
 		return nil
 	}
@@ -153,7 +179,7 @@ func (r *includeResolver) add(rel string) error {
 			return fmt.Errorf("includeFiles: %w", err)
 		}
 		for _, e := range entries {
-			if err := r.add(rel + "/" + e.Name()); err != nil {
+			if err := r.add(path.Join(rel, e.Name())); err != nil {
 				return err
 			}
 		}

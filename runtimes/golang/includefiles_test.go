@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -23,6 +24,8 @@ func TestResolveIncludes(t *testing.T) {
 		"api/tool.sh":            "#!/bin/sh",
 		"shared/config.yaml":     "cfg",
 		".vercel/output/x":       "build output",
+		".git/HEAD":              "ref: refs/heads/main",
+		"api/[team]/data.json":   "team",
 	}
 	for rel, content := range files {
 		p := filepath.Join(root, filepath.FromSlash(rel))
@@ -61,7 +64,7 @@ func TestResolveIncludes(t *testing.T) {
 		{name: "directory copied recursively, links leaving the project skipped", base: "api", include: []string{"data"}, exclude: []string{"data/*.tmp"},
 			want: "data/a.json:-rw-r--r-- data/b.json:-rw-r--r-- data/inside.txt:-rw-r--r-- data/nested/c.json:-rw-r--r--"},
 		{name: "double star", base: "api", include: []string{"**/*.json"},
-			want: "data/a.json:-rw-r--r-- data/b.json:-rw-r--r-- data/nested/c.json:-rw-r--r--"},
+			want: "[team]/data.json:-rw-r--r-- data/a.json:-rw-r--r-- data/b.json:-rw-r--r-- data/nested/c.json:-rw-r--r--"},
 		{name: "outside the function folder, inside the project", base: "api", include: []string{"../shared/*.yaml"},
 			want: "shared/config.yaml:-rw-r--r--"},
 		{name: "executable bit kept", base: ".", include: []string{"api/tool.sh"}, want: "api/tool.sh:-rwxr-xr-x"},
@@ -70,6 +73,8 @@ func TestResolveIncludes(t *testing.T) {
 		{name: "escaping the project", base: "api", include: []string{"../../etc/passwd"}, wantErr: "escapes the project"},
 		{name: "absolute", base: ".", include: []string{"/etc/passwd"}, wantErr: "escapes the project"},
 		{name: "invalid glob", base: ".", include: []string{"data/[.json"}, wantErr: "not a valid glob"},
+		{name: "a folder name with brackets is literal", base: "api/[team]", include: []string{"data.json"},
+			want: "data.json:-rw-r--r--"},
 		{name: "overwriting the bootstrap", base: ".", include: []string{"api/tool.sh", "bootstrap"}, want: "api/tool.sh:-rwxr-xr-x"},
 	}
 	for _, tt := range tests {
@@ -95,6 +100,22 @@ func TestResolveIncludes(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", s, tt.want)
 			}
 		})
+	}
+
+	// ".." from api/ is the whole project, still without .git and .vercel.
+	all, err := resolveIncludes(root, "api", []string{".."}, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dests []string
+	for _, f := range all {
+		dests = append(dests, f.dest)
+		if first, _, _ := strings.Cut(strings.TrimPrefix(f.dest, "./"), "/"); first == ".git" || first == ".vercel" || strings.HasPrefix(f.dest, "./") {
+			t.Errorf(`includeFiles ".." from api/ copied %s`, f.dest)
+		}
+	}
+	if !slices.Contains(dests, "shared/config.yaml") || !slices.Contains(dests, "data/a.json") {
+		t.Errorf(`includeFiles ".." from api/ gave %q, want the project's files`, dests)
 	}
 
 	// A file at the root named bootstrap would overwrite the function.
