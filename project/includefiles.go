@@ -110,10 +110,11 @@ func (l *loader) checkIncludeRule(rule *config.FunctionRule, funcs []*Function) 
 func (l *loader) checkIncludeGlob(glob string, bases []string) (runtimes.Diagnostic, bool) {
 	slashed := filepath.ToSlash(glob)
 	var outside, empty []string // folders from which it leaves the project, or matches nothing
+	abs := path.IsAbs(slashed) || filepath.IsAbs(glob)
 	for _, b := range bases {
-		joined := path.Join(b, slashed)
+		joined := golang.IncludeGlob(b, glob)
 		switch {
-		case path.IsAbs(slashed) || joined == ".." || strings.HasPrefix(joined, "../"):
+		case abs || joined == ".." || strings.HasPrefix(joined, "../"):
 			outside = append(outside, b)
 		case !l.includeMatches(joined):
 			empty = append(empty, b)
@@ -122,7 +123,7 @@ func (l *loader) checkIncludeGlob(glob string, bases []string) (runtimes.Diagnos
 	if len(outside) > 0 {
 		msg := fmt.Sprintf("the includeFiles pattern %q leaves the project from %s, which lambdalens build refuses; %s",
 			glob, folderList(outside), relativeTo(bases))
-		if path.IsAbs(slashed) {
+		if abs {
 			msg = fmt.Sprintf("the includeFiles pattern %q is absolute, which lambdalens build refuses; %s", glob, relativeTo(bases))
 		}
 		return runtimes.Diagnostic{Severity: runtimes.SeverityError, Code: CodeIncludeOutside, Message: msg}, true
@@ -154,8 +155,22 @@ func (l *loader) checkIncludeGlob(glob string, bases []string) (runtimes.Diagnos
 
 // includeMatches reports whether glob (relative to the project root)
 // matches a project file, or a folder holding one (a matched folder is
-// copied whole), or may reach into a folder the load did not list.
+// copied whole), or may reach into a folder the load did not list (an
+// ignored one, or one behind a symlink, which the build follows). Results
+// are kept for the load: many functions' folders often make one glob.
 func (l *loader) includeMatches(glob string) bool {
+	if ok, done := l.includeMemo[glob]; done {
+		return ok
+	}
+	ok := l.includeMatchesUncached(glob)
+	if l.includeMemo == nil {
+		l.includeMemo = map[string]bool{}
+	}
+	l.includeMemo[glob] = ok
+	return ok
+}
+
+func (l *loader) includeMatchesUncached(glob string) bool {
 	if glob == "." {
 		return len(l.files) > 0
 	}
@@ -181,6 +196,11 @@ func (l *loader) includeMatches(glob string) bool {
 		}
 	}
 	for _, q := range l.ignored {
+		if mayReach(glob, q) {
+			return true
+		}
+	}
+	for _, q := range l.symlinks {
 		if mayReach(glob, q) {
 			return true
 		}

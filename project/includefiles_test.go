@@ -1,6 +1,8 @@
 package project
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,6 +150,14 @@ x
 -- .git/HEAD --
 ref: refs/heads/main
 `, []string{"1:warning:" + CodeIncludeNoMatch}, nil},
+		{"a function folder with brackets is a folder, not a glob", `
+-- vercel.json --
+{"functions": {"api/**/stats.go": {"includeFiles": ["data.json", "nope.json"]}}}
+-- api/[team]/stats.go --
+` + goHandler + `
+-- api/[team]/data.json --
+{}
+`, []string{"1:warning:" + CodeIncludeNoMatch}, []string{`"nope.json" matches no file`, "api/[team]/nope.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,5 +197,26 @@ func TestIncludeFilesSeeUnsavedFiles(t *testing.T) {
 	overlay := map[string][]byte{dir + "/data/x.json": []byte("{}")}
 	if got, msgs := includeDiags(mustLoad(t, dir, Options{Overlay: overlay, Cache: NewCache()})); len(got) != 0 {
 		t.Fatalf("with an unsaved data/x.json: %q %q, want none", got, msgs)
+	}
+}
+
+// The build follows symlinks to folders inside the project, which the
+// load lists as files without entering them: a glob that may reach through
+// one is not reported.
+func TestIncludeFilesThroughASymlinkedFolder(t *testing.T) {
+	dir := writeTree(t, `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": ["../assets/**", "../missing/**"]}}}
+-- api/hello.go --
+`+goHandler+`
+-- static/assets/x.json --
+{}
+`)
+	if err := os.Symlink(filepath.Join(dir, "static", "assets"), filepath.Join(dir, "assets")); err != nil {
+		t.Skipf("symlinks unavailable: %v", err)
+	}
+	got, msgs := includeDiags(mustLoad(t, dir, Options{}))
+	if len(got) != 1 || !strings.Contains(msgs[0], `"../missing/**"`) {
+		t.Fatalf("diagnostics %q %q, want one, for ../missing/**", got, msgs)
 	}
 }

@@ -53,6 +53,11 @@ type loader struct {
 	// folders), except the root's .git and .vercel, whose files no build
 	// ever uses.
 	ignored []string
+	// symlinks are the symbolic links the walk listed as files: a folder
+	// behind one is not walked, but a build's includeFiles follows it.
+	symlinks []string
+	// includeMemo keeps includeMatches' answers for this load.
+	includeMemo map[string]bool
 	// configSrc is the vercel.json contents (nil when absent).
 	configSrc []byte
 	diags     []runtimes.Diagnostic
@@ -159,6 +164,9 @@ func (l *loader) walk() error {
 		seen[rel] = true
 		l.files = append(l.files, rel)
 		l.dirents[rel] = d
+		if d.Type()&fs.ModeSymlink != 0 {
+			l.symlinks = append(l.symlinks, rel)
+		}
 		return nil
 	})
 	if err != nil {
