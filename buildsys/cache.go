@@ -124,6 +124,12 @@ func (c *cachingBuilder) Build(ctx context.Context, req Request) (*Result, error
 func (c *cachingBuilder) restore(entry, dst string) (*runtimes.Artifact, error) {
 	data, err := os.ReadFile(filepath.Join(entry, cacheArtifactFile))
 	if err != nil {
+		if _, serr := os.Stat(entry); errors.Is(err, fs.ErrNotExist) && serr == nil {
+			// The entry is there without its artifact (written by hand,
+			// or half removed): changed, so that it is replaced; a miss
+			// would leave it in the way of the store's rename.
+			return nil, fmt.Errorf("%w: it has no %s", errEntryChanged, cacheArtifactFile)
+		}
 		return nil, err
 	}
 	var art runtimes.Artifact

@@ -51,7 +51,11 @@ func copyTree(src, dst string, o copyOptions) error {
 		}
 		var info fs.FileInfo
 		if !d.IsDir() || (rel != "." && o.check != nil) {
-			if info, err = d.Info(); err != nil {
+			// os.Lstat, not d.Info(): on Windows a directory listing has the
+			// size and time last written through that name, not through
+			// another hard link to the file (an output file), which the
+			// check must see.
+			if info, err = os.Lstat(p); err != nil {
 				return fmt.Errorf("stat %s: %w", p, err)
 			}
 		}
@@ -122,6 +126,13 @@ func copyFile(src, dst string, perm fs.FileMode) (err error) {
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", dst, err)
 	}
+	// Created here (O_EXCL): a copy that failed midway is removed, not
+	// left behind as a truncated file in an output or a cache entry.
+	defer func() {
+		if err != nil {
+			os.Remove(dst)
+		}
+	}()
 	defer func() {
 		if cerr := out.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("closing %s: %w", dst, cerr)

@@ -3,9 +3,13 @@ package buildsys
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -208,5 +212,44 @@ func TestFileStatDiff(t *testing.T) {
 		if got := stored.diff(tt.got); got != tt.want {
 			t.Errorf("%s: diff = %q, want %q", tt.description, got, tt.want)
 		}
+	}
+}
+
+// An entry folder without its artifact.json (written by hand, half
+// removed) is replaced by the next build; as a plain miss it stayed in the
+// way of every store's rename, and every build rebuilt.
+func TestWithCacheRepairsAnEntryWithoutItsArtifact(t *testing.T) {
+	dir := t.TempDir()
+	inner := &treeBuilder{}
+	b := WithCache(inner, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := b.Build(context.Background(), request(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "k", cacheArtifactFile)); err != nil {
+		t.Fatal(err)
+	}
+	var cached []bool
+	for range 3 {
+		res, err := b.Build(context.Background(), request(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cached = append(cached, res.Cached)
+	}
+	if n := inner.builds.Load(); n != 2 || !slices.Equal(cached, []bool{false, true, true}) {
+		t.Errorf("after the artifact was removed: %d builds in all, cached %v; want 2 builds, cached [false true true]", n, cached)
+	}
+}
+
+// A copy that fails midway removes what it created, rather than leave a
+// truncated file in an output or a cache entry.
+func TestCopyFileRemovesAFailedCopy(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "bootstrap")
+	// Reading a directory fails after the destination is created.
+	if err := copyFile(t.TempDir(), dst, 0o755); err == nil {
+		t.Fatal("copying a directory as a file: no error")
+	}
+	if _, err := os.Lstat(dst); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after the failed copy, %s: %v, want it gone", dst, err)
 	}
 }
