@@ -1,7 +1,6 @@
 package devserver
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -418,40 +417,16 @@ func TestHopTransportResendsOnlyReplayableRequestsOnce(t *testing.T) {
 // counted characters, not bytes) must not have the excess read as the
 // next request's response: the connection is dropped, not pooled.
 func TestHopTransportDropsAConnectionWithBytesAfterTheResponse(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(wg.Wait) // after the listener's close below (cleanups run last first)
-	t.Cleanup(func() { ln.Close() })
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					out := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(req.URL.Path), req.URL.Path)
-					if req.URL.Path == "/bad" {
-						// One write: the declared body, then a whole
-						// response nobody asked for.
-						out = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi" +
-							"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nleftover /bad!"
-					}
-					if _, err := io.WriteString(c, out); err != nil {
-						return
-					}
-				}
-			})
+	url := startRawServer(t, func(w io.Writer, req *http.Request) error {
+		out := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(req.URL.Path), req.URL.Path)
+		if req.URL.Path == "/bad" {
+			// One write: the declared body, then a whole response nobody
+			// asked for.
+			out = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi" +
+				"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nleftover /bad!"
 		}
+		_, err := io.WriteString(w, out)
+		return err
 	})
 	ht, _ := newTestHop(t)
 	for _, p := range []string{"/bad", "/a1", "/b2", "/c3"} {
@@ -459,7 +434,7 @@ func TestHopTransportDropsAConnectionWithBytesAfterTheResponse(t *testing.T) {
 		if p == "/bad" {
 			want = "hi"
 		}
-		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+p, nil)
+		req, _ := http.NewRequest("GET", url+p, nil)
 		if _, body, _ := hopDo(t, ht, req); body != want {
 			t.Errorf("GET %s: body %q, want %q", p, body, want)
 		}
