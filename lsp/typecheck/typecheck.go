@@ -86,10 +86,18 @@ func Check(ctx context.Context, req Request) (*Result, error) {
 	if env == nil {
 		env = append(os.Environ(), "GOPROXY=off")
 	}
-	patterns := make([]string, len(req.Files))
-	for i, f := range req.Files {
-		patterns[i] = "file=" + f
+	// Folders holding a file the go command refuses by name (a dynamic
+	// route) are checked without go list seeing them (refused.go).
+	var patterns, refused []string
+	for _, f := range req.Files {
+		if dir := filepath.Dir(f); hasRefusedFile(dir) {
+			refused = append(refused, dir)
+		} else {
+			patterns = append(patterns, "file="+f)
+		}
 	}
+	slices.Sort(refused)
+	refused = slices.Compact(refused)
 	cfg := &packages.Config{
 		Context: ctx,
 		Dir:     req.Root,
@@ -98,12 +106,23 @@ func Check(ctx context.Context, req Request) (*Result, error) {
 			packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedImports,
 		Fset: token.NewFileSet(),
 	}
-	pkgs, err := packages.Load(cfg, patterns...)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("type-checking %s: %w", strings.Join(req.Files, ", "), context.Cause(ctx))
+	var pkgs []*packages.Package
+	if len(patterns) > 0 {
+		var err error
+		pkgs, err = packages.Load(cfg, patterns...)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("type-checking %s: %w", strings.Join(req.Files, ", "), context.Cause(ctx))
+			}
+			return nil, fmt.Errorf("type-checking %s: %w", strings.Join(req.Files, ", "), err)
 		}
-		return nil, fmt.Errorf("type-checking %s: %w", strings.Join(req.Files, ", "), err)
+	}
+	for _, dir := range refused {
+		p, err := loadRefused(ctx, cfg, dir)
+		if err != nil {
+			return nil, fmt.Errorf("type-checking %s: %w", dir, err)
+		}
+		pkgs = append(pkgs, p)
 	}
 	c := &checker{req: req, fset: cfg.Fset, res: &Result{Replaces: map[string][]string{}}}
 	seen := map[string]bool{}

@@ -2,8 +2,10 @@ package typecheck
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -91,5 +93,63 @@ func TestCheck(t *testing.T) {
 	}
 	if codes := res.Replaces["api/alias.go"]; len(codes) != 2 {
 		t.Errorf("Replaces = %v", res.Replaces)
+	}
+}
+
+// A folder of dynamic routes ([id].go), whose file names the go command
+// refuses, is checked too: with its imports' types (a package of the
+// module included), its helpers, and errors at their place.
+func TestCheckDynamicRouteFolder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	root := t.TempDir()
+	files := map[string]string{
+		"go.mod":             "module example.com/dyn\n\ngo 1.22\n",
+		"lib/greet/greet.go": "package greet\n\nfunc Hello(name string) string { return \"hi \" + name }\n",
+		"api/users/util.go":  "package handler\n\nfunc id(r string) string { return r }\n",
+		"api/users/[id].go": "package handler\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\n\t\"example.com/dyn/lib/greet\"\n)\n\n" +
+			"func Handler(w http.ResponseWriter, r *http.Request) {\n\tfmt.Fprint(w, greet.Hello(id(r.URL.Query().Get(\"id\"))))\n}\n",
+		"api/teams/[team].go": "package handler\n\nimport (\n\t\"io\"\n\t\"net/http\"\n\n\t\"example.com/dyn/lib/greet\"\n)\n\n" +
+			"func Handler(w io.Writer, r *http.Request) {\n\tio.WriteString(w, greet.Helo(\"x\"))\n}\n",
+	}
+	for name, src := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	abs := func(rel string) string { return filepath.Join(root, rel) }
+	res, err := Check(context.Background(), Request{
+		Root:     root,
+		Files:    []string{abs("api/users/[id].go"), abs("api/teams/[team].go")},
+		Handlers: map[string]string{abs("api/users/[id].go"): "Handler", abs("api/teams/[team].go"): "Handler"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFiles := []string{abs("api/teams/[team].go"), abs("api/users/[id].go"), abs("api/users/util.go")}
+	if !slices.Equal(res.Files, wantFiles) {
+		t.Errorf("checked files = %v, want %v", res.Files, wantFiles)
+	}
+	var got []string
+	for _, d := range res.Diagnostics {
+		got = append(got, fmt.Sprintf("%s:%d %s %s", d.File, d.Range.Start.Line, d.Code, d.Message))
+	}
+	want := []string{
+		"api/teams/[team].go:10 go-handler-type Handler looks like a handler, but after type checking its first parameter has type io.Writer",
+		"api/teams/[team].go:11 go-type-error undefined: greet.Helo",
+	}
+	slices.Sort(got)
+	if len(got) != len(want) {
+		t.Fatalf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("diagnostic %d = %q, want it to start with %q", i, got[i], want[i])
+		}
 	}
 }
