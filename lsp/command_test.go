@@ -273,6 +273,15 @@ func TestBuildCancel(t *testing.T) {
 		if end := e.State().ProgressEnded("Building for Lambda"); end == nil || end.Message != "cancelled" {
 			t.Errorf("progress end = %+v, want cancelled", end)
 		}
+		// Published before the message: a cancelled build says nothing
+		// about the code.
+		for file, fd := range e.State().Diagnostics {
+			for _, d := range fd.Diagnostics {
+				if strings.Contains(d.Message, "context canceled") {
+					t.Errorf("%s: a diagnostic from the cancellation: %s", file, d.Message)
+				}
+			}
+		}
 
 		// From lambdalens.build.cancel.
 		before := len(e.State().Shown)
