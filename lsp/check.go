@@ -2,9 +2,12 @@ package lsp
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +28,7 @@ const checkDelay = 150 * time.Millisecond
 // checkState is a folder's on-save type check. Guarded by folder.mu.
 type checkState struct {
 	pending   map[string]bool    // saved .go files (absolute) not checked yet
+	requested bool               // a check is due, even with nothing pending
 	lastSave  time.Time          // of the newest save
 	cancel    context.CancelFunc // cancels the running check; nil when idle
 	wake      chan struct{}      // capacity 1; created with the loop
@@ -37,14 +41,56 @@ func (f *folder) saved(path string) {
 	if rel, ok := f.rel(path); ok && f.diags.dropBuildFile(rel) {
 		f.s.goBackground("publish", func(ctx context.Context) { f.publish(ctx, nil) })
 	}
-	if !strings.HasSuffix(path, ".go") || !f.s.currentSettings().TypeCheckOnSave || !hasGoModule(f.root) {
+	if !strings.HasSuffix(path, ".go") {
+		return
+	}
+	f.queueCheck(path)
+}
+
+// diskChanged is called with the files that changed on disk (created,
+// written, deleted: a git checkout, a file removed in a terminal). While
+// typed diagnostics are shown, a change to a Go file may have made them
+// stale: they are checked again, and a deleted file's own go at once.
+func (f *folder) diskChanged(paths []string) {
+	typed := f.diags.typedFiles()
+	if len(typed) == 0 {
+		return
+	}
+	goChanged, dropped := false, false
+	for _, p := range paths {
+		if !strings.HasSuffix(p, ".go") || f.ignoredPath(p) {
+			continue
+		}
+		goChanged = true
+		rel, ok := f.rel(p)
+		if _, err := os.Stat(p); ok && errors.Is(err, fs.ErrNotExist) && slices.Contains(typed, rel) {
+			f.diags.setTyped([]string{rel}, nil, nil, nil)
+			dropped = true
+		}
+	}
+	if dropped {
+		f.s.goBackground("publish", func(ctx context.Context) { f.publish(ctx, nil) })
+	}
+	if goChanged {
+		// runCheck adds the files that have typed diagnostics.
+		f.queueCheck()
+	}
+}
+
+// queueCheck queues a typed check of the packages of paths (absolute .go
+// files) and of the files with typed diagnostics, after checkDelay.
+func (f *folder) queueCheck(paths ...string) {
+	if !f.s.currentSettings().TypeCheckOnSave || !hasGoModule(f.root) {
 		return
 	}
 	f.mu.Lock()
 	if f.check.pending == nil {
 		f.check.pending = map[string]bool{}
 	}
-	f.check.pending[path] = true
+	for _, p := range paths {
+		f.check.pending[p] = true
+	}
+	f.check.requested = true
 	f.check.lastSave = time.Now()
 	if f.check.cancel != nil {
 		f.check.cancel() // the newer save supersedes it; its files stay pending
@@ -116,15 +162,18 @@ func (f *folder) checkLoop(ctx context.Context, wake chan struct{}) {
 			files = append(files, p)
 		}
 		clear(f.check.pending)
+		requested := f.check.requested
+		f.check.requested = false
 		cctx, cancel := context.WithCancel(ctx)
 		f.check.cancel = cancel
 		f.mu.Unlock()
-		if len(files) > 0 && !f.isClosed() {
+		if requested && !f.isClosed() {
 			if !f.runCheck(cctx, files) {
 				f.mu.Lock()
 				for _, p := range files {
 					f.check.pending[p] = true
 				}
+				f.check.requested = true
 				f.mu.Unlock()
 			}
 		}
@@ -145,6 +194,9 @@ func (f *folder) runCheck(ctx context.Context, files []string) bool {
 	}
 	for _, rel := range f.diags.typedFiles() {
 		files = append(files, f.abs(rel))
+	}
+	if len(files) == 0 {
+		return true
 	}
 	handlers := map[string]string{}
 	for _, fn := range snap.project.Functions {

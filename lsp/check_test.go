@@ -1,7 +1,10 @@
 package lsp_test
 
 import (
+	"os"
 	"testing"
+
+	"go.lsp.dev/protocol"
 
 	"github.com/lambdalens/lambdalens/lsp/lsptest"
 )
@@ -103,5 +106,28 @@ func TestTypeCheckOff(t *testing.T) {
 		if p := e.State().Progress; len(p) != 0 {
 			t.Errorf("progress with the type check off: %+v", p)
 		}
+	})
+}
+
+// Typed errors follow changes on disk: the file that caused one, deleted
+// outside the editor (a terminal, a git checkout), takes it away without a
+// save.
+func TestTypeErrorsFollowDiskChanges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	o := testOpts{editor: lsptest.Options{WorkDoneProgress: true, WatchedFiles: true}}
+	runTest(t, typedProject, o, func(e *env) {
+		e.open("api/hello.go")
+		typed := func(s *lsptest.State) bool {
+			return s.HasDiagnostic("api/hello.go", "go-type-error") || s.HasDiagnostic("api/dup.go", "go-type-error")
+		}
+		e.must(os.WriteFile(e.Path("api/dup.go"), []byte("package handler\n\nfunc Hello() {}\n"), 0o644))
+		e.must(e.ChangeWatchedFiles(e.ctx, protocol.FileChangeTypeCreated, "api/dup.go"))
+		e.must(e.SaveFile(e.ctx, "api/hello.go"))
+		e.await("the redeclaration", typed)
+		e.must(os.Remove(e.Path("api/dup.go")))
+		e.must(e.ChangeWatchedFiles(e.ctx, protocol.FileChangeTypeDeleted, "api/dup.go"))
+		e.await("the redeclaration gone without a save", func(s *lsptest.State) bool { return !typed(s) })
 	})
 }

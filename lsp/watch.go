@@ -117,6 +117,13 @@ func ignoreWatch(rel string, isDir bool) bool {
 
 // filesChanged receives fsnotify batches.
 func (f *folder) filesChanged(events []watch.Event) {
+	paths := make([]string, 0, len(events))
+	for _, ev := range events {
+		if !ev.IsDir && ev.Rel != "" {
+			paths = append(paths, f.abs(ev.Rel))
+		}
+	}
+	f.diskChanged(paths)
 	for _, ev := range events {
 		if ev.Op.Has(watch.Overflow) || ev.IsDir || f.relevant(ev.Rel) {
 			f.invalidate(time.Now())
@@ -154,18 +161,19 @@ func (f *folder) relevant(rel string) bool {
 
 // DidChangeWatchedFiles reloads the folders whose files changed.
 func (s *server) DidChangeWatchedFiles(_ context.Context, params *protocol.DidChangeWatchedFilesParams) error {
-	touched := map[*folder]bool{}
+	touched := map[*folder][]string{}
 	for _, ev := range params.Changes {
 		p, err := uriPath(ev.URI)
 		if err != nil {
 			continue
 		}
 		if f := s.folderFor(p); f != nil && !f.ignoredPath(p) {
-			touched[f] = true
+			touched[f] = append(touched[f], p)
 		}
 	}
 	now := time.Now()
-	for f := range touched {
+	for f, paths := range touched {
+		f.diskChanged(paths)
 		f.invalidate(now)
 	}
 	return nil
