@@ -165,10 +165,10 @@ func buildFailure(err error) string {
 		for i, fe := range fail.Errors {
 			ids[i] = fe.ID
 		}
-		return fmt.Sprintf("%d of %d function%s failed to build (%s); the errors are in the Problems list and the previous output was kept",
+		return fmt.Sprintf("%d of %d function%s failed to build (%s); the errors are on the files as diagnostics, and the previous output was kept",
 			len(fail.Errors), fail.Total, plural(fail.Total), strings.Join(ids, ", "))
 	case errors.As(err, &derr):
-		return fmt.Sprintf("the project has %d error%s, so nothing was built; the errors are in the Problems list", len(derr.Diagnostics), plural(len(derr.Diagnostics)))
+		return fmt.Sprintf("the project has %d error%s, so nothing was built; the errors are on the files as diagnostics", len(derr.Diagnostics), plural(len(derr.Diagnostics)))
 	case err == nil:
 		return "the build failed"
 	}

@@ -31,6 +31,11 @@ return {
   capabilities = lambdalens.capabilities(),
   handlers = lambdalens.handlers(),
   on_attach = lambdalens.on_attach,
+  -- When Neovim quits, time for the server to stop its dev server and any
+  -- build (process groups, temporary folders) before it is killed; without
+  -- it Neovim 0.11 does not wait, and a build's staging folder is left in
+  -- .vercel/. The server exits as soon as it is done.
+  flags = { exit_timeout = 5000 },
   -- The server's settings (lsp/settings.go), sent as initializationOptions
   -- and answered to workspace/configuration ("lambdalens" section). An
   -- absent key keeps the server's default.

@@ -18,8 +18,12 @@ function M.check()
       or (vim.lsp.start and 'using vim.lsp.start' or 'using vim.lsp.start_client')))
 
   local ll = require('lambdalens')
-  if not ll.state.setup then
-    warn("require('lambdalens').setup({}) has not been called", { 'Add it to your init.lua' })
+  local enabled_alone = not ll.state.setup and vim.lsp.enable and vim.lsp.get_clients
+    and #vim.lsp.get_clients({ name = 'lambdalens' }) > 0
+  if enabled_alone then
+    ok("started without setup() (vim.lsp.enable('lambdalens')); setup() adds options")
+  elseif not ll.state.setup then
+    warn("require('lambdalens').setup({}) has not been called", { "Add it to your init.lua, or vim.lsp.enable('lambdalens') on Neovim 0.11+" })
   else
     ok('setup() was called')
   end

@@ -297,7 +297,11 @@ local function progress_text(v)
   if v.percentage then
     table.insert(parts, string.format('(%d%%)', v.percentage))
   end
-  if v.kind == 'end' then
+  -- The server ends a progress with 'failed' or 'cancelled' when it did
+  -- not complete: no tick then.
+  if v.kind == 'end' and v.message == 'failed' then
+    table.insert(parts, '✗')
+  elseif v.kind == 'end' and v.message ~= 'cancelled' then
     table.insert(parts, '✓')
   end
   return table.concat(parts, ' ')
