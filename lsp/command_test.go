@@ -317,8 +317,13 @@ func TestCommandErrors(t *testing.T) {
 				t.Errorf("%s %v: error %v, want code %d", tc.cmd.Command, tc.cmd.Arguments, err, tc.want.(*jsonrpc2.Error).Code)
 			}
 		}
+		// The answer keeps the server's explanation, not only the code's.
+		_, err := e.ExecuteCommand(e.ctx, protocol.Command{Command: "lambdalens.dev.start", Arguments: []any{map[string]any{"uri": "file:///elsewhere"}}})
+		if err == nil || !strings.Contains(err.Error(), "no workspace folder holds") {
+			t.Errorf("dev.start outside the workspace: error %v, want the explanation", err)
+		}
 		// Without runtimes, dev and build explain why they cannot run.
-		_, err := e.ExecuteCommand(e.ctx, command.NewDevStartCommand("", command.DevStartArgs{}))
+		_, err = e.ExecuteCommand(e.ctx, command.NewDevStartCommand("", command.DevStartArgs{}))
 		e.must(err)
 		_, err = e.ExecuteCommand(e.ctx, command.NewBuildCommand("", command.BuildArgs{}))
 		e.must(err)

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -63,11 +64,18 @@ func (s *server) handler() jsonrpc2.Handler {
 }
 
 // cancelledReply answers a request whose context was cancelled with
-// RequestCancelled, and writes the answer even though ctx is done.
+// RequestCancelled, and writes the answer even though ctx is done. It also
+// keeps the explanation of an error that wraps a wire error: jsonrpc2
+// v0.10 sends the wrapped error alone ("JSON-RPC invalid params", without
+// "no workspace folder holds ...").
 func cancelledReply(reply jsonrpc2.Replier) jsonrpc2.Replier {
 	return func(ctx context.Context, result any, err error) error {
 		if ctx.Err() != nil && err == nil {
 			result, err = nil, protocol.ErrRequestCancelled
+		}
+		var wire *jsonrpc2.Error
+		if err != nil && errors.As(err, &wire) && err != error(wire) {
+			err = &jsonrpc2.Error{Code: wire.Code, Message: err.Error(), Data: wire.Data}
 		}
 		return reply(context.WithoutCancel(ctx), result, err)
 	}
