@@ -212,6 +212,8 @@ type echo struct {
 	Headers map[string]string `json:"headers"`
 	Env     map[string]string `json:"env"`
 	Body    int               `json:"body"`
+	// Length is the request's ContentLength as the function saw it.
+	Length int64 `json:"length"`
 }
 
 // version is the first line of the entrypoint that starts with
@@ -267,6 +269,7 @@ func (p *fakeProc) serve(w http.ResponseWriter, r *http.Request) {
 	e := echo{
 		File: p.req.File, Version: version(p.src), PID: p.pid, Method: r.Method, Path: r.URL.Path,
 		Query: r.URL.RawQuery, Host: r.Host, Headers: map[string]string{}, Env: map[string]string{}, Body: int(n),
+		Length: r.ContentLength,
 	}
 	for k := range r.Header {
 		e.Headers[strings.ToLower(k)] = r.Header.Get(k)

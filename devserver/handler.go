@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -215,6 +216,11 @@ func (s *Server) serveFunction(w *exchange, r *http.Request, f *function, res *r
 		return newHTTPError(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
 			fmt.Errorf("the request body has %d bytes", r.ContentLength))
 	}
+	if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody && !isUpgrade(r) {
+		if err := readWholeBody(r); err != nil {
+			return err
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		retry, err := s.proxyOnce(w, r, f, res, fwd)
 		if !retry || attempt > 0 {
@@ -222,6 +228,28 @@ func (s *Server) serveFunction(w *exchange, r *http.Request, f *function, res *r
 		}
 		s.log.Debug("function process refused the connection; restarting it", "function", f.id, "id", w.id)
 	}
+}
+
+// readWholeBody reads a body of unknown length (chunked) before the
+// function runs, as Vercel does (reference §3.6: the whole body, up to
+// 4.5 MB, goes in the invocation event), and hands it on with its length:
+// a handler that reads Content-Length (BaseHTTPRequestHandler, a plain
+// WSGI app, Go's r.ContentLength) sees the body, not a stream of chunks.
+func readWholeBody(r *http.Request) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	r.Body.Close()
+	if err != nil {
+		return fmt.Errorf("reading the request body: %w", err)
+	}
+	if len(body) > maxBodyBytes {
+		return newHTTPError(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+			fmt.Errorf("the request body is over %d bytes", maxBodyBytes))
+	}
+	r.Body, r.ContentLength, r.TransferEncoding = io.NopCloser(bytes.NewReader(body)), int64(len(body)), nil
+	if len(body) == 0 {
+		r.Body = http.NoBody
+	}
+	return nil
 }
 
 // proxyOnce proxies the request to the function's current process. retry
