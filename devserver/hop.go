@@ -311,7 +311,11 @@ func (pc *hopConn) exchange(ctx context.Context, req *http.Request, body []byte,
 		// Off before the connection can go back to the pool, where the
 		// next request sets it again.
 		pc.lr.unlimit()
-		reuse := !resp.Close
+		// Not after HEAD: a handler that answers HEAD like GET (Python's
+		// do_HEAD = do_GET) sends a body nobody reads, perhaps after the
+		// head was parsed, and the next request on the connection would
+		// read it as its response.
+		reuse := !resp.Close && req.Method != http.MethodHead
 		if resp.Body == http.NoBody {
 			pc.done(stop, reuse)
 			return resp, nil

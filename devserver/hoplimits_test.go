@@ -206,3 +206,39 @@ func TestHopTransportClosesConnectionsIdleTooLong(t *testing.T) {
 		}
 	}
 }
+
+// TestHopTransportDoesNotReuseAfterHEAD: a server that sends a body with
+// its HEAD response, after the head, leaves bytes the next request on
+// the connection would take for its response.
+func TestHopTransportDoesNotReuseAfterHEAD(t *testing.T) {
+	// The HEAD's body goes out just before the next response on the same
+	// connection, as when it arrives after the head was parsed (a
+	// leftover already buffered is caught otherwise).
+	var mu sync.Mutex
+	stray := map[io.Writer]string{}
+	url := startRawServer(t, func(w io.Writer, req *http.Request) error {
+		body := "body of " + req.URL.Path
+		mu.Lock()
+		out := stray[w] + "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+		stray[w] = ""
+		if req.Method == http.MethodHead {
+			stray[w] = body
+		} else {
+			out += body
+		}
+		mu.Unlock()
+		_, err := io.WriteString(w, out)
+		return err
+	})
+	ht, _ := newTestHop(t)
+	req, _ := http.NewRequest("HEAD", url+"/h", nil)
+	if s, b, _ := hopDo(t, ht, req); s != 200 || b != "" {
+		t.Fatalf("HEAD: %d %q", s, b)
+	}
+	for range 2 {
+		req, _ = http.NewRequest("GET", url+"/g", nil)
+		if s, b, _ := hopDo(t, ht, req); s != 200 || b != "body of /g" {
+			t.Fatalf("GET after HEAD: %d %q, want 200 \"body of /g\"", s, b)
+		}
+	}
+}
