@@ -31,6 +31,9 @@ import (
 //	SYNTAX ERROR      StartDev fails with a *runtimes.BuildError
 //	CRASH ON START    StartDev fails like a process that exited early
 //	BUILD DELAY <ms>  StartDev takes that long
+//	NEEDS <file>      StartDev fails with a *runtimes.BuildError marked
+//	                  Retry while <file> (relative to the root) does not
+//	                  exist
 //	IMPORTS <file>    StartDev fails with a *runtimes.BuildError while
 //	                  <file> (relative to the root) does not exist
 //
@@ -117,6 +120,13 @@ func (rt *fakeRuntime) StartDev(ctx context.Context, req runtimes.DevRequest) (r
 		if f := strings.Fields(text[i+len("IMPORTS "):]); len(f) > 0 {
 			if _, err := os.Stat(filepath.Join(req.Root, filepath.FromSlash(f[0]))); err != nil {
 				return nil, &runtimes.BuildError{Op: "building " + req.File, Output: "no required module provides " + f[0] + "\n", Err: errors.New("exit status 1")}
+			}
+		}
+	}
+	if i := strings.Index(text, "NEEDS "); i >= 0 {
+		if f := strings.Fields(text[i+len("NEEDS "):]); len(f) > 0 {
+			if _, err := os.Stat(filepath.Join(req.Root, filepath.FromSlash(f[0]))); err != nil {
+				return nil, &runtimes.BuildError{Op: "importing " + req.File, Output: "ModuleNotFoundError: No module named " + f[0] + "\n", Err: errors.New("exit status 1"), Retry: true}
 			}
 		}
 	}

@@ -308,14 +308,15 @@ func (f *function) build(p *startCall, reason string) {
 	case redo:
 		// A newer change is waiting: this failure is stale, and the old
 		// process (if any) keeps serving until the follow-up build ends.
-	case isBuildErr || !ok:
+	case isBuildErr && !be.Retry || !ok:
 		// The code does not compile: serve the error page until it does.
 		f.failure = buildFailure(f.id, err)
 		p.err = f.failure
 		retire = f.cur.Swap(nil)
 	default:
 		// The new code built but its process failed to start (crashed
-		// before reporting its port, timed out). The old process goes,
+		// before reporting its port, timed out, or a build error that may
+		// not recur: BuildError.Retry). The old process goes,
 		// as does an earlier build's error page: neither is what is on
 		// disk now. Not remembered: the next request tries again and gets
 		// this start's error if it fails the same way.

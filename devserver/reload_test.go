@@ -175,6 +175,25 @@ func TestHotReloadRequestsWaitForTheFixOfAFailedBuild(t *testing.T) {
 	}
 }
 
+// A start failure the runtime marks Retry (a Python import of a package
+// not installed yet) is tried again on the next request: installing the
+// package changes no file the dev server watches.
+func TestRetryableStartFailureIsTriedAgain(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1") + "NEEDS node_modules/dep\n"})
+	for range 2 {
+		resp, body := h.get("/api/a")
+		if resp.StatusCode != http.StatusBadGateway || !bytes.Contains(body, []byte("No module named node_modules/dep")) {
+			t.Fatalf("before the package: %d %q, want the import error", resp.StatusCode, body)
+		}
+	}
+	if n := h.goRT.startCount("api/a.go"); n != 2 {
+		t.Errorf("%d starts for 2 requests, want one each", n)
+	}
+	// In a folder the watcher ignores, as site-packages are.
+	h.write("node_modules/dep", "installed\n")
+	h.waitVersion("/api/a", "1")
+}
+
 // A failed build can be fixed by a file that is in no list of inputs yet:
 // the package the code imports, created after the import.
 func TestHotReloadFailedBuildFixedByANewFile(t *testing.T) {

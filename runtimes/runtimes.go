@@ -281,6 +281,12 @@ type BuildError struct {
 	Output      string
 	Diagnostics []Diagnostic
 	Err         error
+	// Retry says the same files may succeed next time: the failure
+	// depends on something outside the project's sources (a Python import
+	// error depends on the installed packages). The dev server tries again
+	// on the next request instead of showing the error until a file
+	// changes.
+	Retry bool
 }
 
 func (e *BuildError) Error() string {

@@ -156,12 +156,15 @@ func startError(root, file string, interp Interp, stderr string, err error) erro
 	// The BuildError's Output already holds stderr; keep the StartError in
 	// the chain but print only the status.
 	short := &quietError{msg: describeExit(se.ExitCode, se.Signal), err: err}
+	// Retry: an import may fail on a package not installed yet, which no
+	// file of the project tells the dev server about.
 	if be, ok := tracebackError(op, CodeImportError, root, file, stderr, short); ok {
+		be.Retry = true
 		return be
 	}
 	if se.ExitCode == exitStartFailure {
 		if msg := lastShimError(stderr); msg != "" {
-			return &runtimes.BuildError{Op: op, Output: strings.TrimSpace(stderr), Err: short,
+			return &runtimes.BuildError{Op: op, Output: strings.TrimSpace(stderr), Err: short, Retry: true,
 				Diagnostics: []runtimes.Diagnostic{{File: file, Severity: runtimes.SeverityError, Code: CodeImportError, Message: msg}}}
 		}
 	}

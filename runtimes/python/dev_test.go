@@ -321,6 +321,9 @@ func TestStartDevErrors(t *testing.T) {
 			if len(be.Diagnostics) != 1 {
 				t.Fatalf("Diagnostics = %v, want one", be.Diagnostics)
 			}
+			if !be.Retry {
+				t.Error("an import-time failure is not marked Retry: installing a package would not be noticed")
+			}
 			d := be.Diagnostics[0]
 			if d.File != tt.diagFile || d.Range.Start.Line != tt.line || d.Code != CodeImportError || d.Severity != runtimes.SeverityError {
 				t.Errorf("diagnostic = %s (code %s), want %s:%d", d, d.Code, tt.diagFile, tt.line)
