@@ -65,6 +65,8 @@ type function struct {
 	removed bool
 	// crashed: the last process crashed; the next start says so.
 	crashed bool
+	// restartReason, when set, is the reason the next start gives.
+	restartReason string
 }
 
 // startCall is one build-and-start. Requests that need the process wait on
@@ -188,6 +190,9 @@ func (f *function) ensureStarting(reason string) (*startCall, error) {
 	}
 	if f.crashed || f.cur.Load() != nil {
 		reason = "restart after a crash"
+	}
+	if f.restartReason != "" {
+		reason, f.restartReason = f.restartReason, ""
 	}
 	// Not f.pending: a start refused during shutdown is already over.
 	return f.startLocked(reason), nil
@@ -396,6 +401,25 @@ func (i *instance) markStopping() {
 	if !i.exited() && !i.lost.Load() {
 		i.stopping.Store(true)
 	}
+}
+
+// timedOut takes out of service a process that let a request run past
+// maxDuration: on Vercel the instance ends, while here the handler would
+// run on (a loop burning a core, threads and connections piling up). New
+// requests go to a new process; the old one is stopped once its other
+// requests are done, as after a reload.
+func (f *function) timedOut(inst *instance) {
+	f.mu.Lock()
+	current := f.cur.CompareAndSwap(inst, nil)
+	if current {
+		f.restartReason = "restart after a request ran past maxDuration"
+	}
+	f.mu.Unlock()
+	if !current {
+		return // replaced meanwhile; whoever replaced it retires it
+	}
+	f.s.warn(fmt.Sprintf("%s: a request ran past maxDuration (%s); its process is replaced", f.id, f.maxDuration()))
+	f.s.retire(inst)
 }
 
 // abandon takes out of service an instance that refused a connection: it

@@ -288,6 +288,9 @@ func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routi
 		out.Body = c.body
 	}
 	s.proxy.ServeHTTP(w, out)
+	if errors.Is(context.Cause(ctx), errTimeout) {
+		f.timedOut(inst)
+	}
 	if c.refused && !c.freshConn.Load() && !w.wrote && !hasBody && idempotent(r.Method) {
 		f.abandon(inst)
 		return true, c.err

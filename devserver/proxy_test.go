@@ -92,13 +92,21 @@ func TestProxyErrors(t *testing.T) {
 				t.Errorf("the crashed process (pid %d) still answers", before.PID)
 			}
 
-			// maxDuration of 1 s exceeded: 504.
+			// maxDuration of 1 s exceeded: 504, and the process that still
+			// runs the handler is replaced, as Vercel ends the instance.
+			slowBefore := h.getEcho("/api/slow", nil)
 			start := time.Now()
 			resp, body = h.do("GET", "/api/slow", hdr("sleep=10s"), nil)
 			check(resp, body, http.StatusGatewayTimeout, codeTimeout)
 			if d := time.Since(start); d > 8*time.Second {
 				t.Errorf("the timeout took %s, want about 1 s", d)
 			}
+			if after := h.getEcho("/api/slow", nil); after.PID == slowBefore.PID {
+				t.Errorf("the process that timed out (pid %d) still answers", slowBefore.PID)
+			}
+			h.events.waitFor(t, "the process that timed out stopped", func(ev Event) bool {
+				return ev.Type == EventProcessExited && ev.PID == slowBefore.PID && !ev.Crashed
+			})
 
 			// Too large with a Content-Length: 413 before the function runs.
 			resp, body = h.do("POST", "/api/hello", hdr(""), strings.NewReader(big))
