@@ -249,6 +249,11 @@ func (p *fakeProc) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write([]byte("ok"))
 		return
+	case mode == "notype":
+		// No Content-Type, and none sniffed by this server either.
+		w.Header()["Content-Type"] = nil
+		w.Write([]byte("<html><body>untyped</body></html>"))
+		return
 	case mode == "crash":
 		p.exit(errors.New("exit status 3"))
 		panic(http.ErrAbortHandler)

@@ -287,6 +287,11 @@ func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routi
 		c.body = &limitedBody{rc: r.Body, left: maxBodyBytes}
 		out.Body = c.body
 	}
+	// No Content-Type sniffed for a function's response that has none:
+	// Vercel passes the function's headers as they are (a nil value keeps
+	// net/http, and the front, from adding one; ReverseProxy adds the
+	// function's own).
+	w.Header()["Content-Type"] = nil
 	s.proxy.ServeHTTP(w, out)
 	if errors.Is(context.Cause(ctx), errTimeout) {
 		f.timedOut(inst)

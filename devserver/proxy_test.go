@@ -386,3 +386,20 @@ func TestClientLeavesMidRequest(t *testing.T) {
 		t.Errorf("logged status %d, want %d", ev.Status, statusClientClosed)
 	}
 }
+
+// A function's response without a Content-Type arrives without one, as
+// Vercel passes it: the dev server sniffs nothing.
+func TestResponseWithoutContentType(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+	resp, body := h.do("GET", "/api/a", map[string]string{"X-Fake": "notype"}, nil)
+	if resp.StatusCode != 200 || string(body) != "<html><body>untyped</body></html>" {
+		t.Fatalf("GET: %d %q", resp.StatusCode, body)
+	}
+	if ct, ok := resp.Header["Content-Type"]; ok {
+		t.Errorf("Content-Type %q added to a response that had none", ct)
+	}
+	// A typed one keeps its type.
+	if resp, _ := h.do("GET", "/api/a", nil, nil); resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("Content-Type of the echo = %q, want application/json", resp.Header.Get("Content-Type"))
+	}
+}
