@@ -370,7 +370,15 @@ func (d *diagState) merged(file string, extra []runtimes.Diagnostic, content fun
 		}
 	}
 	out = append(out, typed...)
-	out = append(out, extra...)
+	for _, x := range extra {
+		// A build or dev server error the type check reported too (the
+		// compiler and go/types word it alike) is shown once.
+		if !slices.ContainsFunc(typed, func(t runtimes.Diagnostic) bool {
+			return t.Range.Start.Line == x.Range.Start.Line && t.Range.Start.Column == x.Range.Start.Column && t.Message == x.Message
+		}) {
+			out = append(out, x)
+		}
+	}
 	return out
 }
 

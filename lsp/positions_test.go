@@ -1,6 +1,8 @@
 package lsp
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"unicode/utf8"
 
@@ -157,4 +159,24 @@ func FuzzApplyChanges(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A build error that the type check reported at the same place with the
+// same words is shown once; a different one is kept.
+func TestMergedShowsAnErrorOnce(t *testing.T) {
+	d := newDiagState()
+	content := []byte("package handler\n")
+	at := runtimes.Range{Start: runtimes.Position{Line: 12, Column: 20}}
+	typed := runtimes.Diagnostic{File: "api/hello.go", Range: at, Code: "go-type-error", Message: "undefined: greet.Helo"}
+	d.setTyped([]string{"api/hello.go"}, map[string]uint64{"api/hello.go": d.sum(content)}, []runtimes.Diagnostic{typed}, nil)
+	same := runtimes.Diagnostic{File: "api/hello.go", Range: at, Code: "go-build", Message: "undefined: greet.Helo"}
+	other := runtimes.Diagnostic{File: "api/hello.go", Range: runtimes.Range{Start: runtimes.Position{Line: 3, Column: 1}}, Code: "go-build", Message: "other"}
+	got := d.merged("api/hello.go", []runtimes.Diagnostic{same, other}, func() []byte { return content })
+	var codes []string
+	for _, x := range got {
+		codes = append(codes, fmt.Sprintf("%d:%s", x.Range.Start.Line, x.Code))
+	}
+	if want := []string{"12:go-type-error", "3:go-build"}; !slices.Equal(codes, want) {
+		t.Errorf("merged = %v, want %v", codes, want)
+	}
 }
