@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -217,7 +218,7 @@ func (s *Server) serveFunction(w *exchange, r *http.Request, f *function, res *r
 			fmt.Errorf("the request body has %d bytes", r.ContentLength))
 	}
 	if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody && !isUpgrade(r) {
-		if err := readWholeBody(r); err != nil {
+		if err := readWholeBody(w, r, f.maxDuration()); err != nil {
 			return err
 		}
 	}
@@ -235,11 +236,29 @@ func (s *Server) serveFunction(w *exchange, r *http.Request, f *function, res *r
 // 4.5 MB, goes in the invocation event), and hands it on with its length:
 // a handler that reads Content-Length (BaseHTTPRequestHandler, a plain
 // WSGI app, Go's r.ContentLength) sees the body, not a stream of chunks.
-func readWholeBody(r *http.Request) error {
+//
+// The read is bounded by the function's maxDuration, through a read
+// deadline: chunked requests are served by net/http's server, whose
+// reads a context does not interrupt.
+func readWholeBody(w http.ResponseWriter, r *http.Request, limit time.Duration) error {
+	rc := http.NewResponseController(w)
+	deadline := rc.SetReadDeadline(time.Now().Add(limit)) == nil
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	r.Body.Close()
-	if err != nil {
-		return fmt.Errorf("reading the request body: %w", err)
+	if deadline {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	var ne net.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &ne) && ne.Timeout():
+		return newHTTPError(http.StatusGatewayTimeout, codeTimeout,
+			fmt.Errorf("reading the request body: no end after maxDuration (%s): %w", limit, errTimeout))
+	case errors.Is(err, io.ErrUnexpectedEOF) || r.Context().Err() != nil:
+		return &httpError{Status: statusClientClosed, Code: "CLIENT_CLOSED_REQUEST", Title: "The client went away.",
+			Err: fmt.Errorf("reading the request body: %w", err)}
+	default:
+		return newHTTPError(http.StatusBadRequest, codeBadRequest, fmt.Errorf("reading the request body: %w", err))
 	}
 	if len(body) > maxBodyBytes {
 		return newHTTPError(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
@@ -287,15 +306,24 @@ func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routi
 		c.body = &limitedBody{rc: r.Body, left: maxBodyBytes}
 		out.Body = c.body
 	}
+	// A request that ran past maxDuration leaves its handler running in
+	// the process: replace the process (timedOut). Deferred, so that it
+	// also runs when ReverseProxy aborts a response cut mid-body (a
+	// panic), and before the release above; not for a response that was
+	// complete when the deadline passed.
+	complete := false
+	defer func() {
+		if !complete && errors.Is(context.Cause(ctx), errTimeout) {
+			f.timedOut(inst)
+		}
+	}()
 	// No Content-Type sniffed for a function's response that has none:
 	// Vercel passes the function's headers as they are (a nil value keeps
 	// net/http, and the front, from adding one; ReverseProxy adds the
 	// function's own).
 	w.Header()["Content-Type"] = nil
 	s.proxy.ServeHTTP(w, out)
-	if errors.Is(context.Cause(ctx), errTimeout) {
-		f.timedOut(inst)
-	}
+	complete = c.err == nil
 	if c.refused && !c.freshConn.Load() && !w.wrote && !hasBody && idempotent(r.Method) {
 		f.abandon(inst)
 		return true, c.err

@@ -21,6 +21,9 @@ const (
 	codeMethod          = "METHOD_NOT_ALLOWED"
 	codeExternal        = "ROUTER_EXTERNAL_TARGET_ERROR"
 	codeInternal        = "INTERNAL_SERVER_ERROR"
+	// codeBadRequest is lambdalens's: a request body that is not valid
+	// HTTP (broken chunk framing), which the reference names no code for.
+	codeBadRequest = "BAD_REQUEST"
 )
 
 // statusClientClosed is the status logged for requests whose client went
