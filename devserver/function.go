@@ -67,6 +67,10 @@ type function struct {
 	crashed bool
 	// restartReason, when set, is the reason the next start gives.
 	restartReason string
+	// startFailed: the last start failed in a way the next request tries
+	// again (not remembered as failure); a change rebuilds at once, so
+	// that its result is known (the language server shows it).
+	startFailed bool
 }
 
 // startCall is one build-and-start. Requests that need the process wait on
@@ -224,7 +228,7 @@ func (f *function) changed(reason string, structural bool) {
 	}
 	inst := f.cur.Load()
 	running := inst != nil && !inst.exited()
-	if !running && f.failure == nil && !f.s.cfg.Prewarm {
+	if !running && f.failure == nil && !f.startFailed && !f.s.cfg.Prewarm {
 		return
 	}
 	f.startLocked(reason)
@@ -309,7 +313,7 @@ func (f *function) build(p *startCall, reason string) {
 		redo = false
 	case err == nil:
 		retire = f.cur.Swap(inst)
-		f.failure, f.crashed = nil, false
+		f.failure, f.crashed, f.startFailed, f.restartReason = nil, false, false, ""
 	case redo:
 		// A newer change is waiting: this failure is stale, and the old
 		// process (if any) keeps serving until the follow-up build ends.
@@ -326,7 +330,7 @@ func (f *function) build(p *startCall, reason string) {
 		// disk now. Not remembered: the next request tries again and gets
 		// this start's error if it fails the same way.
 		p.err = buildFailure(f.id, err)
-		f.failure = nil
+		f.failure, f.startFailed = nil, true
 		retire = f.cur.Swap(nil)
 	}
 	if redo {

@@ -311,11 +311,13 @@ func (pc *hopConn) exchange(ctx context.Context, req *http.Request, body []byte,
 		// Off before the connection can go back to the pool, where the
 		// next request sets it again.
 		pc.lr.unlimit()
-		// Not after HEAD: a handler that answers HEAD like GET (Python's
-		// do_HEAD = do_GET) sends a body nobody reads, perhaps after the
-		// head was parsed, and the next request on the connection would
-		// read it as its response.
-		reuse := !resp.Close && req.Method != http.MethodHead
+		// Not after a response that may not have a body (HEAD, 204, 304):
+		// a handler that writes one anyway (Python's do_HEAD = do_GET, a
+		// body after send_response(204)) leaves bytes, perhaps arriving
+		// after the head was parsed, that the next request on the
+		// connection would read as its response.
+		reuse := !resp.Close && req.Method != http.MethodHead &&
+			resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusNotModified
 		if resp.Body == http.NoBody {
 			pc.done(stop, reuse)
 			return resp, nil

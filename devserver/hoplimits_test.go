@@ -242,3 +242,32 @@ func TestHopTransportDoesNotReuseAfterHEAD(t *testing.T) {
 		}
 	}
 }
+
+// The same for 204 and 304, which may not have a body either.
+func TestHopTransportDoesNotReuseAfterBodylessStatus(t *testing.T) {
+	var mu sync.Mutex
+	stray := map[io.Writer]string{}
+	url := startRawServer(t, func(w io.Writer, req *http.Request) error {
+		mu.Lock()
+		out := stray[w]
+		stray[w] = ""
+		switch req.URL.Path {
+		case "/204", "/304":
+			out += "HTTP/1.1 " + req.URL.Path[1:] + " X\r\n\r\n"
+			stray[w] = "a body anyway"
+		default:
+			out += "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+		}
+		mu.Unlock()
+		_, err := io.WriteString(w, out)
+		return err
+	})
+	ht, _ := newTestHop(t)
+	for _, p := range []string{"/204", "/g", "/304", "/g"} {
+		req, _ := http.NewRequest("GET", url+p, nil)
+		s, b, _ := hopDo(t, ht, req)
+		if p == "/g" && (s != 200 || b != "ok") {
+			t.Fatalf("GET /g after a bodyless status: %d %q, want 200 \"ok\"", s, b)
+		}
+	}
+}

@@ -194,6 +194,18 @@ func TestRetryableStartFailureIsTriedAgain(t *testing.T) {
 	h.waitVersion("/api/a", "1")
 }
 
+// After such a failure, a saved fix is built at once, without waiting for
+// a request, so that its outcome is known (the language server shows it).
+func TestRetryableStartFailureRebuildsOnSave(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1") + "NEEDS node_modules/dep\n"})
+	if resp, _ := h.get("/api/a"); resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("before the fix: %d, want 502", resp.StatusCode)
+	}
+	finished := func(ev Event) bool { return ev.Type == EventBuildFinished && ev.Function == "api/a" }
+	h.write("api/a.go", goHandler("2"))
+	h.events.waitFor(t, "the fix built without a request", finished)
+}
+
 // A failed build can be fixed by a file that is in no list of inputs yet:
 // the package the code imports, created after the import.
 func TestHotReloadFailedBuildFixedByANewFile(t *testing.T) {
