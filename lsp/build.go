@@ -105,7 +105,7 @@ func (f *folder) buildEvent(ctx context.Context, wd *workDone, e buildsys.Event)
 		f.diags.setBuild(e.Function, nil)
 		wd.report(ctx, fmt.Sprintf("%s done (%d of %d)", e.Function, e.Completed, total), uint32(e.Completed*100/total))
 	case buildsys.StageFailed:
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && errors.Is(e.Err, context.Canceled) {
 			// Cancelled: the failure is the cancellation's, not the
 			// code's; the function keeps the build diagnostics it had.
 			return

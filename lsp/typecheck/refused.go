@@ -93,6 +93,7 @@ func loadRefused(ctx context.Context, cfg *packages.Config, dir string) (*packag
 
 	imports := importsOf(p.Syntax)
 	deps := map[string]*types.Package{"unsafe": types.Unsafe}
+	depErrs := map[string]string{} // imports without types, and why
 	if len(imports) > 0 {
 		depCfg := *cfg
 		depCfg.Mode = packages.NeedName | packages.NeedTypes
@@ -105,8 +106,13 @@ func loadRefused(ctx context.Context, cfg *packages.Config, dir string) (*packag
 			return nil, fmt.Errorf("loading the imports of %s: %w", dir, err)
 		}
 		for _, d := range loaded {
-			if d.Types != nil && len(d.Errors) == 0 {
+			switch {
+			case d.Types != nil:
+				// Even with errors of its own: its errors are its
+				// package's, as on the go list path.
 				deps[d.PkgPath] = d.Types
+			case len(d.Errors) > 0:
+				depErrs[d.PkgPath] = d.Errors[0].Msg
 			}
 		}
 	}
@@ -120,8 +126,14 @@ func loadRefused(ctx context.Context, cfg *packages.Config, dir string) (*packag
 			if t, ok := deps[path]; ok {
 				return t, nil
 			}
+			if msg, ok := depErrs[path]; ok {
+				return nil, errors.New(msg)
+			}
 			return nil, fmt.Errorf("package %s could not be loaded", path)
 		}),
+		// cgo files type-check as the go command's cgo pass would let
+		// them (import "C" is not a package).
+		FakeImportC: true,
 		Error: func(err error) {
 			if te, ok := err.(types.Error); ok {
 				p.Errors = append(p.Errors, packages.Error{Pos: te.Fset.Position(te.Pos).String(), Msg: te.Msg, Kind: packages.TypeError})

@@ -3,6 +3,7 @@ package typecheck
 import (
 	"context"
 	"fmt"
+	"go/build"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,6 +109,8 @@ func TestCheckDynamicRouteFolder(t *testing.T) {
 		"go.mod":             "module example.com/dyn\n\ngo 1.22\n",
 		"lib/greet/greet.go": "package greet\n\nfunc Hello(name string) string { return \"hi \" + name }\n",
 		"api/users/util.go":  "package handler\n\nfunc id(r string) string { return r }\n",
+		// cgo, when enabled: import "C" is not a package to load.
+		"api/users/cgo.go": "package handler\n\n// int two(void) { return 2; }\nimport \"C\"\n\nfunc two() int { return int(C.two()) }\n",
 		"api/users/[id].go": "package handler\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\n\t\"example.com/dyn/lib/greet\"\n)\n\n" +
 			"func Handler(w http.ResponseWriter, r *http.Request) {\n\tfmt.Fprint(w, greet.Hello(id(r.URL.Query().Get(\"id\"))))\n}\n",
 		"api/teams/[team].go": "package handler\n\nimport (\n\t\"io\"\n\t\"net/http\"\n\n\t\"example.com/dyn/lib/greet\"\n)\n\n" +
@@ -132,6 +135,9 @@ func TestCheckDynamicRouteFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantFiles := []string{abs("api/teams/[team].go"), abs("api/users/[id].go"), abs("api/users/util.go")}
+	if build.Default.CgoEnabled {
+		wantFiles = []string{abs("api/teams/[team].go"), abs("api/users/[id].go"), abs("api/users/cgo.go"), abs("api/users/util.go")}
+	}
 	if !slices.Equal(res.Files, wantFiles) {
 		t.Errorf("checked files = %v, want %v", res.Files, wantFiles)
 	}
