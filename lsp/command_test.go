@@ -156,7 +156,11 @@ func TestBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a Go function")
 	}
-	o := testOpts{cfg: lsp.Config{Runtimes: realRuntimes()}, editor: lsptest.Options{WorkDoneProgress: true}}
+	// No type check on save: the build's own diagnostic is what is
+	// tested, and the same error from a type check would be shown instead
+	// of it (TestMergedShowsAnErrorOnce).
+	o := testOpts{cfg: lsp.Config{Runtimes: realRuntimes()}, editor: lsptest.Options{WorkDoneProgress: true,
+		InitializationOptions: map[string]any{"typeCheckOnSave": false}}}
 	runTest(t, goFunction, o, func(e *env) {
 		e.run(e.lens("api/hello.go", "Build for Lambda"))
 		e.await("the build", func(s *lsptest.State) bool { return s.ProgressEnded("Building for Lambda") != nil })
