@@ -100,7 +100,7 @@ func TestHopTransportReusesOneConnection(t *testing.T) {
 			t.Errorf("request %d %s %s: %d %q %v, want 200 %q", i, tc.method, tc.path, status, got, h, tc.want)
 		}
 	}
-	// One, and one more after the HEAD (TestHopTransportDoesNotReuseAfterHEAD).
+	// One, and one more after the HEAD (TestHopTransportDoesNotReuseAfterABodylessResponse).
 	if n := hs.conns.Load(); n != 2 {
 		t.Errorf("the server saw %d connections for 5 sequential requests with a HEAD third, want 2", n)
 	}
@@ -334,7 +334,7 @@ func TestHopTransportBodylessAndTrailers(t *testing.T) {
 	req, _ = http.NewRequestWithContext(t.Context(), "GET", hs.URL+"/", nil)
 	hopDo(t, ht, req)
 	// A new one after each response that may not have a body (204, 304,
-	// HEAD: TestHopTransportDoesNotReuseAfterHEAD), so four.
+	// HEAD: TestHopTransportDoesNotReuseAfterABodylessResponse), so four.
 	if n := hs.conns.Load(); n != 4 {
 		t.Errorf("the server saw %d connections for 6 sequential requests with 204, 304 and HEAD, want 4", n)
 	}

@@ -48,15 +48,7 @@ func TestCheck(t *testing.T) {
 		// A good handler behind a renamed import.
 		"api/ok.go": "package handler\n\nimport h \"net/http\"\n\nfunc OK(w h.ResponseWriter, r *h.Request) {}\n",
 	}
-	for name, src := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, root, files)
 	abs := func(rel string) string { return filepath.Join(root, rel) }
 	res, err := Check(context.Background(), Request{
 		Root:     root,
@@ -116,15 +108,7 @@ func TestCheckDynamicRouteFolder(t *testing.T) {
 		"api/teams/[team].go": "package handler\n\nimport (\n\t\"io\"\n\t\"net/http\"\n\n\t\"example.com/dyn/lib/greet\"\n)\n\n" +
 			"func Handler(w io.Writer, r *http.Request) {\n\tio.WriteString(w, greet.Helo(\"x\"))\n}\n",
 	}
-	for name, src := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, root, files)
 	abs := func(rel string) string { return filepath.Join(root, rel) }
 	res, err := Check(context.Background(), Request{
 		Root:     root,
@@ -156,6 +140,20 @@ func TestCheckDynamicRouteFolder(t *testing.T) {
 	for i := range want {
 		if !strings.HasPrefix(got[i], want[i]) {
 			t.Errorf("diagnostic %d = %q, want it to start with %q", i, got[i], want[i])
+		}
+	}
+}
+
+// writeFiles writes files (slash paths relative to root) under root.
+func writeFiles(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, src := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
