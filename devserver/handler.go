@@ -302,10 +302,6 @@ func (s *Server) proxyOnce(w *exchange, r *http.Request, f *function, res *routi
 	u.RawQuery = forwardQuery(r.URL.RawQuery, res.Query)
 	out.URL = &u
 	hasBody := r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
-	if r.ContentLength < 0 && hasBody {
-		c.body = &limitedBody{rc: r.Body, left: maxBodyBytes}
-		out.Body = c.body
-	}
 	// A request that ran past maxDuration leaves its handler running in
 	// the process: replace the process (timedOut). Deferred, so that it
 	// also runs when ReverseProxy aborts a response cut mid-body (a

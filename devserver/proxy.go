@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,8 +23,6 @@ var (
 	// errTimeout is the cancellation cause of a request that ran past its
 	// function's maxDuration.
 	errTimeout = errors.New("the function exceeded its maxDuration")
-	// errBodyTooLarge is returned by limitedBody past maxBodyBytes.
-	errBodyTooLarge = errors.New("the request body exceeds 4.5 MB")
 )
 
 // Response header values shared by every response (never mutated).
@@ -51,7 +48,6 @@ type call struct {
 	routeHeaders http.Header
 	// status forced by a route; 0 keeps the upstream's.
 	status int
-	body   *limitedBody
 	// err is set by the ErrorHandler and returned by the handler; refused
 	// records that the upstream refused the connection.
 	err     error
@@ -162,9 +158,6 @@ func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 // function's own cache-control and the route's headers' keys it set win.
 func (s *Server) modifyResponse(res *http.Response) error {
 	c := callFrom(res.Request.Context())
-	if c.body != nil && c.body.exceeded.Load() {
-		return errBodyTooLarge
-	}
 	decorate(res.Header, c.vals[0:1:1], c.routeHeaders)
 	if c.status != 0 && res.StatusCode != http.StatusSwitchingProtocols {
 		res.StatusCode = c.status
@@ -209,8 +202,6 @@ func (s *Server) proxyError(_ http.ResponseWriter, r *http.Request, err error) {
 
 func classifyProxyError(ctx context.Context, c *call, err error) error {
 	switch {
-	case errors.Is(err, errBodyTooLarge) || c.body != nil && c.body.exceeded.Load():
-		return newHTTPError(http.StatusRequestEntityTooLarge, codePayloadTooLarge, err)
 	case errors.Is(context.Cause(ctx), errTimeout):
 		e := newHTTPError(http.StatusGatewayTimeout, codeTimeout, fmt.Errorf("%s: %w", c.fnID, errTimeout))
 		return e
@@ -230,32 +221,6 @@ func classifyProxyError(ctx context.Context, c *call, err error) error {
 	}
 	return e
 }
-
-// limitedBody fails reads past maxBodyBytes with errBodyTooLarge, for
-// bodies of unknown length (chunked requests).
-type limitedBody struct {
-	rc       io.ReadCloser
-	left     int64
-	exceeded atomic.Bool // read by the handler goroutine, set by the transport's
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left < 0 {
-		return 0, errBodyTooLarge
-	}
-	if int64(len(p)) > b.left+1 {
-		p = p[:b.left+1]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	if b.left < 0 {
-		b.exceeded.Store(true)
-		return 0, errBodyTooLarge
-	}
-	return n, err
-}
-
-func (b *limitedBody) Close() error { return b.rc.Close() }
 
 // bufferPool recycles the ReverseProxy's copy buffers without allocating
 // (a sync.Pool of []byte would box each Put).
