@@ -204,10 +204,20 @@ func (x *importIndex) hash(path string) (uint64, bool) {
 		}
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(nil, 1<<20)
+		// An import statement with its continuation lines: inside
+		// parentheses ("from x import (" ... ")") or after a backslash.
+		paren, cont := false, false
 		for sc.Scan() {
 			line := strings.TrimSpace(sc.Text())
-			if strings.HasPrefix(line, "import ") || strings.HasPrefix(line, "from ") {
-				h.WriteString(line + "\x00")
+			if !paren && !cont && !strings.HasPrefix(line, "import ") && !strings.HasPrefix(line, "from ") {
+				continue
+			}
+			h.WriteString(line + "\x00")
+			cont = strings.HasSuffix(line, "\\")
+			if paren {
+				paren = !strings.Contains(line, ")")
+			} else {
+				paren = strings.Contains(line, "(") && !strings.Contains(line, ")")
 			}
 		}
 	default:
