@@ -51,7 +51,7 @@ const (
 	CodeCrash       = "python-crash"
 )
 
-// inputFiles are the project files, besides its modules, that a dev
+// inputFiles are the project files, besides every .py file, that a dev
 // process depends on.
 var inputFiles = []string{
 	"requirements.txt", "pyproject.toml", "Pipfile", "Pipfile.lock",
@@ -280,30 +280,17 @@ func writeShim(parent string) (string, error) {
 	return main, nil
 }
 
-// Inputs are the project modules the entrypoint imports, directly or not
-// (importClosure; every .py file of the project tree when the imports
-// cannot be followed from the source), plus the dependency and version
-// files (requirements.txt, pyproject.toml, Pipfile, Pipfile.lock, uv.lock,
-// .python-version) and .env. A change to a module's imports makes the dev
-// server ask again. Virtual environments and caches inside the tree are
-// for the caller's ignore list to drop.
+// Inputs are every .py file of the project tree plus the dependency and
+// version files (requirements.txt, pyproject.toml, Pipfile, Pipfile.lock,
+// uv.lock, .python-version) and .env. Virtual environments and caches
+// inside the tree are for the caller's ignore list to drop.
 func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runtimes.Inputs, error) {
 	if !filepath.IsAbs(req.Root) {
 		return runtimes.Inputs{}, fmt.Errorf("listing the inputs of %s: project root %q is not absolute", req.File, req.Root)
 	}
-	// The modules the entrypoint imports from the project, when the source
-	// tells; otherwise every .py file of the project counts.
-	var modules []string
-	closed := false
+	files := make([]string, 0, len(inputFiles)+1)
 	if req.File != "" {
-		modules, closed = importClosure(req.Root, req.File)
-		if !closed {
-			modules = []string{req.File}
-		}
-	}
-	files := make([]string, 0, len(inputFiles)+len(modules))
-	for _, m := range modules {
-		files = append(files, filepath.Join(req.Root, filepath.FromSlash(m)))
+		files = append(files, filepath.Join(req.Root, filepath.FromSlash(req.File)))
 	}
 	for _, f := range inputFiles {
 		files = append(files, filepath.Join(req.Root, f))
@@ -312,9 +299,6 @@ func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runti
 	// broken include is reported when the process starts.
 	if inc, err := requirementIncludes(filepath.Join(req.Root, "requirements.txt")); err == nil {
 		files = append(files, inc...)
-	}
-	if closed {
-		return runtimes.Inputs{Files: files, Dirs: []string{}, Exts: []string{".py"}}, nil
 	}
 	return runtimes.Inputs{Files: files, Dirs: []string{}, Trees: []string{req.Root}, Exts: []string{".py"}}, nil
 }

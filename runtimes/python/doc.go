@@ -148,10 +148,8 @@
 // standard-library servers otherwise) and reports the port on fd 3; the
 // analysis passes the symbol and the AppKind as hints. An import error or
 // a crash at startup becomes a *runtimes.BuildError with the traceback and
-// a diagnostic at the innermost frame in the project. Inputs are the
-// project modules the entrypoint imports, followed through the project
-// (inputs.go; every .py file when importlib or __import__ is in the way),
-// plus the dependency and version files.
+// a diagnostic at the innermost frame in the project. Inputs are every .py
+// file of the project plus its dependency and version files.
 //
 // # Lambda builds
 //
