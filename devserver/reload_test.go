@@ -33,6 +33,17 @@ func (h *harness) waitVersion(path, v string) echo {
 	return last
 }
 
+// breakBuild saves api/a.go at version v with a syntax error and waits
+// for its error page.
+func (h *harness) breakBuild(v string) {
+	h.t.Helper()
+	h.write("api/a.go", goHandler(v)+"SYNTAX ERROR\n")
+	eventually(h.t, reloadTimeout, "the error page", func() (bool, string) {
+		resp, body := h.get("/api/a")
+		return resp.StatusCode == http.StatusBadGateway && bytes.Contains(body, []byte("syntax error")), fmt.Sprintf("%d %q", resp.StatusCode, body)
+	})
+}
+
 func (h *harness) write(name, content string) {
 	h.t.Helper()
 	writeFiles(h.t, h.dir, map[string]string{name: content})
@@ -155,11 +166,7 @@ func TestHotReloadFailedBuildShowsErrorUntilFixed(t *testing.T) {
 func TestHotReloadRequestsWaitForTheFixOfAFailedBuild(t *testing.T) {
 	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
 	h.waitVersion("/api/a", "1")
-	h.write("api/a.go", goHandler("2")+"SYNTAX ERROR\n")
-	eventually(t, reloadTimeout, "the error page", func() (bool, string) {
-		resp, body := h.get("/api/a")
-		return resp.StatusCode == http.StatusBadGateway && bytes.Contains(body, []byte("syntax error")), fmt.Sprintf("%d %q", resp.StatusCode, body)
-	})
+	h.breakBuild("2")
 	h.settled()
 	started := func(ev Event) bool { return ev.Type == EventBuildStarted && ev.Function == "api/a" }
 	before := h.events.count(started)
@@ -249,11 +256,7 @@ func TestHotReloadStartFailureAfterAGoodBuild(t *testing.T) {
 func TestHotReloadStartFailureReplacesTheCompileError(t *testing.T) {
 	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
 	h.waitVersion("/api/a", "1")
-	h.write("api/a.go", goHandler("2")+"SYNTAX ERROR\n")
-	eventually(t, reloadTimeout, "the error page", func() (bool, string) {
-		resp, body := h.get("/api/a")
-		return resp.StatusCode == http.StatusBadGateway && bytes.Contains(body, []byte("syntax error")), fmt.Sprintf("%d %q", resp.StatusCode, body)
-	})
+	h.breakBuild("2")
 	h.write("api/a.go", goHandler("3")+"CRASH ON START\n")
 	h.events.waitFor(t, "the failed start", func(ev Event) bool {
 		return ev.Type == EventBuildFailed && ev.Function == "api/a" && strings.Contains(ev.Message, "before reporting its port")
