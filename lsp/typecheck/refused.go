@@ -17,6 +17,8 @@ import (
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/tools/go/packages"
+
+	"github.com/lambdalens/lambdalens/runtimes/golang"
 )
 
 // Dynamic routes are files such as api/users/[id].go, whose names the go
@@ -26,17 +28,6 @@ import (
 // parses such a folder itself, lets go/packages load only what the
 // package imports, and type-checks it with go/types.
 
-// refusedName reports whether the go command refuses name as a package
-// file (cmd/go's SafeArg: no leading ASCII punctuation but '.', '_', '/').
-func refusedName(name string) bool {
-	if name == "" {
-		return true
-	}
-	c := name[0]
-	return !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' ||
-		c == '.' || c == '_' || c == '/' || c >= 0x80)
-}
-
 // hasRefusedFile reports whether dir holds a .go file the go command
 // refuses.
 func hasRefusedFile(dir string) bool {
@@ -45,7 +36,7 @@ func hasRefusedFile(dir string) bool {
 		return false
 	}
 	for _, e := range ents {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".go") && refusedName(e.Name()) {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".go") && !golang.SafeFileName(e.Name()) {
 			return true
 		}
 	}

@@ -308,7 +308,7 @@ func layPackage(o *overlay, t *target, bctx *build.Context, read runtimes.FileRe
 			}
 		}
 		virtualName := gf.name
-		if !safeFileName(gf.name) {
+		if !SafeFileName(gf.name) {
 			if !t.relocated {
 				o.hide(gf.path)
 			}

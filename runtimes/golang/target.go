@@ -184,13 +184,13 @@ func validImportPath(p string) bool {
 			}
 		}
 	}
-	return safeFileName(elems[len(elems)-1])
+	return SafeFileName(elems[len(elems)-1])
 }
 
-// safeFileName reports whether the go command accepts name as a package
+// SafeFileName reports whether the go command accepts name as a package
 // file (cmd/go's SafeArg): it must not start with ASCII punctuation other
 // than '.', '_' and '/'. "[id].go" fails.
-func safeFileName(name string) bool {
+func SafeFileName(name string) bool {
 	if name == "" {
 		return false
 	}

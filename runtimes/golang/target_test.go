@@ -155,8 +155,8 @@ func TestSlugAndSafeNames(t *testing.T) {
 		t.Errorf("renamed = %q", got)
 	}
 	for name, want := range map[string]bool{"[id].go": false, "-x.go": false, "@x.go": false, "index.go": true, "_x.go": true, "é.go": true} {
-		if safeFileName(name) != want {
-			t.Errorf("safeFileName(%q) = %v", name, !want)
+		if SafeFileName(name) != want {
+			t.Errorf("SafeFileName(%q) = %v", name, !want)
 		}
 	}
 }
