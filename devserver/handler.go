@@ -255,8 +255,7 @@ func readWholeBody(w http.ResponseWriter, r *http.Request, limit time.Duration) 
 		return newHTTPError(http.StatusGatewayTimeout, codeTimeout,
 			fmt.Errorf("reading the request body: no end after maxDuration (%s): %w", limit, errTimeout))
 	case errors.Is(err, io.ErrUnexpectedEOF) || r.Context().Err() != nil:
-		return &httpError{Status: statusClientClosed, Code: "CLIENT_CLOSED_REQUEST", Title: "The client went away.",
-			Err: fmt.Errorf("reading the request body: %w", err)}
+		return clientGone(fmt.Errorf("reading the request body: %w", err))
 	default:
 		return newHTTPError(http.StatusBadRequest, codeBadRequest, fmt.Errorf("reading the request body: %w", err))
 	}

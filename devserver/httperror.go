@@ -30,6 +30,12 @@ const (
 // away before the answer (nginx's 499); nothing is sent.
 const statusClientClosed = 499
 
+// clientGone is the error of a request whose client left before the
+// answer (logged 499; nothing is sent).
+func clientGone(err error) *httpError {
+	return &httpError{Status: statusClientClosed, Code: "CLIENT_CLOSED_REQUEST", Title: "The client went away.", Err: err}
+}
+
 // httpError is an error with the response it should produce. Handlers
 // return it; serveHTTP renders it.
 type httpError struct {

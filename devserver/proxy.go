@@ -206,7 +206,7 @@ func classifyProxyError(ctx context.Context, c *call, err error) error {
 		e := newHTTPError(http.StatusGatewayTimeout, codeTimeout, fmt.Errorf("%s: %w", c.fnID, errTimeout))
 		return e
 	case ctx.Err() != nil:
-		return &httpError{Status: statusClientClosed, Code: "CLIENT_CLOSED_REQUEST", Title: "The client went away.", Err: err}
+		return clientGone(err)
 	case c.external:
 		return newHTTPError(http.StatusBadGateway, codeExternal, fmt.Errorf("proxying to %s: %w", c.target.Host, err))
 	}
