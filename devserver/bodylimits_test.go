@@ -3,22 +3,16 @@ package devserver
 import (
 	"bufio"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // rawRequest sends raw bytes to the dev server and reads one response,
-// within 10 s.
+// within dialRaw's 10 s.
 func rawRequest(t *testing.T, h *harness, raw string, closeAfter bool) (*http.Response, error) {
 	t.Helper()
-	c, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL(), "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	c := dialRaw(t, strings.TrimPrefix(h.srv.URL(), "http://"))
 	if _, err := io.WriteString(c, raw); err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +20,6 @@ func rawRequest(t *testing.T, h *harness, raw string, closeAfter bool) (*http.Re
 		c.Close()
 		return nil, nil
 	}
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	return http.ReadResponse(bufio.NewReader(c), nil)
 }
 
