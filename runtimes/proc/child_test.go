@@ -67,8 +67,13 @@ func runChild(mode string) int {
 	if mode == "ignoreint" {
 		signal.Ignore(os.Interrupt) // before reporting the port
 	}
+	if mode == "fd4" {
+		f := os.NewFile(4, "extra")
+		f.WriteString("hello on fd 4\n")
+		f.Close()
+	}
 	switch mode {
-	case "fd3", "ignoreint", "grandchild":
+	case "fd3", "ignoreint", "grandchild", "fd4":
 		f := os.NewFile(3, "port")
 		f.WriteString(port + "\n")
 		f.Close()

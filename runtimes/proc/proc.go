@@ -83,7 +83,19 @@ type Config struct {
 	GracePeriod time.Duration
 	// Logger defaults to slog.Default() with component=proc.
 	Logger *slog.Logger
+	// ExtraFiles are passed to the child as file descriptors 4 onwards,
+	// after the fd 3 pipe. They are passed only where children inherit
+	// descriptors and Port is PortFD3 (ExtraPassed tells); the caller
+	// keeps them and closes them once Start returned.
+	ExtraFiles []*os.File
+	// OnExit, if set, is called once the started child has exited, before
+	// Done is closed (not when Start fails before the child runs): the
+	// place to release what belongs to the child's lifetime.
+	OnExit func()
 }
+
+// ExtraPassed reports whether Start passes cfg.ExtraFiles to the child.
+func (cfg Config) ExtraPassed() bool { return fd3Supported && cfg.Port == PortFD3 }
 
 // Process is a running child. It implements runtimes.DevProcess.
 type Process struct {
@@ -93,6 +105,7 @@ type Process struct {
 	grace  time.Duration
 	log    *slog.Logger
 	stderr *lineRing
+	onExit func()
 
 	cancel context.CancelFunc // ends the command's context: SIGINT to the group
 	done   chan struct{}      // closed after Wait returned
@@ -213,7 +226,7 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 	cmd.Stdout = quietWriter(cfg.Stdout)
 	cmd.Stderr = io.MultiWriter(ring, quietWriter(cfg.Stderr))
 	if w.fd3w != nil {
-		cmd.ExtraFiles = []*os.File{w.fd3w}
+		cmd.ExtraFiles = append([]*os.File{w.fd3w}, cfg.ExtraFiles...)
 	}
 	cmd.Cancel = func() error { return signalGroup(cmd.Process, os.Interrupt) }
 	// WaitDelay bounds how long Wait waits for the stdio pipes after the
@@ -227,6 +240,7 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 		grace:   grace,
 		log:     logger,
 		stderr:  ring,
+		onExit:  cfg.OnExit,
 		cancel:  cancel,
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -281,6 +295,9 @@ func (p *Process) run(started chan<- error) {
 	_ = signalGroupPID(p.cmd.Process.Pid, syscall.SIGKILL)
 	p.byStop = isDone(p.stopped)
 	p.cancel()
+	if p.onExit != nil {
+		p.onExit()
+	}
 	close(p.done)
 }
 

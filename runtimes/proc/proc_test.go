@@ -3,6 +3,7 @@
 package proc
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -320,5 +322,45 @@ func TestCrashReported(t *testing.T) {
 	}
 	if !strings.Contains(ee.Stderr, "serving on") || !strings.Contains(p.LastStderr(), "serving on") {
 		t.Errorf("stderr tail = %q, want the child's output", ee.Stderr)
+	}
+}
+
+// TestExtraFilesAndOnExit: Config.ExtraFiles reach the child as fd 4
+// onwards, and OnExit has run by the time Done is closed.
+func TestExtraFilesAndOnExit(t *testing.T) {
+	t.Parallel()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var exited atomic.Bool
+	cfg := Config{ExtraFiles: []*os.File{w}, OnExit: func() { exited.Store(true) }}
+	if !cfg.ExtraPassed() {
+		t.Fatal("ExtraPassed() = false for PortFD3 on unix")
+	}
+	p, err := startChild(t, "fd4", cfg)
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil || line != "hello on fd 4\n" {
+		t.Fatalf("read %q, %v from the extra file; want the child's line", line, err)
+	}
+	if exited.Load() {
+		t.Fatal("OnExit ran while the child was running")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := p.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if !exited.Load() {
+		t.Fatal("Done is closed but OnExit has not run")
+	}
+	if (Config{Port: PortEnv}).ExtraPassed() {
+		t.Error("ExtraPassed() = true for PortEnv, which has no fd 3 to follow")
 	}
 }
