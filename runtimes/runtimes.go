@@ -217,6 +217,17 @@ type DevProcess interface {
 	Stop(ctx context.Context) error
 }
 
+// A LoadTracker is a DevProcess that can tell which source files its code
+// was loaded from. An interpreted runtime reads a module's file when the
+// module is first imported, so a change to a file the process has not
+// loaded needs no restart: the import that may come later reads the new
+// content. The dev server asks before restarting for a change.
+type LoadTracker interface {
+	// Loaded returns the members of paths (absolute) that the process
+	// has loaded. An error means the answer is unknown.
+	Loaded(ctx context.Context, paths []string) ([]string, error)
+}
+
 // InputsRequest asks which files an entrypoint depends on.
 type InputsRequest struct {
 	Root string

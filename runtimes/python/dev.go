@@ -125,7 +125,7 @@ func (r *Runtime) StartDev(ctx context.Context, req runtimes.DevRequest) (runtim
 	if s := req.Entrypoint.Symbol; s != "" {
 		args = append(args, "--symbol", s)
 	}
-	p, err := proc.Start(ctx, proc.Config{
+	cfg := proc.Config{
 		Name:         req.File,
 		Path:         interp.Path,
 		Args:         args,
@@ -136,11 +136,29 @@ func (r *Runtime) StartDev(ctx context.Context, req runtimes.DevRequest) (runtim
 		Port:         proc.PortFD3,
 		ReadyTimeout: devReadyTimeout,
 		Logger:       logger,
-	})
+	}
+	// The control socket (fd 4) answers which files the interpreter has
+	// loaded (devProcess.Loaded). Without it every change restarts.
+	var ctrl *control
+	if cfg.ExtraPassed() {
+		c, child, err := newControl()
+		if err != nil {
+			logger.Debug("no control socket; every .py change restarts the process", "file", req.File, "err", err)
+		} else {
+			defer child.Close() // the child has its copy once Start returned
+			ctrl = c
+			cfg.ExtraFiles = []*os.File{child}
+			cfg.OnExit = func() { c.close(errExited) }
+		}
+	}
+	p, err := proc.Start(ctx, cfg)
 	if err != nil {
+		if ctrl != nil {
+			ctrl.close(errExited)
+		}
 		return nil, startError(req.Root, req.File, interp, tail.String(), err)
 	}
-	return &devProcess{Process: p, root: req.Root, file: req.File, tail: tail, interp: interp}, nil
+	return &devProcess{Process: p, root: req.Root, file: req.File, tail: tail, interp: interp, ctrl: ctrl}, nil
 }
 
 // startError explains a failed start: a traceback or a shim error becomes
@@ -188,6 +206,7 @@ type devProcess struct {
 	root, file string
 	tail       *proc.Tail
 	interp     Interp
+	ctrl       *control // nil without a control socket
 }
 
 // Interpreter is the interpreter the process runs on. The dev server can

@@ -11,7 +11,9 @@ It imports the entrypoint, decides at run time whether it is ASGI, WSGI or a
 BaseHTTPRequestHandler class (--kind and --symbol are hints from lambdalens'
 static analysis), listens on 127.0.0.1:0 and reports the port: ASCII digits
 and a newline written to fd 3 (then closed), or, when fd 3 is not a pipe,
-the file named by $LAMBDALENS_DEV_PORT_FILE.
+the file named by $LAMBDALENS_DEV_PORT_FILE. A socket on fd 4, when there
+is one, answers which files the interpreter has imported (serve_control), so
+that lambdalens restarts the process only for changes to those.
 
 Servers: ASGI apps run under uvicorn when the interpreter has it, otherwise
 under the small asyncio HTTP/1.1 server in lambdalens_asgi.py (request and
@@ -36,11 +38,13 @@ import argparse
 import importlib.util
 import inspect
 import io
+import json
 import os
 import signal
 import socket
 import stat
 import sys
+import threading
 import traceback
 from http.server import BaseHTTPRequestHandler
 
@@ -89,6 +93,63 @@ def listen():
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     return sock
+
+
+# ------------------------------------------------------------ loaded files
+
+CONTROL_FD = 4
+
+
+def serve_control(root):
+    """Answer lambdalens's questions on fd 4, when it is a socket: each line
+    is a JSON array of absolute paths, answered by a line with the JSON array
+    of those this interpreter has imported as modules. lambdalens restarts
+    the process for a changed file only when it was imported: a module not
+    imported yet is read fresh by the import that may come later."""
+    try:
+        if not stat.S_ISSOCK(os.fstat(CONTROL_FD).st_mode):
+            return
+    except OSError:
+        return
+    os.set_inheritable(CONTROL_FD, False)
+    sock = socket.socket(fileno=CONTROL_FD)
+    threading.Thread(target=_control_loop, args=(sock, root), name="lambdalens-control", daemon=True).start()
+
+
+def _control_loop(sock, root):
+    with sock, sock.makefile("rwb") as f:
+        for line in f:
+            try:
+                asked = json.loads(line)
+            except ValueError:
+                return
+            files = loaded_files(root)
+            answer = [p for p in asked if isinstance(p, str) and (p in files or os.path.realpath(p) in files)]
+            f.write(json.dumps(answer).encode() + b"\n")
+            f.flush()
+
+
+def loaded_files(root):
+    """The absolute paths of the files of every imported module, plus the
+    resolved paths of those inside root (a project file may be imported
+    through a symbolic link)."""
+    while True:
+        try:
+            modules = list(sys.modules.values())
+            break
+        except RuntimeError:  # changed size during the copy (free-threaded builds)
+            continue
+    out = set()
+    prefix = root.rstrip(os.sep) + os.sep
+    for m in modules:
+        f = getattr(m, "__file__", None)
+        if not isinstance(f, str):
+            continue
+        f = os.path.abspath(f)
+        out.add(f)
+        if f.startswith(prefix):
+            out.add(os.path.realpath(f))
+    return out
 
 
 # -------------------------------------------------------------------- import
@@ -355,6 +416,7 @@ def main(argv):
     root = os.path.abspath(args.root)
     rel = args.file.replace(os.sep, "/")
     builtin_only = os.environ.get("LAMBDALENS_DEV_SERVER") == "builtin"
+    serve_control(root)
 
     try:
         module = import_entry(root, rel)
