@@ -36,6 +36,9 @@ import (
 //	                  exist
 //	IMPORTS <file>    StartDev fails with a *runtimes.BuildError while
 //	                  <file> (relative to the root) does not exist
+//	LOADS <files>     the process is a runtimes.LoadTracker that has
+//	                  loaded the entrypoint and these files (relative,
+//	                  comma-separated; "?" makes Loaded fail)
 //
 // and the X-Fake request header selects special behaviours (see serve).
 type fakeRuntime struct {
@@ -43,6 +46,7 @@ type fakeRuntime struct {
 
 	mu     sync.Mutex
 	starts map[string]int // StartDev calls by file
+	asked  map[string]int // LoadTracker questions by file
 	live   map[*fakeProc]bool
 	// inputsExtra are directories (relative to the root) every function
 	// depends on, with exts.
@@ -55,7 +59,7 @@ type fakeRuntime struct {
 }
 
 func newFakeRuntime(lang runtimes.Language) *fakeRuntime {
-	return &fakeRuntime{lang: lang, starts: map[string]int{}, live: map[*fakeProc]bool{}, sseRelease: make(chan struct{}, 1)}
+	return &fakeRuntime{lang: lang, starts: map[string]int{}, asked: map[string]int{}, live: map[*fakeProc]bool{}, sseRelease: make(chan struct{}, 1)}
 }
 
 var fakePIDs atomic.Int64
@@ -146,7 +150,40 @@ func (rt *fakeRuntime) StartDev(ctx context.Context, req runtimes.DevRequest) (r
 	if req.Stdout != nil {
 		fmt.Fprintf(req.Stdout, "listening on %s\n", ln.Addr())
 	}
+	if i := strings.Index(text, "LOADS "); i >= 0 {
+		tp := &trackingProc{fakeProc: p, loaded: map[string]bool{filepath.Join(req.Root, filepath.FromSlash(req.File)): true}}
+		for _, rel := range strings.Split(strings.Fields(text[i+len("LOADS "):])[0], ",") {
+			if rel == "?" {
+				tp.fails = true
+			}
+			tp.loaded[filepath.Join(req.Root, filepath.FromSlash(rel))] = true
+		}
+		return tp, nil
+	}
 	return p, nil
+}
+
+// trackingProc is a fake process that tells which files it loaded.
+type trackingProc struct {
+	*fakeProc
+	loaded map[string]bool
+	fails  bool
+}
+
+func (p *trackingProc) Loaded(ctx context.Context, paths []string) ([]string, error) {
+	p.rt.mu.Lock()
+	p.rt.asked[p.req.File]++
+	p.rt.mu.Unlock()
+	if p.fails {
+		return nil, errors.New("no answer")
+	}
+	var out []string
+	for _, path := range paths {
+		if p.loaded[path] {
+			out = append(out, path)
+		}
+	}
+	return out, nil
 }
 
 func (rt *fakeRuntime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runtimes.Inputs, error) {

@@ -242,25 +242,32 @@ func (r *reloader) process(events []watch.Event) {
 	for i, ev := range events {
 		structural[i] = s.structural(ev)
 	}
+	var questions []loadQuestion
 	for _, f := range snap.funcs {
 		cause, ok := rebuild[f]
 		if overflow {
 			cause = rebuildCause{reason: "file events were lost", structural: true}
 			ok = true
 		}
+		var hits []watch.Event
 		for i, ev := range events {
-			if !f.affectedBy(ev) {
+			if f.affectedBy(ev) {
+				hits = append(hits, ev)
+				cause.structural = cause.structural || structural[i]
+			}
+		}
+		if !ok && len(hits) > 0 {
+			if lt := f.askable(hits); lt != nil {
+				questions = append(questions, loadQuestion{f: f, lt: lt, hits: hits, cause: cause})
 				continue
 			}
-			if !ok {
-				cause.reason, ok = "changed "+ev.Rel, true
-			}
-			cause.structural = cause.structural || structural[i]
+			cause.reason, ok = "changed "+hits[0].Rel, true
 		}
 		if ok {
 			rebuild[f] = cause
 		}
 	}
+	s.askLoaded(questions, rebuild)
 	// One call per function: a second one would queue a follow-up build.
 	for f, cause := range rebuild {
 		f.changed(cause.reason, cause.structural)
@@ -350,8 +357,9 @@ func triggersReload(ev watch.Event) bool {
 }
 
 // dropUnchanged removes write and create events of files whose content is
-// what it was at the previous event for the same file, and holds back
-// write events that find their file freshly emptied (see emptyGrace).
+// what it was at the previous event for the same file, holds back write
+// events that find their file freshly emptied (see emptyGrace), and turns
+// the creation of a file already seen into a write.
 func (r *reloader) dropUnchanged(events []watch.Event) []watch.Event {
 	now := time.Now()
 	kept := events[:0]
@@ -391,6 +399,11 @@ func (r *reloader) dropUnchanged(events []watch.Event) []watch.Event {
 				continue
 			}
 			r.hashes[ev.Path] = h
+			if seen && ev.Op.Has(watch.Create) {
+				// A file replaced by another (an editor's safe save
+				// renames a new file over it) is a write of new content.
+				ev.Op = ev.Op&^watch.Create | watch.Write
+			}
 		}
 		kept = append(kept, ev)
 	}

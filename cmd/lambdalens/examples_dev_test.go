@@ -44,6 +44,7 @@ func TestExamplesDev(t *testing.T) {
 		{"python-fastapi", testDevPythonFastAPI},
 		{"python-flask", testDevPythonFlask},
 		{"mixed", testDevMixed},
+		{"python-modules", testDevPythonModules},
 		{"python-fastapi-reload-under-load", testDevReloadUnderLoad},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,76 @@
+package devserver
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestReloadAsksWhatWasLoaded: a change to a file restarts only the
+// processes that loaded it (runtimes.LoadTracker), and every process that
+// cannot tell. The same path runs on real interpreters in the CLI's
+// end-to-end tests (cmd/lambdalens, python-modules).
+func TestReloadAsksWhatWasLoaded(t *testing.T) {
+	h := startHarness(t, map[string]string{
+		"api/a.py":    pyHandler("1") + "# LOADS lib/a.py,lib/both.py\n",
+		"api/b.py":    pyHandler("1") + "# LOADS lib/b.py,lib/both.py\n",
+		"api/c.py":    pyHandler("1") + "# LOADS ?\n",
+		"lib/a.py":    "A = 1\n",
+		"lib/b.py":    "B = 1\n",
+		"lib/both.py": "BOTH = 1\n",
+		"lib/none.py": "NONE = 1\n",
+	})
+	h.pyRT.inputsExtra = []string{"lib"}
+	pids := map[string]int{}
+	for _, fn := range []string{"a", "b", "c"} {
+		pids[fn] = h.waitVersion("/api/"+fn, "1").PID
+	}
+	waitInputs(t, h.srv, "api/a", "api/b", "api/c")
+	asked := func() map[string]int {
+		h.pyRT.mu.Lock()
+		defer h.pyRT.mu.Unlock()
+		out := map[string]int{}
+		for k, v := range h.pyRT.asked {
+			out[k] = v
+		}
+		return out
+	}
+	// step changes a file, waits until a and b were asked about it and
+	// the restarts have run, and checks which processes are new.
+	step := func(what string, change func(), restarted ...string) {
+		t.Helper()
+		before := asked()
+		change()
+		eventually(t, reloadTimeout, "a and b asked after "+what, func() (bool, string) {
+			now := asked()
+			return now["api/a.py"] > before["api/a.py"] && now["api/b.py"] > before["api/b.py"], fmt.Sprint(now)
+		})
+		h.settled()
+		for _, fn := range []string{"a", "b", "c"} {
+			pid := h.getEcho("/api/"+fn, nil).PID
+			want := false
+			for _, r := range restarted {
+				want = want || r == fn
+			}
+			if got := pid != pids[fn]; got != want {
+				t.Errorf("after %s: %s restarted = %v, want %v", what, fn, got, want)
+			}
+			pids[fn] = pid
+		}
+	}
+	step("a write to a file nobody loaded", func() { h.write("lib/none.py", "NONE = 2\n") }, "c")
+	step("a write to a file a loaded", func() { h.write("lib/a.py", "A = 2\n") }, "a", "c")
+	step("a write to a file both loaded", func() { h.write("lib/both.py", "BOTH = 2\n") }, "a", "b", "c")
+	// An editor's safe save renames a new file over the old one: still a
+	// write of a file b loaded, asked about like one.
+	step("a file b loaded replaced by rename", func() {
+		tmp := filepath.Join(h.dir, "lib", "b.py.tmp")
+		if err := os.WriteFile(tmp, []byte("B = 2\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(h.dir, "lib", "b.py")); err != nil {
+			t.Fatal(err)
+		}
+	}, "b", "c")
+}
