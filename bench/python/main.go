@@ -7,6 +7,8 @@
 //     pays);
 //   - requests per second and latency through the dev server against the
 //     same process hit directly on its own port;
+//   - save to served with several FastAPI functions, for an edit of a
+//     module one of them imports against one all of them import;
 //   - build time of examples/python-fastapi, cold (empty caches), warm
 //     (package caches warm, lambdalens's own cache empty) and no-op, with
 //     bundle sizes, beside `vercel build` on the same project when
@@ -68,6 +70,7 @@ type options struct {
 	build      bool
 	buildRuns  int
 	vercel     string
+	siblings   int
 }
 
 func main() {
@@ -87,6 +90,7 @@ func main() {
 	flag.BoolVar(&o.build, "build", true, "benchmark lambdalens build on "+buildExample)
 	flag.IntVar(&o.buildRuns, "build-runs", 3, "runs of each build scenario")
 	flag.StringVar(&o.vercel, "vercel", "auto", "compare with vercel build: auto (when installed), on, off")
+	flag.IntVar(&o.siblings, "siblings", 4, "FastAPI functions of the siblings benchmark (restarts of the functions that imported an edited module); 0 skips it")
 	flag.Parse()
 	var err error
 	if o.conns, err = benchkit.Counts(conns); err != nil {
@@ -141,6 +145,19 @@ func run(ctx context.Context, o options) error {
 			continue
 		}
 		res.print(o, ex)
+	}
+	if o.siblings > 0 {
+		venv, err := in.venv(ctx, "python-fastapi", filepath.Join(examplesDir, "python-fastapi"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "bench/python: dev, %d sibling functions\n", o.siblings)
+		res, err := benchSiblings(ctx, o, bin, venv, filepath.Join(work, "siblings"))
+		if err != nil {
+			fmt.Printf("## dev: sibling functions\n\nFailed: %v\n\n", err)
+		} else {
+			res.print(o)
+		}
 	}
 	if o.build {
 		src := filepath.Join(examplesDir, buildExample)

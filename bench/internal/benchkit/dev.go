@@ -28,8 +28,11 @@ type Dev struct {
 	mu     sync.Mutex
 	addrs  map[string]string // function ID → addr of its newest process
 	builds []BuildEvent
-	fails  []string // messages of build-failed and warning events
-	ready  chan struct{}
+	// started counts build-started events, ended build-finished and
+	// build-failed ones.
+	started, ended int
+	fails          []string // messages of build-failed and warning events
+	ready          chan struct{}
 	// changed receives (without blocking the reader) on every finished
 	// build and started process.
 	changed chan struct{}
@@ -132,10 +135,16 @@ func (d *Dev) handle(ev devEvent) {
 	case "process-started":
 		d.addrs[ev.Function] = ev.Addr
 		d.signalChange()
+	case "build-started":
+		d.started++
 	case "build-finished":
+		d.ended++
 		d.builds = append(d.builds, BuildEvent{Function: ev.Function, Duration: ev.Duration, At: ev.Time})
 		d.signalChange()
 	case "build-failed", "warning":
+		if ev.Type == "build-failed" {
+			d.ended++
+		}
 		msg := ev.Type + " " + ev.Function + ": " + ev.Message
 		if ev.Output != "" {
 			msg += "\n" + FirstLines(ev.Output, 10)
@@ -220,6 +229,37 @@ func (d *Dev) Builds() []BuildEvent {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]BuildEvent(nil), d.builds...)
+}
+
+// Started returns how many builds the server has started so far.
+func (d *Dev) Started() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.started
+}
+
+// WaitIdle waits until every build the server started has ended, up to
+// timeout.
+func (d *Dev) WaitIdle(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ticker := time.NewTicker(10 * time.Millisecond)
+	defer ticker.Stop()
+	for {
+		d.mu.Lock()
+		busy := d.started - d.ended
+		d.mu.Unlock()
+		if busy <= 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d builds to end: %w", busy, ctx.Err())
+		case <-d.proc.Done():
+			return fmt.Errorf("waiting for builds to end: lambdalens dev exited: %w", d.exitErr())
+		case <-ticker.C:
+		}
+	}
 }
 
 // Problems returns the build failures and warnings reported so far.
