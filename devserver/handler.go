@@ -33,6 +33,10 @@ type exchange struct {
 	function string
 	status   int
 	wrote    bool
+	// routeHeaders are the headers of the routes the request matched;
+	// an error answer carries them too, as on vercel dev, which sets
+	// them before it dispatches.
+	routeHeaders http.Header
 }
 
 func (w *exchange) WriteHeader(code int) {
@@ -118,7 +122,7 @@ func (s *Server) renderError(w *exchange, r *http.Request, err error) {
 		s.log.Warn("error after the response started", "id", w.id, "path", r.URL.Path, "err", err)
 		return
 	}
-	decorate(w.Header(), w.idv[:], nil)
+	decorate(w.Header(), w.idv[:], w.routeHeaders)
 	writeError(w, r, w.id, e)
 }
 
@@ -153,6 +157,7 @@ func (s *Server) route(w *exchange, r *http.Request) error {
 		u = withRawPath(u, collapsed)
 	}
 	res := snap.router.Route(routing.Request{Method: r.Method, Path: routing.RoutePath(u), RawQuery: u.RawQuery, Host: r.Host, Header: r.Header}, snap)
+	w.routeHeaders = res.Headers
 	switch {
 	case res.Location != "":
 		status := res.Status

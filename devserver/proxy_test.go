@@ -46,7 +46,8 @@ func TestProxyErrors(t *testing.T) {
 	h := startHarness(t, map[string]string{
 		"api/hello.go": goHandler("1"),
 		"api/slow.go":  goHandler("1"),
-		"vercel.json":  `{"functions": {"api/slow.go": {"maxDuration": 1}}}`,
+		"vercel.json": `{"functions": {"api/slow.go": {"maxDuration": 1}},
+			"headers": [{"source": "/api/(.*)", "headers": [{"key": "Access-Control-Allow-Origin", "value": "*"}]}]}`,
 	})
 	big := strings.Repeat("x", maxBodyBytes+1)
 	for _, ac := range acceptCases {
@@ -66,6 +67,11 @@ func TestProxyErrors(t *testing.T) {
 				}
 				if resp.Header.Get("Server") != "lambdalens" || !idPattern.MatchString(resp.Header.Get("X-Vercel-Id")) {
 					t.Errorf("error response lacks server or x-vercel-id: %v", resp.Header)
+				}
+				// vercel dev sets the matched route's headers before it
+				// dispatches: a browser sees the error, not a CORS failure.
+				if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "*" {
+					t.Errorf("%d error response has Access-Control-Allow-Origin %q, want the header rule's *", status, v)
 				}
 				ac.check(t, body, status, code)
 			}

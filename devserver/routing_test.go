@@ -214,7 +214,7 @@ func TestRoutingZeroConfig(t *testing.T) {
 		{name: "if-none-match", path: "/about.html", reqHeader: map[string]string{"If-None-Match": etag}, status: 304},
 		{name: "if-none-match stale", path: "/about.html", reqHeader: map[string]string{"If-None-Match": `"other"`}, status: 200, bodyHas: "about"},
 		{name: "range", path: "/about.html", reqHeader: map[string]string{"Range": "bytes=0-3"}, status: 206, bodyHas: "<h1>"},
-		{name: "post to static", method: "POST", path: "/about.html", status: 405, header: map[string]string{"Allow": "GET, HEAD"}},
+		{name: "post to static", method: "POST", path: "/about.html", status: 405, header: map[string]string{"Allow": "GET, HEAD", "x-global": "yes"}},
 
 		// zero-config functions
 		{name: "function", path: "/api/hello", status: 200, fn: "api/hello.go"},
