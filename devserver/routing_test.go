@@ -327,6 +327,7 @@ func TestRoutingTrailingSlash(t *testing.T) {
 		"api/hello.go":           goHandler("1"),
 		"public/about.html":      "<h1>about</h1>",
 		"public/docs/index.html": "<h1>docs</h1>",
+		"public/CNAME":           "example.test",
 		"vercel.json":            `{"trailingSlash": true}`,
 	})
 	runRouteCases(t, h, []routeCase{
@@ -337,6 +338,8 @@ func TestRoutingTrailingSlash(t *testing.T) {
 		{name: "function gets a slash", path: "/api/hello", status: 308, header: map[string]string{"Location": "/api/hello/"}},
 		{name: "function with slash", path: "/api/hello/", status: 200, fn: "api/hello.go"},
 		{name: "well-known is left alone", path: "/.well-known/x", status: 404},
+		{name: "extensionless file gets a slash", path: "/CNAME", status: 308, header: map[string]string{"Location": "/CNAME/"}},
+		{name: "extensionless file with slash", path: "/CNAME/", status: 200, bodyHas: "example.test"},
 	})
 }
 

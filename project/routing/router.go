@@ -45,9 +45,10 @@ type headerTmpl struct {
 type FSOptions struct {
 	// CleanURLs serves "/about" from "about.html".
 	CleanURLs bool
-	// TrailingSlash (true) also serves "/about/" from "about.html" when
-	// CleanURLs is set; without it that path is not found, as in vercel
-	// dev.
+	// TrailingSlash (true) serves "/x/" from the output x (a file without
+	// an extension, which its redirect sends there), and "/about/" from
+	// "about.html" when CleanURLs is set; without it those paths are not
+	// found, as in vercel dev.
 	TrailingSlash bool
 }
 
@@ -285,7 +286,10 @@ func (r *Router) lookup(p string, fs Filesystem) (string, bool) {
 	if try(rel) {
 		return rel, true
 	}
-	if base != rel && try(base) && isFunction(fs, base) {
+	// "/x/" names the output x when it is a function, and any output
+	// with trailingSlash, whose redirect sends every extensionless path
+	// there (vercel dev's findAsset).
+	if base != rel && try(base) && (r.opts.TrailingSlash || isFunction(fs, base)) {
 		return base, true
 	}
 	dir := ""
