@@ -461,5 +461,5 @@ func buildURL(d *destTmpl, m *matchCtx, query url.Values) string {
 	if len(pairs) > 0 {
 		base += "?" + encodeQuery(pairs)
 	}
-	return base + d.fragment
+	return base + d.fragment.expand(m, esc)
 }

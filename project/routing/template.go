@@ -165,10 +165,12 @@ type qtmpl struct{ key, value tmpl }
 type destTmpl struct {
 	// url is true for absolute destinations (scheme://...) and for
 	// Locations: the base keeps its encoding and captures are escaped.
-	url      bool
-	base     tmpl
-	query    []qtmpl
-	fragment string
+	url   bool
+	base  tmpl
+	query []qtmpl
+	// fragment is "#..." of a URL destination, parameters included
+	// (vercel dev resolves them in the whole Location).
+	fragment tmpl
 }
 
 var absURL = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
@@ -182,7 +184,7 @@ func parseDest(s string, asURL bool) destTmpl {
 	d := destTmpl{url: asURL}
 	if asURL {
 		if i := strings.IndexByte(s, '#'); i >= 0 {
-			d.fragment, s = s[i:], s[:i]
+			d.fragment, s = parseTmpl(s[i:]), s[:i]
 		}
 	} else if i := strings.IndexByte(s, '#'); i >= 0 {
 		s = s[:i]
