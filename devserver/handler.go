@@ -170,6 +170,10 @@ func (s *Server) route(w *exchange, r *http.Request) error {
 	case res.Output != "":
 		if f := snap.funcs[res.Output]; f != nil {
 			w.function = f.id
+			// vercel dev prefixes the id of a function invocation again
+			// (reference §3.5).
+			w.id = invokePrefix + w.id
+			w.idv[0] = w.id
 			return s.serveFunction(w, r, f, &res, u)
 		}
 		return s.serveStatic(w, r, snap, res.Output, res.Status, res.Headers)

@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// invokePrefix starts the id of a request that invokes a function, in
+// front of requestIDs' own: "dev1::dev1::..." (reference §3.5).
+const invokePrefix = "dev1::"
+
 // requestIDs makes request ids in Vercel's dev format (reference §3.5):
 // "dev1::<pod>-<unix ms>-<12 hex digits>", where pod is five characters
 // chosen once per server.

@@ -22,8 +22,11 @@ type routeCase struct {
 	body      string
 
 	status int
-	// fn is the entrypoint that must answer ("" means: not a function).
+	// fn is the entrypoint that must answer ("" means: not a function,
+	// unless invoked is set).
 	fn string
+	// invoked: a function answers without an echo to check (fn empty).
+	invoked bool
 	// fnPath and fnQuery are the path and raw query the function must see
 	// (fnPath defaults to the request path without its query).
 	fnPath  string
@@ -38,7 +41,8 @@ type routeCase struct {
 	ctype string
 }
 
-var idPattern = regexp.MustCompile(`^dev1::[a-z0-9]{5}-\d{13}-[0-9a-f]{12}$`)
+// idPattern matches request ids; a function invocation's has dev1:: twice.
+var idPattern = regexp.MustCompile(`^dev1::(dev1::)?[a-z0-9]{5}-\d{13}-[0-9a-f]{12}$`)
 
 func runRouteCases(t *testing.T, h *harness, cases []routeCase) {
 	t.Helper()
@@ -57,8 +61,8 @@ func runRouteCases(t *testing.T, h *harness, cases []routeCase) {
 			if resp.StatusCode != tc.status {
 				t.Fatalf("%s %s = %d, want %d; body %q", method, tc.path, resp.StatusCode, tc.status, data)
 			}
-			if id := resp.Header.Get("X-Vercel-Id"); !idPattern.MatchString(id) {
-				t.Errorf("x-vercel-id = %q, want dev1::<pod>-<ms>-<hex>", id)
+			if id := resp.Header.Get("X-Vercel-Id"); !idPattern.MatchString(id) || strings.HasPrefix(id, "dev1::dev1::") != (tc.fn != "" || tc.invoked) {
+				t.Errorf("x-vercel-id = %q, want dev1::<pod>-<ms>-<hex>, with dev1:: twice for a function", id)
 			}
 			if got := resp.Header.Get("Server"); got != "lambdalens" {
 				t.Errorf("server = %q, want lambdalens", got)
@@ -370,7 +374,7 @@ func TestRoutingLegacyRoutes(t *testing.T) {
 		{name: "method match", method: "POST", path: "/only-post", status: 200, fn: "api/hello.go"},
 		{name: "method mismatch", path: "/only-post", status: 404},
 		// The function's body is dropped: 204 and 304 have none.
-		{name: "status without a body over a function's response", path: "/ping", status: 204},
+		{name: "status without a body over a function's response", path: "/ping", status: 204, invoked: true},
 		{name: "304 over a function's response", path: "/same", status: 304},
 		{name: "after filesystem", path: "/after-fs/zz", status: 200, fn: "api/echo2.go", fnQuery: "p=zz"},
 		{name: "filesystem function", path: "/api/hello", status: 200, fn: "api/hello.go"},
