@@ -135,9 +135,25 @@ func (s *Server) dropIdleConns() {
 func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 	c := callFrom(pr.In.Context())
 	pr.SetURL(c.target)
+	// As http-proxy's xfwd, which vercel dev uses: X-Forwarded-For,
+	// -Proto and -Port add to what the client sent (a tunnel's), and
+	// X-Forwarded-Host keeps it. ReverseProxy removed them from Out.
+	in, h := pr.In.Header, pr.Out.Header
+	if v := in["X-Forwarded-For"]; len(v) > 0 {
+		h["X-Forwarded-For"] = v // SetXForwarded appends the client's address
+	}
 	pr.SetXForwarded()
-	h := pr.Out.Header
-	h["X-Forwarded-Port"] = s.portValue
+	if v := in["X-Forwarded-Host"]; len(v) > 0 {
+		h["X-Forwarded-Host"] = v
+	}
+	if v := in["X-Forwarded-Proto"]; len(v) > 0 {
+		h["X-Forwarded-Proto"] = []string{strings.Join(v, ",") + "," + h.Get("X-Forwarded-Proto")}
+	}
+	port := s.forwardedPort(pr.In.Host)
+	if v := in["X-Forwarded-Port"]; len(v) > 0 {
+		port = []string{strings.Join(v, ",") + "," + port[0]}
+	}
+	h["X-Forwarded-Port"] = port
 	if c.external {
 		return
 	}
@@ -153,6 +169,25 @@ func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 	h["X-Vercel-Forwarded-For"] = c.vals[1:2:2]
 	h["X-Vercel-Deployment-Url"] = c.vals[2:3:3]
 }
+
+// forwardedPort is the X-Forwarded-Port for a request to host: the port
+// the client named in its Host header, else 80 (http-proxy's rule).
+func (s *Server) forwardedPort(host string) []string {
+	i := strings.LastIndexByte(host, ':')
+	if i < 0 || strings.IndexByte(host[i:], ']') >= 0 {
+		return port80
+	}
+	p := host[i+1:]
+	switch {
+	case p == s.port:
+		return s.portValue
+	case p == "" || strings.Trim(p, "0123456789") != "":
+		return port80
+	}
+	return []string{p}
+}
+
+var port80 = []string{"80"}
 
 // modifyResponse decorates the upstream's response (reference §3.5): the
 // function's own cache-control and the route's headers' keys it set win.

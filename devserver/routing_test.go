@@ -263,7 +263,15 @@ func TestRoutingZeroConfig(t *testing.T) {
 		{name: "route header on function", path: "/api/hello", status: 200, fn: "api/hello.go", header: map[string]string{"Cache-Control": "s-maxage=60", "X-Global": "yes"}},
 		{name: "forwarded headers", path: "/api/hello", reqHeader: map[string]string{"Host": "example.test"}, status: 200, fn: "api/hello.go",
 			fnHeader: map[string]string{"X-Forwarded-Host": "example.test", "X-Vercel-Deployment-Url": "example.test", "X-Real-Ip": "127.0.0.1",
-				"X-Vercel-Forwarded-For": "127.0.0.1", "X-Forwarded-For": "127.0.0.1", "X-Forwarded-Proto": "http"}},
+				"X-Vercel-Forwarded-For": "127.0.0.1", "X-Forwarded-For": "127.0.0.1", "X-Forwarded-Proto": "http", "X-Forwarded-Port": "80"}},
+		// Behind a tunnel: what it forwarded is kept and added to, as
+		// vercel dev's http-proxy does.
+		{name: "forwarded headers after a proxy", path: "/api/hello",
+			reqHeader: map[string]string{"Host": "example.test:8443", "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Host": "app.example",
+				"X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"},
+			status: 200, fn: "api/hello.go",
+			fnHeader: map[string]string{"X-Forwarded-For": "203.0.113.9, 127.0.0.1", "X-Forwarded-Host": "app.example",
+				"X-Forwarded-Proto": "https,http", "X-Forwarded-Port": "443,8443", "X-Real-Ip": "127.0.0.1"}},
 
 		// redirects
 		{name: "permanent redirect", path: "/old", status: 308, header: map[string]string{"Location": "/about.html"}},
