@@ -37,10 +37,11 @@ func defaultBuildTools() buildTools {
 // Build writes a python3.X Lambda for one entrypoint (an api/ function or
 // a root framework app) into req.OutDir:
 //
-//   - the project's files, minus Vercel's default excludes (.git, .vercel,
-//     node_modules, .venv, venv, __pycache__, public, lock files of
-//     JavaScript package managers, ...), .vercelignore and the vercel.json
-//     excludeFiles globs (relative to the project root). includeFiles has
+//   - the project's files, minus the Python builder's excludes (.git,
+//     .vercel, node_modules, .venv, venv, __pycache__, public, lock files of
+//     JavaScript package managers, ...), Vercel's default ignore list (files
+//     the CLI never uploads: .env.local, .env.*.local, .cache, .DS_Store,
+//     .hg, .svn, ...), .vercelignore and the vercel.json excludeFiles globs (relative to the project root). includeFiles has
 //     nothing to add: every other file is included already;
 //   - _vendor/: the dependencies of pyproject.toml [project.dependencies]
 //     (frozen to uv.lock, else pylock.toml, when there is one), Pipfile.lock, Pipfile or

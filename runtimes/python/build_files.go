@@ -51,9 +51,11 @@ type fileFilter struct {
 	skipDirs []string
 }
 
-// newFileFilter combines the default excludes, .vercelignore and the
-// vercel.json excludeFiles globs (relative to the project root, as for
-// Vercel's Python builder).
+// newFileFilter combines the Python builder's excludes, Vercel's default
+// ignore list (.env.local, .env.*.local, .cache, .DS_Store, .hg, .svn, ...:
+// files the CLI never uploads, so never part of a deployment), .vercelignore
+// and the vercel.json excludeFiles globs (relative to the project root, as
+// for Vercel's Python builder).
 func newFileFilter(root string, excludeFiles []string, skipDirs ...string) (*fileFilter, error) {
 	f := &fileFilter{exclude: slices.Clone(lambdaExcludes)}
 	for _, pat := range excludeFiles {
@@ -77,7 +79,9 @@ func newFileFilter(root string, excludeFiles []string, skipDirs ...string) (*fil
 	if err != nil {
 		return nil, err
 	}
-	f.ignore = fileutil.NewRules(nil, b)
+	// .vercelignore comes after the defaults, so that its "!" lines can
+	// re-include one of them, as with the project loader's list.
+	f.ignore = fileutil.NewRules(fileutil.VercelDefaults, b)
 	for _, d := range skipDirs {
 		if d != "" {
 			if abs, err := filepath.Abs(d); err == nil {

@@ -166,6 +166,21 @@ func TestBuildExcludes(t *testing.T) {
 		"notes/drop.log":                          "drop",
 		".vercelignore":                           "# comment\nsecret.txt\ndocs/\n*.log\n",
 		"vc__handler__python.py":                  "# the user's, replaced",
+		// Vercel's default ignore list: never uploaded, so never deployed.
+		".env.local":            "SECRET=1",
+		".env.production.local": "SECRET=2",
+		"api/.env.local":        "SECRET=3",
+		".env":                  "PUBLIC=1",
+		".cache/x":              "",
+		".DS_Store":             "",
+		"api/.DS_Store":         "",
+		".hg/store":             "",
+		".svn/entries":          "",
+		"CVS/Root":              "",
+		"editor.py.swp":         "", // not ".*.swp": kept
+		".index.py.swp":         "",
+		".yarn/cache/x.zip":     "",
+		".pnp.cjs":              "",
 	})
 	req := runtimes.BuildRequest{Root: root, File: "api/index.py", OutDir: filepath.Join(t.TempDir(), "f.func"),
 		PythonVersion: "3.12", CacheDir: t.TempDir(), ExcludeFiles: []string{"tests/**"}}
@@ -179,8 +194,8 @@ func TestBuildExcludes(t *testing.T) {
 			got = append(got, f)
 		}
 	}
-	want := []string{".vercelignore", "README.md", "api/_lib/util.py", "api/index.py", "data.json", "lib/keep.py",
-		"notes/keep.txt", trampolineFile}
+	want := []string{".env", ".vercelignore", "README.md", "api/_lib/util.py", "api/index.py", "data.json", "editor.py.swp",
+		"lib/keep.py", "notes/keep.txt", trampolineFile}
 	if !slices.Equal(got, want) {
 		t.Errorf("files in the .func\n got %q\nwant %q", got, want)
 	}
@@ -195,7 +210,8 @@ func TestBuildExcludes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, root, map[string]string{".venv/lib/new.py": "", "tests/test_more.py": "", "docs/more.md": ""})
+	writeFiles(t, root, map[string]string{".venv/lib/new.py": "", "tests/test_more.py": "", "docs/more.md": "",
+		".env.local": "SECRET=4", ".cache/y": ""})
 	if key2, _ := rt.CacheKey(context.Background(), req); key2 != key1 {
 		t.Error("the cache key changed when only excluded files did")
 	}

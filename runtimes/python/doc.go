@@ -156,7 +156,8 @@
 //
 // # Lambda builds
 //
-// Build copies the project's files (minus Vercel's default excludes,
+// Build copies the project's files (minus the Python builder's excludes,
+// Vercel's default ignore list with .env.local and .env.*.local,
 // .vercelignore and excludeFiles), installs the dependencies as Linux wheels
 // for the target Python version and architecture into _vendor/ (uv, else
 // pip; frozen to uv.lock or pylock.toml when there is one, with pylock.toml's
