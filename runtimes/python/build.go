@@ -45,7 +45,9 @@ func defaultBuildTools() buildTools {
 //     nothing to add: every other file is included already;
 //   - _vendor/: the dependencies of pyproject.toml [project.dependencies]
 //     (frozen to uv.lock, else pylock.toml, when there is one), Pipfile.lock, Pipfile or
-//     requirements.txt, installed as binary wheels for Linux on the target
+//     a requirements file (requirements.txt, requirements.in, ...; see
+//     findDeps), the nearest from the entrypoint's folder up to the root
+//     (api/requirements.txt for api/index.py), installed as binary wheels for Linux on the target
 //     architecture and Python version (not for the machine building), with
 //     uv when it is on PATH and pip otherwise. The install is cached under
 //     <CacheDir>/python/deps/<hash of the dependency files and target>/ and
@@ -87,7 +89,7 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 
-	deps, err := findLambdaDeps(req.Root)
+	deps, err := findLambdaDeps(req.Root, entryDir(req.File))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -244,7 +246,7 @@ func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (stri
 		}
 		field("file", f.rel, f.mode.String(), sum)
 	}
-	deps, err := findLambdaDeps(req.Root)
+	deps, err := findLambdaDeps(req.Root, entryDir(req.File))
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", op, err)
 	}

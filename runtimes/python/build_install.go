@@ -1,6 +1,7 @@
 package python
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -207,12 +208,15 @@ type installPlan struct {
 
 // planInstall returns the commands that install d into target (a
 // directory that will become _vendor) for t. scratch is a directory for
-// generated files. Every command runs in the project root with env.
+// generated files. Every command runs with env in the directory of d's
+// declaration (the project root when d has none), where pip and uv
+// resolve the local paths of requirements and uv export finds uv.lock.
 func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in installer, target, scratch string, env []string) (installPlan, error) {
 	plan := installPlan{files: map[string][]byte{}}
+	dir := cmp.Or(d.src.Dir, root)
 	command := func(name string, args ...string) *exec.Cmd {
 		cmd := exec.CommandContext(ctx, name, args...)
-		cmd.Dir = root
+		cmd.Dir = dir
 		cmd.Env = env
 		proc.Group(cmd, toolWaitDelay)
 		plan.cmds = append(plan.cmds, cmd)
@@ -227,7 +231,7 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 	var extraIndexes []string // the lock's package indexes besides PyPI
 	frozen := false
 	if d.pylock != "" {
-		reqs, hashed, err := d.pylockRequirements(root)
+		reqs, hashed, err := d.pylockRequirements()
 		if err != nil {
 			return installPlan{}, err
 		}

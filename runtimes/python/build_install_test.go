@@ -62,7 +62,7 @@ func TestPlanInstallAddsTheLocksIndexes(t *testing.T) {
 		"pyproject.toml": "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"torch\"]\n",
 		"uv.lock":        "version = 1\n\n[[package]]\nname = \"torch\"\nversion = \"2.5.1+cpu\"\nsource = { registry = \"https://download.pytorch.org/whl/cpu\" }\n",
 	})
-	d, err := findLambdaDeps(root)
+	d, err := findLambdaDeps(root, ".")
 	if err != nil || d == nil {
 		t.Fatalf("findLambdaDeps: %+v, %v", d, err)
 	}

@@ -212,7 +212,10 @@ func (r *Runtime) runtimeInstall(ctx context.Context, req buildContext, total in
 	if err := pruneEmptyDirs(vendor); err != nil {
 		return nil, err
 	}
-	cfg := runtimeInstallConfig{ProjectDir: ".", UVVersion: uvRuntimeVersion, BundledPackages: []string{}}
+	// The project uv syncs is the folder of pyproject.toml and uv.lock
+	// ("api" for api/pyproject.toml), which the .func mirrors.
+	projectDir := relToRoot(req.root, req.deps.src.Dir)
+	cfg := runtimeInstallConfig{ProjectDir: projectDir, UVVersion: uvRuntimeVersion, BundledPackages: []string{}}
 	for _, d := range bundled {
 		cfg.BundledPackages = append(cfg.BundledPackages, d.name)
 	}
@@ -232,11 +235,11 @@ func (r *Runtime) runtimeInstall(ctx context.Context, req buildContext, total in
 	// pyproject.toml and uv.lock are project files, copied unless a
 	// .vercelignore or excludeFiles left them out; uv needs both.
 	for _, name := range []string{"pyproject.toml", "uv.lock"} {
-		dst := filepath.Join(req.outDir, name)
+		dst := filepath.Join(req.outDir, filepath.FromSlash(projectDir), name)
 		if _, err := os.Stat(dst); err == nil {
 			continue
 		}
-		if err := copyExecutable(filepath.Join(req.root, name), dst); err != nil {
+		if err := copyExecutable(filepath.Join(req.deps.src.Dir, name), dst); err != nil {
 			return nil, fmt.Errorf("shipping %s for the runtime install: %w", name, err)
 		}
 	}

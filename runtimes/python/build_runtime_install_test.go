@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -63,9 +64,17 @@ func TestRuntimeInstall(t *testing.T) {
 	if uvBin == "" {
 		t.Skip("SKIPPING: no uv to write the test's uv.lock with")
 	}
+	// pyproject.toml and uv.lock at the root, and next to the entrypoint
+	// (the nearest declaration wins): uv syncs in their folder.
+	for _, projectDir := range []string{".", "api"} {
+		t.Run(projectDir, func(t *testing.T) { testRuntimeInstall(t, uvBin, projectDir) })
+	}
+}
+
+func testRuntimeInstall(t *testing.T, uvBin, projectDir string) {
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
-		"pyproject.toml": "[project]\nname = \"big\"\nversion = \"0\"\nrequires-python = \">=3.9\"\ndependencies = [\"six==1.16.0\", \"idna==3.10\"]\n",
+		path.Join(projectDir, "pyproject.toml"): "[project]\nname = \"big\"\nversion = \"0\"\nrequires-python = \">=3.9\"\ndependencies = [\"six==1.16.0\", \"idna==3.10\"]\n",
 		"api/index.py": `import os
 
 import idna
@@ -80,7 +89,7 @@ def app(environ, start_response):
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	lock := exec.CommandContext(ctx, uvBin, "lock", "--quiet")
-	lock.Dir = root
+	lock.Dir = filepath.Join(root, projectDir)
 	if out, err := lock.CombinedOutput(); err != nil {
 		t.Fatalf("uv lock: %v\n%s", err, out)
 	}
@@ -105,11 +114,11 @@ def app(environ, start_response):
 	}
 	var cfg runtimeInstallConfig
 	b, err := os.ReadFile(filepath.Join(out, runtimeInstallDir, runtimeInstallConfigFile))
-	if err != nil || json.Unmarshal(b, &cfg) != nil || cfg.ProjectDir != "." || len(cfg.BundledPackages) != 0 || cfg.UVVersion != uvRuntimeVersion {
+	if err != nil || json.Unmarshal(b, &cfg) != nil || cfg.ProjectDir != projectDir || len(cfg.BundledPackages) != 0 || cfg.UVVersion != uvRuntimeVersion {
 		t.Fatalf("_uv/_runtime_config.json = %s (%v)", b, err)
 	}
 	for _, f := range []string{"pyproject.toml", "uv.lock"} {
-		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+		if _, err := os.Stat(filepath.Join(out, projectDir, f)); err != nil {
 			t.Errorf("%s is not shipped: %v", f, err)
 		}
 	}

@@ -393,7 +393,7 @@ func TestPlanInstall(t *testing.T) {
 		"pyproject.toml": "[project]\nname = \"p\"\nversion = \"0\"\ndependencies = [\"six\"]\n",
 		"uv.lock":        "version = 1\n[[package]]\nname = \"six\"\nversion = \"1.16.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n[[package]]\nname = \"p\"\nversion = \"0\"\nsource = { virtual = \".\" }\n",
 	})
-	d, err := findLambdaDeps(root)
+	d, err := findLambdaDeps(root, ".")
 	if err != nil || d == nil || d.uvLock == "" {
 		t.Fatalf("findLambdaDeps = %+v, %v; want pyproject.toml with uv.lock", d, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,8 +25,9 @@ import (
 // process's managed venv too.
 type lambdaDeps struct {
 	// src is the dependency declaration, found as for dev processes
-	// (findDeps): pyproject.toml [project.dependencies], Pipfile.lock,
-	// Pipfile or requirements.txt, in that order.
+	// (findDeps): the nearest one from the entrypoint's directory up to
+	// the root; in a directory, pyproject.toml [project.dependencies],
+	// Pipfile.lock, Pipfile or a requirements file, in that order.
 	src *depSource
 	// uvLock is the uv.lock next to pyproject.toml, when src is it. The
 	// install is then frozen: exactly the locked versions.
@@ -54,13 +56,14 @@ func (d *lambdaDeps) describe() string {
 func (d *lambdaDeps) frozen() bool { return d.uvLock != "" || d.pylock != "" }
 
 // pylockRequirements reads pylock.toml: the complete set to install with
-// --no-deps, and whether every package in it has hashes.
-func (d *lambdaDeps) pylockRequirements(root string) (reqs []string, hashed bool, err error) {
+// --no-deps, and whether every package in it has hashes. Relative paths
+// in it are relative to its directory.
+func (d *lambdaDeps) pylockRequirements() (reqs []string, hashed bool, err error) {
 	b, err := os.ReadFile(d.pylock)
 	if err != nil {
 		return nil, false, fmt.Errorf("reading %s: %w", pylockFile, err)
 	}
-	return pylockRequirements(b, root)
+	return pylockRequirements(b, filepath.Dir(d.pylock))
 }
 
 // uvLockPins reads uv.lock: the constraints that hold pip to its versions
@@ -73,17 +76,18 @@ func (d *lambdaDeps) uvLockPins() (pins, indexes []string, err error) {
 	return uvLockPins(b)
 }
 
-// findLambdaDeps returns the project's dependencies, or nil when it
-// declares none.
-func findLambdaDeps(root string) (*lambdaDeps, error) {
-	src, err := findDeps(root)
+// findLambdaDeps returns the dependencies of a function whose entrypoint
+// is in dir (slash-separated, relative to root; see findDeps), or nil
+// when it declares none.
+func findLambdaDeps(root, dir string) (*lambdaDeps, error) {
+	src, err := findDeps(root, dir)
 	if err != nil || src == nil {
 		return nil, err
 	}
 	d := &lambdaDeps{src: src, files: slices.Clone(src.Files)}
-	if src.Name == "pyproject.toml" {
-		lock := filepath.Join(root, "uv.lock")
-		pylock := filepath.Join(root, pylockFile)
+	if path.Base(src.Name) == "pyproject.toml" {
+		lock := filepath.Join(src.Dir, "uv.lock")
+		pylock := filepath.Join(src.Dir, pylockFile)
 		if _, err := os.Stat(lock); err == nil {
 			d.uvLock = lock
 			d.files = append(d.files, lock)
@@ -247,8 +251,9 @@ func depsKey(root string, d *lambdaDeps, t pyTarget, installer string) (string, 
 		fmt.Fprintf(h, "req %q\n", r)
 	}
 	// Local paths the requirements point to (a wheel, a package's
-	// folder, --find-links) are installed from too.
-	local := localRequirementPaths(d.src.Reqs, root)
+	// folder, --find-links) are installed from too; the installers run in
+	// the declaration's directory.
+	local := localRequirementPaths(d.src.Reqs, d.src.Dir)
 	for _, f := range d.files {
 		b, err := os.ReadFile(f)
 		if err != nil {

@@ -40,7 +40,7 @@ func TestDepsKeyFollowsLocalFiles(t *testing.T) {
 		"dist/a-1.0-py3-none-any.whl":       "a",
 		"api/index.py":                      "app = None\n",
 	})
-	d, err := findLambdaDeps(root)
+	d, err := findLambdaDeps(root, ".")
 	if err != nil || d == nil {
 		t.Fatalf("findLambdaDeps: %+v, %v", d, err)
 	}

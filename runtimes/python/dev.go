@@ -93,7 +93,7 @@ func (r *Runtime) StartDev(ctx context.Context, req runtimes.DevRequest) (runtim
 		env = os.Environ()
 	}
 
-	interp, err := r.interpreter(ctx, req.Root, cacheDir, env, logger, req.Stderr)
+	interp, err := r.interpreter(ctx, req.Root, entryDir(req.File), cacheDir, env, logger, req.Stderr)
 	if err != nil {
 		return nil, err
 	}

@@ -140,8 +140,10 @@
 // # Dev processes
 //
 // StartDev chooses an interpreter (an activated $VIRTUAL_ENV, the
-// project's .venv or venv, a managed venv filled from the project's
-// dependency files, or python3 on PATH; see Interpreter), writes the dev
+// project's .venv or venv, a managed venv filled from the function's
+// dependency files — the nearest declaration from the entrypoint's folder
+// up to the root, as for its build (findDeps) — or python3 on PATH; see
+// Interpreter), writes the dev
 // shim to <CacheDir>/python/ and runs it through package proc in its own
 // process group. The shim imports the entrypoint by path under its dotted
 // module name, serves it on 127.0.0.1 (uvicorn or werkzeug when installed,

@@ -28,7 +28,8 @@ type Interp struct {
 	// Version is the interpreter's major.minor version ("3.11").
 	Version string `json:"version"`
 	// Source says why it was chosen: "VIRTUAL_ENV", ".venv", "venv",
-	// "managed venv .vercel/cache/python/venv-<hash>", "python3 on PATH"
+	// "managed venv .vercel/cache/python/venv-<hash>" (venv-<folder
+	// hash>-<hash> for dependencies declared below the root), "python3 on PATH"
 	// or "configured interpreter <path>". The dev server prints it.
 	Source string `json:"source"`
 	// Venv is the virtual environment directory, empty for a system
@@ -62,11 +63,12 @@ const toolWaitDelay = 5 * time.Second
 //  1. $VIRTUAL_ENV (an activated venv; an error if it has no interpreter);
 //  2. root/.venv, then root/venv;
 //  3. when the project declares dependencies (pyproject.toml
-//     [project.dependencies], Pipfile.lock, Pipfile or requirements.txt)
-//     and has no venv: a managed venv under root/.vercel/cache/python/,
-//     named after a hash of the dependency files and the base interpreter,
-//     created and filled with uv when it is on PATH, else with python -m
-//     venv and pip. It is reused until the hash changes;
+//     [project.dependencies], Pipfile.lock, Pipfile or a requirements
+//     file at the root; see findDeps) and has no venv: a managed venv
+//     under root/.vercel/cache/python/, named after a hash of the
+//     dependency files and the base interpreter, created and filled with
+//     uv when it is on PATH, else with python -m venv and pip. It is
+//     reused until the hash changes;
 //  4. the base interpreter: Runtime.Python, or python3 on PATH.
 //
 // A failed install is a *runtimes.BuildError carrying the installer's
@@ -75,15 +77,19 @@ func (r *Runtime) Interpreter(ctx context.Context, root string, logger *slog.Log
 	if logger == nil {
 		logger = r.logger()
 	}
-	return r.interpreter(ctx, root, filepath.Join(root, ".vercel", "cache"), os.Environ(), logger, nil)
+	return r.interpreter(ctx, root, ".", filepath.Join(root, ".vercel", "cache"), os.Environ(), logger, nil)
 }
 
-// interpreter is Interpreter with the cache directory and the environment
-// (for VIRTUAL_ENV and PATH) made explicit. notices receives what the user
+// interpreter is Interpreter for a function whose entrypoint is in dir
+// (slash-separated, relative to root): its dependencies are the nearest
+// declaration from dir up to the root, as for its Lambda build
+// (findLambdaDeps), so api/requirements.txt fills the managed venv of
+// api/index.py. The cache directory and the environment (for VIRTUAL_ENV
+// and PATH) are explicit. notices receives what the user
 // sees at the default log level (see notify): one line per managed venv
 // install, and one the first time r runs a project without dependencies
 // on a base interpreter.
-func (r *Runtime) interpreter(ctx context.Context, root, cacheDir string, env []string, logger *slog.Logger, notices io.Writer) (Interp, error) {
+func (r *Runtime) interpreter(ctx context.Context, root, dir, cacheDir string, env []string, logger *slog.Logger, notices io.Writer) (Interp, error) {
 	if venv := getenv(env, "VIRTUAL_ENV"); venv != "" {
 		py := venvPython(venv)
 		if py == "" {
@@ -101,7 +107,7 @@ func (r *Runtime) interpreter(ctx context.Context, root, cacheDir string, env []
 	if err != nil {
 		return Interp{}, err
 	}
-	deps, err := findLambdaDeps(root)
+	deps, err := findLambdaDeps(root, dir)
 	if err != nil {
 		return Interp{}, err
 	}

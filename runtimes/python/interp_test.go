@@ -74,7 +74,7 @@ func TestInterpreterOrder(t *testing.T) {
 				want[v] = fakeVenv(t, filepath.Join(root, v))
 			}
 			r := &Runtime{Logger: quietLogger()}
-			in, err := r.interpreter(t.Context(), root, filepath.Join(root, ".vercel", "cache"), env, quietLogger(), nil)
+			in, err := r.interpreter(t.Context(), root, ".", filepath.Join(root, ".vercel", "cache"), env, quietLogger(), nil)
 			if err != nil {
 				t.Fatalf("interpreter: %v", err)
 			}
@@ -105,7 +105,7 @@ func TestSystemPythonNoticeOnce(t *testing.T) {
 		root := t.TempDir()
 		writeTree(t, root, map[string]string{"api/index.py": "app = None\n"})
 		notices := &syncBuffer{}
-		in, err := r.interpreter(t.Context(), root, filepath.Join(root, ".vercel", "cache"), baseEnv(), quietLogger(), notices)
+		in, err := r.interpreter(t.Context(), root, ".", filepath.Join(root, ".vercel", "cache"), baseEnv(), quietLogger(), notices)
 		if err != nil {
 			t.Fatalf("interpreter: %v", err)
 		}
@@ -132,20 +132,20 @@ func TestInterpreterErrors(t *testing.T) {
 	r := &Runtime{Logger: quietLogger()}
 	cache := filepath.Join(root, ".vercel", "cache")
 	t.Run("VIRTUAL_ENV without an interpreter", func(t *testing.T) {
-		_, err := r.interpreter(t.Context(), root, cache, baseEnv("VIRTUAL_ENV="+t.TempDir()), quietLogger(), nil)
+		_, err := r.interpreter(t.Context(), root, ".", cache, baseEnv("VIRTUAL_ENV="+t.TempDir()), quietLogger(), nil)
 		if err == nil || !strings.Contains(err.Error(), "VIRTUAL_ENV=") || !strings.Contains(err.Error(), "bin/python3") {
 			t.Fatalf("err = %v, want a VIRTUAL_ENV error", err)
 		}
 	})
 	t.Run("no python3 on PATH", func(t *testing.T) {
-		_, err := r.interpreter(t.Context(), root, cache, []string{"PATH=" + t.TempDir()}, quietLogger(), nil)
+		_, err := r.interpreter(t.Context(), root, ".", cache, []string{"PATH=" + t.TempDir()}, quietLogger(), nil)
 		if err == nil || !strings.Contains(err.Error(), "python3 was not found") {
 			t.Fatalf("err = %v, want a missing-interpreter error", err)
 		}
 	})
 	t.Run("configured interpreter missing", func(t *testing.T) {
 		r := &Runtime{Python: "/nonexistent/python3.99", Logger: quietLogger()}
-		_, err := r.interpreter(t.Context(), root, cache, baseEnv(), quietLogger(), nil)
+		_, err := r.interpreter(t.Context(), root, ".", cache, baseEnv(), quietLogger(), nil)
 		if err == nil || !strings.Contains(err.Error(), "/nonexistent/python3.99 was not found") {
 			t.Fatalf("err = %v", err)
 		}
@@ -231,7 +231,7 @@ func testManagedVenv(t *testing.T, env []string, installer string) {
 		}
 	}
 	notices := &syncBuffer{}
-	first, err := r.interpreter(ctx, root, cache, env, quietLogger(), notices)
+	first, err := r.interpreter(ctx, root, ".", cache, env, quietLogger(), notices)
 	if err != nil {
 		t.Fatalf("first interpreter: %v", err)
 	}
@@ -261,7 +261,7 @@ func testManagedVenv(t *testing.T, env []string, installer string) {
 		t.Fatal(err)
 	}
 	notices = &syncBuffer{}
-	second, err := r.interpreter(ctx, root, cache, env, quietLogger(), notices)
+	second, err := r.interpreter(ctx, root, ".", cache, env, quietLogger(), notices)
 	if err != nil {
 		t.Fatalf("second interpreter: %v", err)
 	}
@@ -276,7 +276,7 @@ func testManagedVenv(t *testing.T, env []string, installer string) {
 	// A change gives a new venv and removes the stale one.
 	writeTree(t, root, map[string]string{"requirements.txt": "./tinypkg-0.1-py3-none-any.whl\n# changed\n"})
 	notices = &syncBuffer{}
-	third, err := r.interpreter(ctx, root, cache, env, quietLogger(), notices)
+	third, err := r.interpreter(ctx, root, ".", cache, env, quietLogger(), notices)
 	if err != nil {
 		t.Fatalf("third interpreter: %v", err)
 	}
@@ -291,7 +291,7 @@ func testManagedVenv(t *testing.T, env []string, installer string) {
 	// A failed install is a BuildError with pip's output, and leaves no
 	// half-made venv behind.
 	writeTree(t, root, map[string]string{"requirements.txt": "./missing-0.1-py3-none-any.whl\n"})
-	_, err = r.interpreter(ctx, root, cache, env, quietLogger(), nil)
+	_, err = r.interpreter(ctx, root, ".", cache, env, quietLogger(), nil)
 	var be *runtimes.BuildError
 	if !errors.As(err, &be) {
 		t.Fatalf("err = %v (%T), want *runtimes.BuildError", err, err)
@@ -347,7 +347,7 @@ func TestManagedVenvFollowsUVLock(t *testing.T) {
 	defer cancel()
 	value := func() string {
 		t.Helper()
-		in, err := r.interpreter(ctx, root, cache, env, quietLogger(), nil)
+		in, err := r.interpreter(ctx, root, ".", cache, env, quietLogger(), nil)
 		if err != nil {
 			t.Fatalf("interpreter: %v", err)
 		}
@@ -396,7 +396,7 @@ func TestManagedVenvUsesTheLocksIndexes(t *testing.T) {
 	env = append(env, "PIP_CONFIG_FILE="+os.DevNull, "PIP_INDEX_URL="+index.URL+"/main", installerEnv+"=pip")
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	in, err := (&Runtime{Logger: quietLogger()}).interpreter(ctx, root, filepath.Join(root, ".vercel", "cache"), env, quietLogger(), nil)
+	in, err := (&Runtime{Logger: quietLogger()}).interpreter(ctx, root, ".", filepath.Join(root, ".vercel", "cache"), env, quietLogger(), nil)
 	if err != nil {
 		t.Fatalf("interpreter: %v", err)
 	}
@@ -443,7 +443,7 @@ pywin32 = {version = "*", markers = "sys_platform == 'win32'"}
 			t.Parallel()
 			root := t.TempDir()
 			writeTree(t, root, tt.files)
-			d, err := findDeps(root)
+			d, err := findDeps(root, ".")
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)

@@ -38,9 +38,9 @@ var hashAlgorithms = []string{"sha256", "sha384", "sha512"}
 // reports that. A VCS checkout or a directory has no hash, and pip and uv
 // check all requirements or none, so a lock with one installs unchecked.
 //
-// root resolves relative paths. A package that names no source and no
+// dir (the lock's directory) resolves relative paths. A package that names no source and no
 // version cannot be installed frozen, and is an error naming it.
-func pylockRequirements(b []byte, root string) (reqs []string, hashed bool, err error) {
+func pylockRequirements(b []byte, dir string) (reqs []string, hashed bool, err error) {
 	var lock struct {
 		LockVersion string `toml:"lock-version"`
 		Packages    []struct {
@@ -77,7 +77,7 @@ func pylockRequirements(b []byte, root string) (reqs []string, hashed bool, err 
 	}
 	fileURL := func(p string) string {
 		if !filepath.IsAbs(p) {
-			p = filepath.Join(root, filepath.FromSlash(p))
+			p = filepath.Join(dir, filepath.FromSlash(p))
 		}
 		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
 	}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -25,11 +26,16 @@ import (
 	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
-// depSource is the file that declares a project's dependencies, and the
+// depSource is the file that declares a function's dependencies, and the
 // requirements it yields.
 type depSource struct {
-	// Name is the declaring file, relative to the root ("requirements.txt").
+	// Name is the declaring file, slash-separated and relative to the root
+	// ("requirements.txt", "api/requirements.txt").
 	Name string
+	// Dir is the absolute directory that holds it: its lock (uv.lock,
+	// pylock.toml) is looked for there, and the installers run there, so
+	// that local paths in it ("./wheels/x.whl") are relative to it.
+	Dir string
 	// Files are the absolute files whose content decides the install.
 	Files []string
 	// ReqFile is the requirements file to pass to the installer as is
@@ -40,12 +46,75 @@ type depSource struct {
 	Reqs []string
 }
 
-// findDeps returns the project's dependency declaration, or nil when it
-// declares none. The order follows Vercel's manifest discovery:
-// pyproject.toml (when it has [project.dependencies]), Pipfile.lock,
-// Pipfile, requirements.txt.
-func findDeps(root string) (*depSource, error) {
-	pyproject := filepath.Join(root, "pyproject.toml")
+// requirementsFiles are the requirements files Vercel recognises in a
+// directory, in its order (reference §5.3), after pyproject.toml,
+// Pipfile.lock and Pipfile.
+var requirementsFiles = []string{
+	"requirements.frozen.txt", "requirements-frozen.txt", "requirements.txt",
+	"requirements.in", "requirements/prod.txt",
+}
+
+// manifestFiles are the names, relative to a directory, of every file
+// that can declare dependencies or lock them there.
+var manifestFiles = append([]string{"pyproject.toml", "Pipfile.lock", "Pipfile", "uv.lock", pylockFile}, requirementsFiles...)
+
+// entryDir is the directory of the entrypoint file (slash-separated,
+// relative to the root) that the dependency lookup starts from.
+func entryDir(file string) string { return relDir(path.Dir(filepath.ToSlash(file))) }
+
+// relDir cleans a slash-separated directory relative to the root; one
+// that would leave the root is the root, ".".
+func relDir(dir string) string {
+	dir = path.Clean(filepath.ToSlash(dir))
+	if dir == ".." || strings.HasPrefix(dir, "../") || path.IsAbs(dir) {
+		return "."
+	}
+	return dir
+}
+
+// manifestDirs are the directories a lookup from dir (slash-separated,
+// relative to root) visits: dir, its parents, the root last.
+func manifestDirs(dir string) []string {
+	dirs := []string{dir}
+	for dir != "." {
+		dir = path.Dir(dir)
+		dirs = append(dirs, dir)
+	}
+	return dirs
+}
+
+// findDeps returns the dependency declaration of a function whose
+// entrypoint is in dir (slash-separated, relative to root; "." for the
+// root), or nil when there is none. As Vercel does (reference §5.2,
+// §5.3), it looks in dir, then in each parent up to root, and takes the
+// nearest directory that declares dependencies: api/requirements.txt
+// for api/index.py, else requirements.txt at the root. Within one
+// directory the order is Vercel's: pyproject.toml, Pipfile.lock,
+// Pipfile, then requirementsFiles. Unlike Vercel, a pyproject.toml
+// without [project.dependencies] (one that configures only tools such as
+// ruff) does not count: the lookup goes on to the next file, and then to
+// the parent directory.
+func findDeps(root, dir string) (*depSource, error) {
+	for _, d := range manifestDirs(relDir(dir)) {
+		src, err := findDepsIn(root, d)
+		if err != nil || src != nil {
+			return src, err
+		}
+	}
+	return nil, nil
+}
+
+// findDepsIn returns the dependency declaration of the directory rel
+// (slash-separated, relative to root), or nil when it has none.
+func findDepsIn(root, rel string) (*depSource, error) {
+	dir := filepath.Join(root, filepath.FromSlash(rel))
+	name := func(file string) string { return path.Join(rel, file) }
+	source := func(file string) *depSource {
+		abs := filepath.Join(dir, filepath.FromSlash(file))
+		return &depSource{Name: name(file), Dir: dir, Files: []string{abs}}
+	}
+
+	pyproject := filepath.Join(dir, "pyproject.toml")
 	if b, err := os.ReadFile(pyproject); err == nil {
 		var doc struct {
 			Project struct {
@@ -53,36 +122,46 @@ func findDeps(root string) (*depSource, error) {
 			} `toml:"project"`
 		}
 		if _, err := toml.Decode(string(b), &doc); err != nil {
-			return nil, fmt.Errorf("reading the dependencies in pyproject.toml: %w", err)
+			return nil, fmt.Errorf("reading the dependencies in %s: %w", name("pyproject.toml"), err)
 		}
 		if len(doc.Project.Dependencies) > 0 {
-			return &depSource{Name: "pyproject.toml", Files: []string{pyproject}, Reqs: doc.Project.Dependencies}, nil
+			src := source("pyproject.toml")
+			src.Reqs = doc.Project.Dependencies
+			return src, nil
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("reading pyproject.toml: %w", err)
+		return nil, fmt.Errorf("reading %s: %w", name("pyproject.toml"), err)
 	}
 
-	lock := filepath.Join(root, "Pipfile.lock")
+	lock := filepath.Join(dir, "Pipfile.lock")
 	if b, err := os.ReadFile(lock); err == nil {
 		reqs, err := pipfileLockReqs(b)
 		if err != nil {
-			return nil, fmt.Errorf("reading the dependencies in Pipfile.lock: %w", err)
+			return nil, fmt.Errorf("reading the dependencies in %s: %w", name("Pipfile.lock"), err)
 		}
-		return &depSource{Name: "Pipfile.lock", Files: []string{lock}, Reqs: reqs}, nil
+		src := source("Pipfile.lock")
+		src.Reqs = reqs
+		return src, nil
 	}
 
-	pipfile := filepath.Join(root, "Pipfile")
+	pipfile := filepath.Join(dir, "Pipfile")
 	if b, err := os.ReadFile(pipfile); err == nil {
 		reqs, err := pipfileReqs(b)
 		if err != nil {
-			return nil, fmt.Errorf("reading the dependencies in Pipfile: %w", err)
+			return nil, fmt.Errorf("reading the dependencies in %s: %w", name("Pipfile"), err)
 		}
-		return &depSource{Name: "Pipfile", Files: []string{pipfile}, Reqs: reqs}, nil
+		src := source("Pipfile")
+		src.Reqs = reqs
+		return src, nil
 	}
 
-	req := filepath.Join(root, "requirements.txt")
-	if _, err := os.Stat(req); err == nil {
-		return &depSource{Name: "requirements.txt", Files: []string{req}, ReqFile: req}, nil
+	for _, f := range requirementsFiles {
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			src := source(f)
+			src.ReqFile = p
+			return src, nil
+		}
 	}
 	return nil, nil
 }
@@ -213,7 +292,7 @@ func venvHash(base Interp, deps *lambdaDeps) (string, error) {
 		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(b))
 		h.Write(b)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
+	return hex.EncodeToString(h.Sum(nil))[:venvHashLen], nil
 }
 
 // managedVenv returns the interpreter of the managed venv for deps,
@@ -226,7 +305,8 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 		return Interp{}, err
 	}
 	parent := filepath.Join(cacheDir, "python")
-	dir := filepath.Join(parent, "venv-"+hash)
+	name, group := managedVenvName(root, deps, hash)
+	dir := filepath.Join(parent, name)
 	in := Interp{Source: SourceManagedPrefix + relToRoot(root, dir), Venv: dir, Version: base.Version}
 
 	unlock, err := lockDir(ctx, dir)
@@ -287,7 +367,7 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 		return Interp{}, fmt.Errorf("creating the virtual environment %s: no interpreter in it afterwards", dir)
 	}
 
-	reqFile, lockArgs, err := venvRequirements(root, dir, deps)
+	reqFile, lockArgs, err := venvRequirements(dir, deps)
 	if err != nil {
 		os.RemoveAll(dir)
 		return Interp{}, err
@@ -306,7 +386,7 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 		default:
 			install = exec.CommandContext(ctx, py, append([]string{"-m", "pip", "install", "--disable-pip-version-check", "-r", reqFile}, lockArgs...)...)
 		}
-		install.Dir = root // local paths in requirements are relative to the project
+		install.Dir = deps.src.Dir // local paths in requirements are relative to the declaration's folder, as in a build
 		install.Env = setenv(env, "VIRTUAL_ENV", dir)
 		proc.Group(install, toolWaitDelay)
 		if out, err := install.CombinedOutput(); err != nil {
@@ -317,7 +397,7 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 	if err := os.WriteFile(filepath.Join(dir, managedVenvMarker), []byte(deps.src.Name+"\n"), 0o644); err != nil {
 		return Interp{}, fmt.Errorf("marking %s complete: %w", dir, err)
 	}
-	removeStaleVenvs(parent, dir, logger)
+	removeStaleVenvs(parent, dir, group, logger)
 	in.Path = py
 	return in, nil
 }
@@ -327,7 +407,7 @@ func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *
 // with the installer arguments its lock adds: uv.lock's versions as
 // constraints (-c) and the indexes they come from besides PyPI, or
 // --no-deps for pylock.toml's complete set.
-func venvRequirements(root, dir string, deps *lambdaDeps) (reqFile string, args []string, err error) {
+func venvRequirements(dir string, deps *lambdaDeps) (reqFile string, args []string, err error) {
 	write := func(name string, lines []string) (string, error) {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
@@ -337,7 +417,7 @@ func venvRequirements(root, dir string, deps *lambdaDeps) (reqFile string, args 
 	}
 	switch {
 	case deps.pylock != "":
-		reqs, _, err := deps.pylockRequirements(root)
+		reqs, _, err := deps.pylockRequirements()
 		if err != nil {
 			return "", nil, err
 		}
@@ -401,16 +481,53 @@ func pipVersion(ctx context.Context, python string, env []string) (major, minor 
 	return major, minor, true
 }
 
-// removeStaleVenvs deletes the other managed venvs of the project: they
-// belong to dependency files that have since changed.
-func removeStaleVenvs(parent, keep string, logger *slog.Logger) {
+// managedVenvName names the managed venv of deps, whose content hash is
+// hash: venv-<hash> for a declaration at the root, venv-<group>-<hash>
+// for one in a folder, group being a hash of the folder. Functions with
+// different declarations (api/requirements.txt, requirements.txt) then
+// have venvs side by side, and replacing one leaves the others alone.
+func managedVenvName(root string, deps *lambdaDeps, hash string) (name, group string) {
+	rel := relToRoot(root, deps.src.Dir)
+	if rel == "." {
+		return "venv-" + hash, ""
+	}
+	sum := sha256.Sum256([]byte(rel))
+	group = hex.EncodeToString(sum[:])[:venvGroupLen]
+	return "venv-" + group + "-" + hash, group
+}
+
+// Lengths of the hex parts of a managed venv's name.
+const (
+	venvHashLen  = 16
+	venvGroupLen = 8
+)
+
+// venvGroup returns the group of a managed venv's directory name (""
+// for a root declaration's), and false for a name managedVenvName does
+// not make.
+func venvGroup(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, "venv-")
+	switch {
+	case !ok:
+		return "", false
+	case len(rest) == venvHashLen && !strings.Contains(rest, "-"):
+		return "", true
+	case len(rest) == venvGroupLen+1+venvHashLen && rest[venvGroupLen] == '-' && !strings.Contains(rest[venvGroupLen+1:], "-"):
+		return rest[:venvGroupLen], true
+	}
+	return "", false
+}
+
+// removeStaleVenvs deletes the other managed venvs of group: they belong
+// to an earlier content of the same declaration's dependency files.
+func removeStaleVenvs(parent, keep, group string, logger *slog.Logger) {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
 		p := filepath.Join(parent, e.Name())
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), "venv-") || p == keep {
+		if g, ok := venvGroup(e.Name()); !e.IsDir() || !ok || g != group || p == keep {
 			continue
 		}
 		if err := os.RemoveAll(p); err != nil {

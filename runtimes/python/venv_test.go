@@ -17,7 +17,7 @@ func TestVenvFollowsRequirementIncludes(t *testing.T) {
 		"requirements/base.txt": "flask==3.0.0\n",
 		"api/index.py":          "app = None\n",
 	})
-	deps, err := findLambdaDeps(root)
+	deps, err := findLambdaDeps(root, ".")
 	if err != nil || deps == nil {
 		t.Fatalf("findLambdaDeps: %+v, %v", deps, err)
 	}
