@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -213,5 +214,45 @@ func TestVenvGroup(t *testing.T) {
 		if g, ok := venvGroup(tc.name); g != tc.group || ok != tc.ok {
 			t.Errorf("venvGroup(%q) = %q, %v; want %q, %v", tc.name, g, ok, tc.group, tc.ok)
 		}
+	}
+}
+
+// TestInputsFollowNearestManifest: a function's dev inputs are the
+// dependency files of its folder and its parents, and the files its
+// declaration includes; another folder's manifest is not one of them.
+func TestInputsFollowNearestManifest(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"api/requirements.txt": "-r common.txt\n",
+		"api/common.txt":       "six\n",
+		"requirements.txt":     "-r root-only.txt\n",
+		"root-only.txt":        "flask\n",
+	})
+	inputs := func(file string) []string {
+		t.Helper()
+		in, err := (&Runtime{}).Inputs(t.Context(), runtimes.InputsRequest{Root: root, File: file})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.Files
+	}
+	abs := func(rel string) string { return filepath.Join(root, filepath.FromSlash(rel)) }
+	api := inputs("api/i.py")
+	for _, want := range []string{"api/requirements.txt", "api/common.txt", "api/requirements.in", "api/pyproject.toml", "requirements.txt"} {
+		if !slices.Contains(api, abs(want)) {
+			t.Errorf("inputs of api/i.py lack %s", want)
+		}
+	}
+	if slices.Contains(api, abs("root-only.txt")) {
+		t.Error("inputs of api/i.py hold root-only.txt, which only the root's requirements.txt includes")
+	}
+	top := inputs("index.py")
+	for _, f := range top {
+		if strings.HasPrefix(f, abs("api")+string(filepath.Separator)) {
+			t.Errorf("inputs of index.py hold %s", f)
+		}
+	}
+	if !slices.Contains(top, abs("root-only.txt")) {
+		t.Error("inputs of index.py lack root-only.txt")
 	}
 }

@@ -51,12 +51,10 @@ const (
 	CodeCrash       = "python-crash"
 )
 
-// inputFiles are the project files, besides every .py file, that a dev
-// process depends on.
-var inputFiles = []string{
-	"requirements.txt", "pyproject.toml", "Pipfile", "Pipfile.lock",
-	"uv.lock", pylockFile, ".python-version", ".env",
-}
+// rootInputFiles are the files at the project root, besides every .py
+// file and the dependency files (see Inputs), that a dev process depends
+// on.
+var rootInputFiles = []string{".python-version", ".env"}
 
 // StartDev starts a dev process for one Python entrypoint: it chooses the
 // interpreter (see Interpreter; installing a managed venv and running on
@@ -299,25 +297,37 @@ func writeShim(parent string) (string, error) {
 	return main, nil
 }
 
-// Inputs are every .py file of the project tree plus the dependency and
-// version files (requirements.txt, pyproject.toml, Pipfile, Pipfile.lock,
-// uv.lock, .python-version) and .env. Virtual environments and caches
-// inside the tree are for the caller's ignore list to drop.
+// Inputs are every .py file of the project tree plus the files that
+// decide the entrypoint's venv: the dependency files (manifestFiles:
+// pyproject.toml, Pipfile, Pipfile.lock, uv.lock, pylock.toml and the
+// requirements files) of the entrypoint's folder and of each parent up to
+// the root, since the nearest declaration wins (findDeps) and a new one
+// nearer the entrypoint replaces it; the files the declaration includes
+// with -r and -c; .python-version and .env. Virtual environments and
+// caches inside the tree are for the caller's ignore list to drop.
 func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runtimes.Inputs, error) {
 	if !filepath.IsAbs(req.Root) {
 		return runtimes.Inputs{}, fmt.Errorf("listing the inputs of %s: project root %q is not absolute", req.File, req.Root)
 	}
-	files := make([]string, 0, len(inputFiles)+1)
+	var files []string
 	if req.File != "" {
 		files = append(files, filepath.Join(req.Root, filepath.FromSlash(req.File)))
 	}
-	for _, f := range inputFiles {
+	dir := entryDir(req.File)
+	for _, d := range manifestDirs(dir) {
+		for _, f := range manifestFiles {
+			files = append(files, filepath.Join(req.Root, filepath.FromSlash(d), filepath.FromSlash(f)))
+		}
+	}
+	for _, f := range rootInputFiles {
 		files = append(files, filepath.Join(req.Root, f))
 	}
-	// Files requirements.txt includes (-r, -c) decide the venv too; a
-	// broken include is reported when the process starts.
-	if inc, err := requirementIncludes(filepath.Join(req.Root, "requirements.txt")); err == nil {
-		files = append(files, inc...)
+	// Files a requirements file includes (-r, -c) decide the venv too; a
+	// broken declaration is reported when the process starts.
+	if src, err := findDeps(req.Root, dir); err == nil && src != nil && src.ReqFile != "" {
+		if inc, err := requirementIncludes(src.ReqFile); err == nil {
+			files = append(files, inc...)
+		}
 	}
 	return runtimes.Inputs{Files: files, Dirs: []string{}, Trees: []string{req.Root}, Exts: []string{".py"}}, nil
 }

@@ -410,8 +410,17 @@ func TestInputs(t *testing.T) {
 	if len(in.Trees) != 1 || in.Trees[0] != root || len(in.Exts) != 1 || in.Exts[0] != ".py" {
 		t.Errorf("Trees/Exts = %v %v, want [%s] [.py]", in.Trees, in.Exts, root)
 	}
+	// The dependency files of the entrypoint's folder and of the root:
+	// the nearest declaration wins.
 	want := map[string]bool{}
-	for _, f := range []string{"api/x.py", "requirements.txt", "pyproject.toml", "Pipfile", "Pipfile.lock", "uv.lock", "pylock.toml", ".python-version", ".env"} {
+	files := []string{"api/x.py", ".python-version", ".env"}
+	for _, dir := range []string{"api/", ""} {
+		for _, f := range []string{"pyproject.toml", "Pipfile", "Pipfile.lock", "uv.lock", "pylock.toml",
+			"requirements.frozen.txt", "requirements-frozen.txt", "requirements.txt", "requirements.in", "requirements/prod.txt"} {
+			files = append(files, dir+f)
+		}
+	}
+	for _, f := range files {
 		want[filepath.Join(root, filepath.FromSlash(f))] = true
 	}
 	for _, f := range in.Files {

@@ -151,7 +151,8 @@
 // analysis passes the symbol and the AppKind as hints. An import error or
 // a crash at startup becomes a *runtimes.BuildError with the traceback and
 // a diagnostic at the innermost frame in the project. Inputs are every .py
-// file of the project plus its dependency and version files; the running
+// file of the project plus the dependency files of the entrypoint's folder
+// and its parents, and the version files; the running
 // process tells which of them it has imported (devProcess.Loaded, over a
 // socket on fd 4), so that a change to a module it never imported leaves
 // it running.
