@@ -21,7 +21,7 @@ const loadTimeout = 2 * time.Minute
 // loadMode is go/packages' metadata mode: names, files, the import graph
 // and modules; no type checking.
 const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports |
-	packages.NeedDeps | packages.NeedModule | packages.NeedEmbedFiles
+	packages.NeedDeps | packages.NeedModule | packages.NeedEmbedFiles | packages.NeedEmbedPatterns
 
 // Inputs returns what a dev process or build of req.File depends on:
 //

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -25,7 +26,8 @@ import (
 // the stat signature — size, modification and change times, inode — of
 // every file and directory it was computed from: the files and directory
 // listings of the user's packages in the closure, embedded files and the
-// folders above them, go.mod, go.sum, go.work and their absence in the
+// folders above them, every folder where a file would join an embed
+// pattern (embedDirs), go.mod, go.sum, go.work and their absence in the
 // folders above the module, the go binary and the go env file. The memo is
 // named by everything else the closure depends on: the entry, the target,
 // the flags, the GO* environment and the generated overlay. When every
@@ -38,7 +40,7 @@ import (
 // a computation is not remembered. Closures with package errors are not
 // remembered either: a missing package can appear where nothing is
 // watched.
-const memoVersion = "lambdalens-go-keymemo-1"
+const memoVersion = "lambdalens-go-keymemo-2"
 
 // racyWindow is how recent a change makes a computation unfit to remember
 // (Runtime.racyWindow overrides it in tests).
@@ -200,6 +202,9 @@ func (r *Runtime) watchedPaths(p *plan, src closureSources) []string {
 				add(d)
 			}
 		}
+		for _, d := range embedDirs(filepath.Clean(pkg.Dir), dir, pkg.EmbedPatterns) {
+			add(d)
+		}
 	}
 	for _, f := range src.pgo {
 		add(p.realPath(f))
@@ -222,6 +227,51 @@ func (r *Runtime) watchedPaths(p *plan, src closureSources) []string {
 		add(f)
 	}
 	return paths
+}
+
+// embedDirs lists the folders under dir in which a new file could join
+// one of the package's //go:embed patterns: the folders matching each
+// leading part of a pattern (a wildcard there can match a new folder), and
+// every folder at or under a folder the whole pattern matches (the go
+// command embeds those recursively). A folder that holds no embedded file
+// yet (empty, or holding only files a pattern without "all:" skips) is
+// watched nowhere else. Files are not listed: those embedded already are,
+// and a new one changes its folder. go/packages reports the patterns
+// joined to listed, the folder the go command compiled; dir is that folder
+// on disk.
+func embedDirs(listed, dir string, patterns []string) []string {
+	var out []string
+	for _, pat := range patterns {
+		rel, err := filepath.Rel(listed, pat)
+		if err != nil || !filepath.IsLocal(rel) {
+			continue
+		}
+		rel = strings.TrimPrefix(filepath.ToSlash(rel), "all:")
+		elems := strings.Split(rel, "/")
+		for i := range elems {
+			matches, err := filepath.Glob(filepath.Join(dir, filepath.Join(elems[:i+1]...)))
+			if err != nil {
+				break // a malformed pattern is a package error: nothing is remembered
+			}
+			for _, m := range matches {
+				fi, err := os.Lstat(m)
+				if err != nil || !fi.IsDir() {
+					continue
+				}
+				if i < len(elems)-1 {
+					out = append(out, m)
+					continue
+				}
+				filepath.WalkDir(m, func(path string, d fs.DirEntry, err error) error {
+					if err == nil && d.IsDir() {
+						out = append(out, path)
+					}
+					return nil
+				})
+			}
+		}
+	}
+	return out
 }
 
 // goEnvFile is the file go env -w writes, which can set GOFLAGS and more.

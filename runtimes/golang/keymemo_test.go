@@ -50,6 +50,34 @@ func TestCacheKeyMemo(t *testing.T) {
 	m.check("recent change, then nothing", true)
 }
 
+// TestCacheKeyMemoEmbedFolders: a file can join an embed pattern in a
+// folder that holds no embedded file yet (empty, or only a dot file, which
+// a pattern without all: skips) and in a folder matched by a wildcard
+// above the embedded files. Each must be recomputed, not recalled.
+func TestCacheKeyMemoEmbedFolders(t *testing.T) {
+	requireGo(t)
+	t.Parallel()
+	p := loadProject(t, "samemodule")
+	p.write(t, "internal/greet/embed.go", "package greet\n\nimport \"embed\"\n\n//go:embed tmpl parts/*/x.txt\nvar Static embed.FS\n")
+	p.write(t, "internal/greet/tmpl/index.html", "index")
+	p.write(t, "internal/greet/tmpl/img/.gitkeep", "")
+	p.write(t, "internal/greet/parts/one/x.txt", "one")
+	for _, d := range []string{"tmpl/empty", "tmpl/deep/a/b", "parts/two"} {
+		if err := os.MkdirAll(filepath.Join(p.root, "internal/greet", d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := newMemoCheck(t, p, "api/hello.go", function("Handler"))
+	m.check("first key", true)
+	m.check("nothing changed", false)
+	m.steps([]memoStep{
+		{"file added beside a dot file", func() { p.write(t, "internal/greet/tmpl/img/logo.png", "png") }},
+		{"file added to an empty folder", func() { p.write(t, "internal/greet/tmpl/empty/a.txt", "a") }},
+		{"file added deep in empty folders", func() { p.write(t, "internal/greet/tmpl/deep/a/b/c.txt", "c") }},
+		{"file added to a folder a wildcard matches", func() { p.write(t, "internal/greet/parts/two/x.txt", "two") }},
+	})
+}
+
 // TestCacheKeyMemoRelocated is TestCacheKeyMemo for a handler in a folder
 // the go command rejects ([slug]), which it compiles from a virtual
 // folder: the memo must watch the real one.
