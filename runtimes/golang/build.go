@@ -85,6 +85,7 @@ func (r *Runtime) buildLambdaBinary(ctx context.Context, req runtimes.BuildReque
 		wrap:     wrap,
 		settings: settings,
 		scratch:  scratch,
+		cache:    cacheDir(req.Root, req.CacheDir),
 	})
 	if err != nil {
 		return wrapOp(op, err)

@@ -70,6 +70,7 @@ func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (stri
 	plans := make([]*plan, len(specs))
 	for i, spec := range specs {
 		spec.root, spec.file, spec.symbol, spec.settings = req.Root, req.File, req.Entrypoint.Symbol, settings
+		spec.cache = cacheDir(req.Root, req.CacheDir)
 		if plans[i], err = r.plan(ctx, spec); err != nil {
 			return "", wrapOp(op, err)
 		}

@@ -61,11 +61,19 @@ type planSpec struct {
 	scratch string
 	// read reads the entry file (nil: from disk).
 	read runtimes.FileReader
+	// cache is the request's cache directory (default
+	// <root>/.vercel/cache), where the requirements of a project without
+	// go.mod are kept (nomod.go).
+	cache string
+	// offline lays only requirements found before: no go mod tidy.
+	offline bool
 }
 
 // plan prepares a build. It stats a few directories, reads the entry's
-// directory and writes nothing; the go command is not run (except once per
-// process, to learn the toolchain's version, when there is no go.mod).
+// directory and writes nothing to the user's tree; the go command is not
+// run, except when there is no go.mod: once per process to learn the
+// toolchain's version, and go mod tidy when the package's imports of other
+// modules are new (nomod.go).
 func (r *Runtime) plan(ctx context.Context, spec planSpec) (*plan, error) {
 	t, err := locate(spec.root, spec.file)
 	if err != nil {
@@ -73,13 +81,12 @@ func (r *Runtime) plan(ctx context.Context, spec planSpec) (*plan, error) {
 	}
 	p := &plan{t: t, ov: newOverlay(spec.scratch), args: spec.settings.flags}
 	p.env = mergeEnv(spec.settings.env, []string{"PWD=" + t.modDir})
+	var goVersion string
 	if t.virtualMod {
 		p.env = mergeEnv(p.env, []string{"GOWORK=off"})
-		v, err := r.toolchainVersion(ctx, spec.settings.env)
-		if err != nil {
+		if goVersion, err = r.toolchainVersion(ctx, spec.settings.env); err != nil {
 			return nil, err
 		}
-		layModule(p.ov, t, v)
 	}
 	bctx := buildContext(spec.settings)
 	switch spec.wrap {
@@ -100,6 +107,13 @@ func (r *Runtime) plan(ctx context.Context, spec planSpec) (*plan, error) {
 			return nil, err
 		}
 		p.pkg = layWrapper(p.ov, t, p.layout, spec.wrap)
+	}
+	cache := spec.cache
+	if cache == "" {
+		cache = cacheDir(spec.root, "")
+	}
+	if err := r.layModule(ctx, p, goVersion, cache, spec.offline); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -21,7 +21,9 @@ import (
 //
 // The rebuild path runs exactly one go command (go build, with
 // CGO_ENABLED=0 -trimpath -ldflags "-s -w" -buildvcs=false) and nothing
-// else: no go list, no go mod. The binary goes to
+// else: no go list, no go mod (but for an entry without go.mod whose
+// package imports other modules, go mod tidy in the cache when that set of
+// imports is new: nomod.go). The binary goes to
 // <CacheDir>/go/bin/<slug>-<hash>; the process runs in the project root
 // with req.Env. A compile failure is a *runtimes.BuildError naming the
 // user's files.
@@ -80,6 +82,7 @@ func (r *Runtime) buildDev(ctx context.Context, req runtimes.DevRequest) (string
 		wrap:     wrap,
 		settings: settings,
 		scratch:  filepath.Join(cache, "go", "dev", name),
+		cache:    cache,
 	})
 	if err != nil {
 		return "", wrapOp(op, err)

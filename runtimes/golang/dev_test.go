@@ -23,6 +23,7 @@ func TestStartDevFunctions(t *testing.T) {
 		{name: "vendored module", fixture: "vendored", file: "api/hello.go", symbol: "Handler", path: "/", want: "hello from vendor"},
 		{name: "go.mod in a parent folder", fixture: "parentmod", file: "api/hello.go", symbol: "Handler", path: "/", want: "hello from a parent module"},
 		{name: "no go.mod", fixture: "nomod", file: "api/hello.go", symbol: "Handler", path: "/", want: "hello without go.mod"},
+		{name: "no go.mod, a module from the proxy", fixture: "nomoduuid", file: "api/id.go", symbol: "Handler", path: "/", want: "3dd3a2f3-7936-574c-90df-3b04ec696fff"},
 		{name: "package main without go.mod", fixture: "nomodmain", file: "api/hello.go", symbol: "Handler", path: "/", want: "hello from package main"},
 		{name: "bracket file name", fixture: "brackets", file: "api/users/[id].go", symbol: "Handler", path: "/?id=7", want: "user 7"},
 		{name: "bracket directory", fixture: "brackets", file: "api/posts/[slug]/index.go", symbol: "Handler", path: "/?slug=x", want: "post x"},

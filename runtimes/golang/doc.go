@@ -58,7 +58,10 @@
 // (never with go run, which would orphan the server when the go command
 // is killed) and started with PORT set. The user's tree is never written:
 // generated files, and a go.mod when there is none, are laid over it with
-// go build -overlay. Inputs lists the directories and files a build
+// go build -overlay. Without a go.mod, imports of other modules resolve as
+// on Vercel, through go mod tidy, run in a scratch module under the cache
+// only when the package's set of such imports changes; its go.mod and
+// go.sum are laid over with the rest. Inputs lists the directories and files a build
 // depends on, so that the dev server rebuilds only when one of them
 // changes.
 //

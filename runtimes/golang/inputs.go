@@ -54,6 +54,7 @@ func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runti
 		settings: settings,
 		scratch:  filepath.Join(cacheDir(req.Root, ""), "go", "inputs", entryName(req.Root, req.File)),
 		read:     req.Read,
+		offline:  true,
 	})
 	if err != nil {
 		return runtimes.Inputs{}, wrapOp(op, err)

@@ -135,14 +135,6 @@ func writeIfChanged(path string, data []byte, perm fs.FileMode) error {
 	return nil
 }
 
-// layModule lays a go.mod over the entry's directory when there is none.
-func layModule(o *overlay, t *target, goVersion string) {
-	if t.virtualMod {
-		o.add(filepath.Join(t.pkgDir, "go.mod"),
-			[]byte("module "+virtualModulePath+"\n\ngo "+goVersion+"\n"), origin{})
-	}
-}
-
 // packageLayout is what layPackage found in the entry's directory.
 type packageLayout struct {
 	// pkgName is the entry file's package name.
@@ -154,6 +146,9 @@ type packageLayout struct {
 	// handlerPos is where the entry declares its handler (line 1 when it
 	// was not found); errors in the generated main are reported there.
 	handlerPos runtimes.Position
+	// imports are the package's imports of other modules (moduleImport),
+	// in the files it compiles.
+	imports []importSite
 }
 
 // layPackage lays the entry's package over the build so that it compiles
@@ -225,8 +220,10 @@ func layPackage(o *overlay, t *target, bctx *build.Context, read runtimes.FileRe
 	}
 	entryFile.built = true
 
-	// Parse what compiles, to learn the entry's package and handlers.
+	// Parse what compiles, to learn the entry's package, handlers and
+	// imports.
 	declaredIn := map[string]int{}
+	var imports []importSite
 	for _, gf := range files {
 		if !gf.built {
 			continue
@@ -246,6 +243,9 @@ func layPackage(o *overlay, t *target, bctx *build.Context, read runtimes.FileRe
 		}
 		gf.fset = token.NewFileSet()
 		gf.file, gf.parseErr = parser.ParseFile(gf.fset, gf.path, gf.src, parser.SkipObjectResolution)
+		if gf.file != nil {
+			imports = append(imports, moduleImports(gf.fset, gf.file, gf.rel)...)
+		}
 		if gf.file == nil || !rename {
 			continue
 		}
@@ -254,7 +254,7 @@ func layPackage(o *overlay, t *target, bctx *build.Context, read runtimes.FileRe
 		}
 	}
 
-	var layout packageLayout
+	layout := packageLayout{imports: imports}
 	if entryFile.file != nil && entryFile.file.Name != nil {
 		layout.pkgName = entryFile.file.Name.Name
 	}
