@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -30,10 +33,40 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			examples, err := filepath.Abs("../../examples")
 			env.Setenv("EXAMPLES", examples)
+			// Scripts that build share this machine's Go caches (their
+			// $HOME is /no-home).
+			for k, v := range goEnv(t) {
+				env.Setenv(k, v)
+			}
 			return err
 		},
 	})
 }
+
+// goEnv returns the go command's caches and proxy settings, as the go
+// command on PATH sees them; nil when there is no go command.
+func goEnv(t *testing.T) map[string]string {
+	goEnvOnce.Do(func() {
+		keys := []string{"GOCACHE", "GOMODCACHE", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GOFLAGS"}
+		out, err := exec.Command("go", append([]string{"env"}, keys...)...).Output()
+		if err != nil {
+			t.Logf("go env: %v", err)
+			return
+		}
+		goEnvVars = map[string]string{}
+		for i, v := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
+			if i < len(keys) {
+				goEnvVars[keys[i]] = v
+			}
+		}
+	})
+	return goEnvVars
+}
+
+var (
+	goEnvOnce sync.Once
+	goEnvVars map[string]string
+)
 
 // machineSpecific scrubs values that depend on the machine (the installed
 // Go toolchain's version) from inspect output.
