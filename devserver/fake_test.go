@@ -49,8 +49,11 @@ type fakeRuntime struct {
 	asked  map[string]int // LoadTracker questions by file
 	live   map[*fakeProc]bool
 	// inputsExtra are directories (relative to the root) every function
-	// depends on, with exts.
-	inputsExtra []string
+	// depends on, with exts; anyTrees are directories in which any file
+	// counts (runtimes.Inputs.AnyTrees).
+	inputsExtra, anyTrees []string
+	// inputsGate, when set, holds Inputs until it is closed.
+	inputsGate chan struct{}
 	// buildDelay is added to every StartDev, whatever the file says.
 	buildDelay atomic.Int64 // nanoseconds
 	// sseRelease lets the SSE test finish a stream once it has read the
@@ -190,6 +193,16 @@ func (rt *fakeRuntime) Inputs(ctx context.Context, req runtimes.InputsRequest) (
 	in := runtimes.Inputs{Files: []string{filepath.Join(req.Root, filepath.FromSlash(req.File))}, Exts: []string{".go", ".py"}}
 	for _, d := range rt.inputsExtra {
 		in.Dirs = append(in.Dirs, filepath.Join(req.Root, d))
+	}
+	for _, d := range rt.anyTrees {
+		in.AnyTrees = append(in.AnyTrees, filepath.Join(req.Root, d))
+	}
+	if rt.inputsGate != nil {
+		select {
+		case <-rt.inputsGate:
+		case <-ctx.Done():
+			return runtimes.Inputs{}, ctx.Err()
+		}
 	}
 	return in, nil
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lambdalens/lambdalens/devserver/watch"
 	"github.com/lambdalens/lambdalens/project"
 	"github.com/lambdalens/lambdalens/runtimes"
 	"github.com/lambdalens/lambdalens/runtimes/proc"
@@ -60,6 +61,11 @@ type function struct {
 	// them.
 	inputs      *inputSet
 	inputsStale bool
+	// unjudged are the events that came while inputs was nil and did not
+	// count then (not a source file); refreshInputs judges them.
+	// unjudgedLost: more came than maxUnjudged.
+	unjudged     []watch.Event
+	unjudgedLost bool
 	// removed: the function is gone from the project or the server is
 	// closing; nothing starts any more.
 	removed bool

@@ -20,10 +20,11 @@ import (
 
 // inputSet is runtimes.Inputs prepared for matching paths.
 type inputSet struct {
-	files map[string]struct{}
-	dirs  map[string]struct{}
-	trees []string
-	exts  []string
+	files    map[string]struct{}
+	dirs     map[string]struct{}
+	trees    []string
+	exts     []string
+	anyTrees []string // any file, whatever its extension
 }
 
 func newInputSet(in runtimes.Inputs) *inputSet {
@@ -37,6 +38,9 @@ func newInputSet(in runtimes.Inputs) *inputSet {
 	for _, t := range in.Trees {
 		s.trees = append(s.trees, filepath.Clean(t))
 	}
+	for _, t := range in.AnyTrees {
+		s.anyTrees = append(s.anyTrees, filepath.Clean(t))
+	}
 	return s
 }
 
@@ -47,6 +51,11 @@ func (s *inputSet) hasExt(p string) bool {
 func (s *inputSet) matches(p string) bool {
 	if _, ok := s.files[p]; ok {
 		return true
+	}
+	for _, t := range s.anyTrees {
+		if inDir(p, t) {
+			return true
+		}
 	}
 	if !s.hasExt(p) {
 		return false
@@ -77,17 +86,31 @@ func (f *function) affectedBy(ev watch.Event) bool {
 	if !strings.Contains(ev.Rel, "/") && slices.Contains(languageManifests[lang], ev.Rel) {
 		return true
 	}
+	source := strings.HasSuffix(ev.Rel, languageExts[lang])
 	f.mu.Lock()
 	in, failed := f.inputs, f.failure != nil
+	if in == nil && !failed && !source {
+		// Judged once the inputs are known (refreshInputs): a file the
+		// function embeds may appear before they are.
+		if len(f.unjudged) < maxUnjudged {
+			f.unjudged = append(f.unjudged, ev)
+		} else {
+			f.unjudgedLost = true
+		}
+	}
 	f.mu.Unlock()
 	if in == nil || failed {
 		// Inputs not known yet, or a failed build: its code may import a
 		// package that does not exist yet, whose files are then in no
 		// list of inputs. Any source file of the language may be the fix.
-		return strings.HasSuffix(ev.Rel, languageExts[lang])
+		return source
 	}
 	return in.matches(ev.Path)
 }
+
+// maxUnjudged bounds the events a function keeps until its inputs are
+// known; past it, the function is rebuilt when they are.
+const maxUnjudged = 256
 
 // refreshInputs asks the runtime which files the function depends on, and
 // indexes their imports so that later edits can tell whether the import
@@ -107,7 +130,19 @@ func (f *function) refreshInputs(rt runtimes.Runtime, def *project.Function) {
 	f.s.imports.index(set)
 	f.mu.Lock()
 	f.inputs = set
+	unjudged, lost := f.unjudged, f.unjudgedLost
+	f.unjudged, f.unjudgedLost = nil, false
 	f.mu.Unlock()
+	if lost {
+		f.changed("file events arrived before its inputs were known", false)
+		return
+	}
+	for _, ev := range unjudged {
+		if set.matches(ev.Path) {
+			f.changed("changed "+ev.Rel, false)
+			return
+		}
+	}
 }
 
 // structural reports whether ev may change a function's inputs (and not

@@ -74,3 +74,42 @@ func TestReloadAsksWhatWasLoaded(t *testing.T) {
 		}
 	}, "b", "c")
 }
+
+// TestReloadJudgesEarlyEventsOnceInputsAreKnown: a file that appears
+// before the function's inputs are known, and is not a source file, is
+// judged against the inputs once they are: a file in a folder the
+// function embeds rebuilds it, another file does not.
+func TestReloadJudgesEarlyEventsOnceInputsAreKnown(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		rebuild bool
+	}{{"api/tmpl/new.html", true}, {"docs/new.html", false}} {
+		t.Run(tc.file, func(t *testing.T) {
+			h := startHarness(t, map[string]string{"api/a.go": goHandler("1"), "api/tmpl/index.html": "hi"})
+			h.goRT.anyTrees = []string{"api/tmpl"}
+			gate := make(chan struct{})
+			h.goRT.inputsGate = gate
+			h.waitVersion("/api/a", "1")
+			batches := h.srv.reloads.processed.Load()
+			h.write(tc.file, "new")
+			eventually(t, reloadTimeout, "the write to be processed", func() (bool, string) {
+				return h.srv.reloads.processed.Load() > batches, ""
+			})
+			if n := h.settled()["api/a.go"]; n != 1 {
+				t.Fatalf("a was started %d times before its inputs were known, want 1", n)
+			}
+			close(gate)
+			waitInputs(t, h.srv, "api/a")
+			want := 1
+			if tc.rebuild {
+				want = 2
+				h.events.waitFor(t, "a rebuild for "+tc.file, func(ev Event) bool {
+					return ev.Type == EventBuildStarted && ev.Function == "api/a" && ev.Reason == "changed "+tc.file
+				})
+			}
+			if n := h.settled()["api/a.go"]; n != want {
+				t.Errorf("a was started %d times after its inputs were known, want %d", n, want)
+			}
+		})
+	}
+}

@@ -247,6 +247,10 @@ type Inputs struct {
 	Trees []string `json:"trees,omitempty"`
 	// Exts are file name suffixes such as ".go" or ".py".
 	Exts []string `json:"exts"`
+	// AnyTrees are absolute directories in which any file matters,
+	// recursively, whatever its name: where a Go package's //go:embed
+	// patterns may pick up a new file.
+	AnyTrees []string `json:"anyTrees,omitempty"`
 }
 
 // BuildRequest asks a runtime to build one Lambda artifact.

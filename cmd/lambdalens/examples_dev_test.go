@@ -45,6 +45,7 @@ func TestExamplesDev(t *testing.T) {
 		{"python-flask", testDevPythonFlask},
 		{"mixed", testDevMixed},
 		{"python-modules", testDevPythonModules},
+		{"go-embed", testDevGoEmbed},
 		{"python-fastapi-reload-under-load", testDevReloadUnderLoad},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

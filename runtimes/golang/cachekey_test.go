@@ -86,6 +86,7 @@ func TestInputs(t *testing.T) {
 		fixture, file       string
 		wantDirs, notDirs   []string
 		wantFiles, notFiles []string
+		wantTrees           []string // AnyTrees, exactly
 	}{
 		{
 			fixture: "samemodule", file: "api/hello.go",
@@ -121,6 +122,12 @@ func TestInputs(t *testing.T) {
 		{
 			fixture: "brackets", file: "api/posts/[slug]/index.go",
 			wantDirs: []string{"api/posts/[slug]"},
+		},
+		{
+			fixture: "embed", file: "api/hello.go",
+			wantDirs:  []string{"api"},
+			wantFiles: []string{"api/tmpl/index.html", "api/static/site.css"},
+			wantTrees: []string{"api/static", "api/tmpl"},
 		},
 		{
 			fixture: "nomod", file: "api/hello.go",
@@ -166,6 +173,13 @@ func TestInputs(t *testing.T) {
 			}
 			if !slices.Equal(in.Exts, []string{".go"}) {
 				t.Errorf("Exts = %v", in.Exts)
+			}
+			var trees []string
+			for _, d := range tt.wantTrees {
+				trees = append(trees, abs(d))
+			}
+			if !slices.Equal(in.AnyTrees, trees) {
+				t.Errorf("AnyTrees = %v, want %v", in.AnyTrees, trees)
 			}
 			assertUnchanged(t, before, snapshot(t, p.dir))
 		})

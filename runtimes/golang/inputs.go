@@ -67,9 +67,18 @@ func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runti
 	t := p.t
 	dirs := map[string]bool{t.pkgDir: true}
 	files := map[string]bool{}
+	trees := map[string]bool{}
 	packages.Visit(pkgs, nil, func(pkg *packages.Package) {
 		if !localModule(pkg.Module) {
 			return
+		}
+		if dir := filepath.Clean(pkg.Dir); pkg.Dir != "" {
+			if t.relocated && dir == t.compileDir {
+				dir = t.pkgDir // compiled from a virtual folder (see keymemo)
+			}
+			for _, tree := range embedTrees(filepath.Clean(pkg.Dir), dir, pkg.EmbedPatterns) {
+				trees[tree] = true
+			}
 		}
 		for _, f := range slices.Concat(pkg.GoFiles, pkg.OtherFiles, pkg.IgnoredFiles) {
 			if real := p.realPath(f); real != "" {
@@ -97,9 +106,10 @@ func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runti
 		files[f] = true
 	}
 	return runtimes.Inputs{
-		Files: sortedKeys(files),
-		Dirs:  sortedKeys(dirs),
-		Exts:  []string{".go"},
+		Files:    sortedKeys(files),
+		Dirs:     sortedKeys(dirs),
+		AnyTrees: sortedKeys(trees),
+		Exts:     []string{".go"},
 	}, nil
 }
 
@@ -212,5 +222,28 @@ func sortedKeys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// embedTrees are the folders in which a file may join a package through
+// its //go:embed patterns (go/packages reports them joined to listed, the
+// folder the go command compiled; dir is that folder on disk): for each
+// pattern, the folder its leading elements without wildcards name,
+// recursively, since a pattern that matches a folder embeds everything
+// in it. A pattern that starts with a wildcard gives the package's folder.
+func embedTrees(listed, dir string, patterns []string) []string {
+	var out []string
+	for _, pat := range patterns {
+		rel, err := filepath.Rel(listed, pat)
+		if err != nil || !filepath.IsLocal(rel) {
+			continue
+		}
+		elems := strings.Split(strings.TrimPrefix(filepath.ToSlash(rel), "all:"), "/")
+		lit := 0
+		for lit < len(elems) && !strings.ContainsAny(elems[lit], `*?[\`) {
+			lit++
+		}
+		out = append(out, filepath.Join(append([]string{dir}, elems[:lit]...)...))
+	}
 	return out
 }
