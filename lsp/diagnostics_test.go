@@ -1,9 +1,11 @@
 package lsp_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/lambdalens/lambdalens/lsp/command"
 	"github.com/lambdalens/lambdalens/lsp/lsptest"
 )
 
@@ -226,6 +228,52 @@ x = 1
 		e.await("the file's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("proj/api/deep/x.py", "py-no-entrypoint") })
 		if got := e.lenses("proj/vercel.json"); len(got) != 2 {
 			t.Errorf("vercel.json lenses in the guessed project = %q", got)
+		}
+	})
+}
+
+// Without a workspace folder every project gets its files, not only the
+// first one opened; also when the first file opened is outside any project
+// (its folder becomes a project of its own, above the others).
+func TestNoWorkspaceFolderManyProjects(t *testing.T) {
+	const archive = `
+-- notes.py --
+x = 1
+-- one/vercel.json --
+{}
+-- one/api/a.py --
+x = 1
+-- two/api/b.go --
+package handler
+
+import "net/http"
+
+func B(w http.ResponseWriter, r *http.Request) {}
+-- two/api/c.py --
+x = 1
+`
+	for _, first := range []string{"one/api/a.py", "notes.py"} {
+		t.Run("first "+first, func(t *testing.T) { testNoWorkspaceFolderManyProjects(t, archive, first) })
+	}
+}
+
+func testNoWorkspaceFolderManyProjects(t *testing.T, archive, first string) {
+	runTest(t, archive, testOpts{editor: lsptest.Options{NoWorkspace: true}}, func(e *env) {
+		e.open(first)
+		e.open("one/api/a.py")
+		e.await("one's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("one/api/a.py", "py-no-entrypoint") })
+		e.open("two/api/c.py")
+		e.await("two's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("two/api/c.py", "py-no-entrypoint") })
+		e.open("two/api/b.go")
+		if got := e.lenses("two/api/b.go"); len(got) == 0 {
+			t.Errorf("no lenses on the second project's handler")
+		}
+		raw, err := e.ExecuteCommand(e.ctx, command.NewInspectCommand("", command.InspectArgs{URI: string(e.URI("two/api/b.go"))}))
+		e.must(err)
+		var res command.InspectResult
+		e.must(json.Unmarshal(raw, &res))
+		if res.Root != e.Path("two") || len(res.Functions) != 1 {
+			t.Errorf("inspect of two/api/b.go = %+v, want the project in two/ with one function", res)
 		}
 	})
 }

@@ -57,6 +57,9 @@ type folder struct {
 	inflight   *loadCall          // load running, if any
 	closed     bool
 	functions  string // fingerprint of snap's functions, for lens refreshes
+	// implicit: made for files opened without a workspace folder (see
+	// server.folderOrCreate), not from a workspace folder.
+	implicit bool
 
 	// mu guards the dev, build, check and watcher state.
 	mu      sync.Mutex

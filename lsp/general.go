@@ -202,14 +202,34 @@ func (s *server) addFolder(wf protocol.WorkspaceFolder) *folder {
 	if name == "" {
 		name = filepath.Base(root)
 	}
+	return s.startFolder(root, name, false)
+}
+
+// addImplicitFolder creates and starts a folder for files opened without
+// a workspace folder (see folderOrCreate), unless it exists or root is
+// too broad to be a project (a lone file in the home directory gets
+// nothing, silently: it would be said on every keystroke).
+func (s *server) addImplicitFolder(root string) *folder {
+	if tooBroad(root) {
+		s.log.Debug("no project around an opened file", "dir", root)
+		return nil
+	}
+	return s.startFolder(root, filepath.Base(root), true)
+}
+
+// startFolder creates and starts a folder, unless one with that root
+// exists (a workspace folder then makes it explicit).
+func (s *server) startFolder(root, name string, implicit bool) *folder {
 	s.mu.Lock()
 	for _, f := range s.folders {
 		if f.root == root {
+			f.implicit = f.implicit && implicit
 			s.mu.Unlock()
 			return nil
 		}
 	}
 	f := newFolder(s, root, name)
+	f.implicit = implicit
 	s.folders = append(s.folders, f)
 	s.mu.Unlock()
 	f.start()

@@ -159,22 +159,55 @@ func (s *server) changed(path string) *folder {
 	return f
 }
 
-// folderOrCreate returns the folder holding path, creating one when the
-// client opened no workspace folder (created is then true).
+// folderOrCreate returns the folder of path (created is true when it was
+// made for it).
+//
+// With workspace folders, that is the innermost folder holding path, if
+// any. Without (an editor opening lone files; every folder is then
+// implicit), each file gets the project around it, as gopls gives orphan
+// files a view of their own: the folder guessRoot finds, created the first
+// time one of its files is seen. A file opened outside any project makes a
+// folder of its own directory, which a project below that directory does
+// not join: it gets its own folder too.
 func (s *server) folderOrCreate(path string) (f *folder, created bool) {
 	s.mu.Lock()
 	f = s.folderForLocked(path)
-	implicit := f == nil && len(s.folders) == 0
+	guess := (f == nil || f.implicit) && s.allImplicitLocked()
 	s.mu.Unlock()
-	if !implicit {
+	if !guess {
 		return f, false
 	}
 	root := guessRoot(filepath.Dir(path))
-	f = s.addFolder(protocol.WorkspaceFolder{URI: string(pathURI(root)), Name: filepath.Base(root)})
-	if f != nil {
-		s.startWatchingFolder(f)
+	// A guess above f (a vercel.json created above a lone file's folder)
+	// keeps f: the innermost folder is the one requests find.
+	if f != nil && !within(f.root, root) || f != nil && f.root == root {
+		return f, false
 	}
-	return f, f != nil
+	s.mu.Lock()
+	for _, g := range s.folders {
+		if g.root == root {
+			s.mu.Unlock()
+			return g, false
+		}
+	}
+	s.mu.Unlock()
+	nf := s.addImplicitFolder(root)
+	if nf == nil {
+		return f, false
+	}
+	s.startWatchingFolder(nf)
+	return nf, true
+}
+
+// allImplicitLocked reports whether every folder was created for opened
+// files (true when there is none). s.mu must be held.
+func (s *server) allImplicitLocked() bool {
+	for _, f := range s.folders {
+		if !f.implicit {
+			return false
+		}
+	}
+	return true
 }
 
 // folderForLocked returns the innermost folder holding path, or nil.
