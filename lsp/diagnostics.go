@@ -227,7 +227,14 @@ func (f *folder) exists(snap *snapshot, file string) bool {
 // publish sends the diagnostics of every file whose merged diagnostics or
 // open-document version changed since the last publish. snap provides the
 // document contents and versions; nil means the folder's newest model.
-func (f *folder) publish(ctx context.Context, snap *snapshot) {
+func (f *folder) publish(ctx context.Context, snap *snapshot) { f.publishFiles(ctx, snap, nil) }
+
+// publishFiles is publish restricted to the files in only (relative
+// paths; nil means every file). The quick phase passes the files it
+// re-analyzed: its snapshot pairs the previous model's diagnostics with
+// the current documents, so for any other file it would send diagnostics
+// of an older text under the current text's version.
+func (f *folder) publishFiles(ctx context.Context, snap *snapshot, only map[string]bool) {
 	select {
 	case <-f.s.ready:
 	case <-ctx.Done():
@@ -276,6 +283,13 @@ func (f *folder) publish(ctx context.Context, snap *snapshot) {
 	}
 	for file := range d.published {
 		files[file] = true
+	}
+	if only != nil {
+		for file := range files {
+			if !only[file] {
+				delete(files, file)
+			}
+		}
 	}
 	caps := f.s.capabilities()
 	base := snap

@@ -307,3 +307,47 @@ func Other(w http.ResponseWriter, r *http.Request) {}
 		}
 	})
 }
+
+// Issue (review C, bug 2): a quick pass for one document re-sent another
+// document's older diagnostics stamped with that document's new version,
+// at positions of its old text. A publish tagged version N must be about
+// version N's text.
+func TestQuickPassDoesNotRestampOtherDocuments(t *testing.T) {
+	const archive = goFunction + `-- vercel.json --
+{
+  "functions": {
+    "api/hello.go": { "memory": "x" }
+  }
+}
+`
+	// The full phase is held back, so only the quick phase publishes.
+	o := testOpts{editor: lsptest.Options{InitializationOptions: map[string]any{"diagnosticsDelay": "5s"}}}
+	runTest(t, archive, o, func(e *env) {
+		e.open("vercel.json")
+		e.open("api/hello.go")
+		e.await("invalid-type on vercel.json", func(s *lsptest.State) bool { return s.HasDiagnostic("vercel.json", "invalid-type") })
+		if d := e.State().Diagnostic("vercel.json", "invalid-type"); d.Range.Start.Line != 2 || d.Range.Start.Character != 32 {
+			t.Fatalf("invalid-type at %+v, want 2:32", d.Range.Start)
+		}
+		_, err := e.Edit(e.ctx, "vercel.json", 2, 2, "  \"regions\": [],\n  \"cleanUrls\": true,\n  \"trailingSlash\": false,\n")
+		e.must(err)
+		v := e.replace("api/hello.go", `r \*http.Request`, "r http.Request")
+		e.await("the quick pass of api/hello.go", func(s *lsptest.State) bool {
+			return s.Diagnostics["api/hello.go"].Version == v && s.HasDiagnostic("api/hello.go", "go-handler-signature")
+		})
+		// A second pass: what the first one published after api/hello.go
+		// (files go in path order) has arrived once this one's has.
+		v = e.replace("api/hello.go", `r http.Request`, "r *http.Request")
+		e.await("the second quick pass of api/hello.go", func(s *lsptest.State) bool {
+			return s.Diagnostics["api/hello.go"].Version == v && s.NoDiagnostics("api/hello.go")
+		})
+		fd := e.State().Diagnostics["vercel.json"]
+		d := e.State().Diagnostic("vercel.json", "invalid-type")
+		switch {
+		case d == nil:
+			t.Errorf("vercel.json lost its diagnostic:\n%s", e.State().Summary())
+		case fd.Version == 1 && d.Range.Start.Line != 2, fd.Version == 2 && d.Range.Start.Line != 5:
+			t.Errorf("vercel.json version %d has invalid-type at line %d (stale positions under a new version)", fd.Version, d.Range.Start.Line)
+		}
+	})
+}

@@ -28,8 +28,11 @@ import (
 // large project) and publishes whatever the quick phase could not see: a
 // file that stopped being a function, conflicts that moved, other files.
 //
-// quickPass is the quick phase. It publishes nothing when no edited
-// document is a function or a function candidate of the previous model.
+// quickPass is the quick phase. It publishes the files it re-analyzed and
+// no other: a publish tagged with a document's version is about that
+// version's text, and the previous model's diagnostics of other documents
+// are about older text. It publishes nothing when no edited document is a
+// function or a function candidate of the previous model.
 func (f *folder) quickPass(ctx context.Context) {
 	f.s.mu.Lock()
 	prev := f.snap
@@ -93,7 +96,11 @@ func (f *folder) quickPass(ctx context.Context) {
 	}
 	qs := &snapshot{gen: gen, project: prev.project, overlay: overlay, versions: versions, uris: uris}
 	f.diags.setQuick(qs, quick)
-	f.publish(ctx, qs)
+	only := make(map[string]bool, len(quick))
+	for rel := range quick {
+		only[rel] = true
+	}
+	f.publishFiles(ctx, qs, only)
 }
 
 // analyzer is the analysis project.Load runs on a kind of file.
