@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.lsp.dev/protocol"
 
@@ -13,14 +14,24 @@ import (
 	"github.com/lambdalens/lambdalens/runtimes"
 )
 
+// cancelledBuildWait bounds how long a new build waits for a cancelled
+// one to end before saying it cannot start. A cancelled build ends once
+// its compilers have been killed and waited for, well under a second
+// normally; a runtime that ignores cancellation must not hold the new
+// build (and its goroutine) for ever.
+const cancelledBuildWait = 30 * time.Second
+
 // buildState is a folder's running build. Guarded by folder.mu.
 type buildState struct {
 	cancel context.CancelFunc // nil when no build runs
+	ctx    context.Context    // the running build's; done once cancelled
+	done   chan struct{}      // closed when the running build has ended
 	what   string
 }
 
 // cancelBuild cancels the running build, if any, and reports whether there
-// was one.
+// was one. It does not wait: a build started next waits for this one to
+// end (see runBuild).
 func (f *folder) cancelBuild() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -34,6 +45,10 @@ func (f *folder) cancelBuild() bool {
 // runBuild builds the project (fnID "") or one function into
 // .vercel/output, reporting progress, turning failures into diagnostics
 // and the outcome into a message. It runs on a background goroutine.
+//
+// A build asked for while another runs is refused, unless the other was
+// cancelled: then it starts once that one has ended (both write
+// .vercel/output), as gopls runs a command after the one it cancelled.
 func (f *folder) runBuild(ctx context.Context, fnID string) {
 	what := "every function"
 	if fnID != "" {
@@ -43,25 +58,46 @@ func (f *folder) runBuild(ctx context.Context, fnID string) {
 		f.s.showMessage(protocol.MessageTypeError, "lambdalens build: "+errNoRuntimes.Error())
 		return
 	}
-	f.mu.Lock()
-	if f.build.cancel != nil {
-		running := f.build.what
+	var timeout <-chan time.Time
+	for {
+		f.mu.Lock()
+		if f.build.cancel == nil {
+			break // f.mu held
+		}
+		running, cancelled, done := f.build.what, f.build.ctx.Err() != nil, f.build.done
 		f.mu.Unlock()
-		f.s.showMessage(protocol.MessageTypeWarning, fmt.Sprintf("lambdalens build: a build of %s is already running in %s; cancel it first (lambdalens.build.cancel)", running, f.name))
-		return
+		if !cancelled {
+			f.s.showMessage(protocol.MessageTypeWarning, fmt.Sprintf("lambdalens build: a build of %s is already running in %s; cancel it first (lambdalens.build.cancel)", running, f.name))
+			return
+		}
+		if timeout == nil {
+			t := time.NewTimer(cancelledBuildWait)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return
+		case <-timeout:
+			f.s.showMessage(protocol.MessageTypeWarning, fmt.Sprintf("lambdalens build: the cancelled build of %s in %s has not stopped after %s; try again later", running, f.name, cancelledBuildWait))
+			return
+		}
 	}
 	if f.isClosedLocked() {
 		f.mu.Unlock()
 		return
 	}
 	bctx, cancel := context.WithCancel(ctx)
-	f.build = buildState{cancel: cancel, what: what}
+	done := make(chan struct{})
+	f.build = buildState{cancel: cancel, ctx: bctx, done: done, what: what}
 	f.mu.Unlock()
 	defer func() {
 		cancel()
 		f.mu.Lock()
 		f.build = buildState{}
 		f.mu.Unlock()
+		close(done)
 	}()
 
 	wd := f.s.prog.start(bctx, "Building for Lambda", fmt.Sprintf("%s: %s", f.name, what), cancel)

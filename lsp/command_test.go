@@ -304,6 +304,42 @@ func TestBuildCancel(t *testing.T) {
 	})
 }
 
+// Issue (review C, bug 3): a build asked for right after cancelling one
+// starts once the cancelled one has ended, instead of being refused as
+// "already running".
+func TestBuildAgainAfterCancel(t *testing.T) {
+	rt := &blockingRuntime{started: make(chan struct{}, 1)}
+	o := testOpts{cfg: lsp.Config{Runtimes: map[runtimes.Language]runtimes.Runtime{runtimes.Go: rt}}}
+	runTest(t, goFunction, o, func(e *env) {
+		build := command.NewBuildCommand("", command.BuildArgs{})
+		_, err := e.ExecuteCommand(e.ctx, build)
+		e.must(err)
+		select {
+		case <-rt.started:
+		case <-e.ctx.Done():
+			t.Fatal("the build did not start")
+		}
+		_, err = e.ExecuteCommand(e.ctx, command.NewBuildCancelCommand("", command.BuildCancelArgs{}))
+		e.must(err)
+		_, err = e.ExecuteCommand(e.ctx, build)
+		e.must(err)
+		started := false
+		e.eventually("the second build to start (or be refused)", func() bool {
+			select {
+			case <-rt.started:
+				started = true
+				return true
+			default:
+			}
+			return e.State().ShownContaining("already running") != nil
+		})
+		if !started {
+			t.Fatalf("the build after a cancelled one was refused:\n%s", e.State().Summary())
+		}
+		e.await("the first build's end", func(s *lsptest.State) bool { return s.ShownContaining("was cancelled") != nil })
+	})
+}
+
 func TestCommandErrors(t *testing.T) {
 	runTest(t, goFunction, testOpts{}, func(e *env) {
 		for _, tc := range []struct {
