@@ -115,6 +115,28 @@ func TestCodeLensSettings(t *testing.T) {
 			})
 		})
 	})
+	// Issue (review C, bug 5): settings were layered on the previous
+	// ones, so a key removed from the section kept its old value; absent
+	// means default (with initializationOptions), as the editor plugins
+	// promise.
+	t.Run("a pushed section replaces the previous one", func(t *testing.T) {
+		o := testOpts{editor: lsptest.Options{InitializationOptions: map[string]any{
+			"diagnosticsDelay": "1ms", "codelenses": map[string]any{"dev": false},
+		}}}
+		runTest(t, lensProject, o, func(e *env) {
+			push := func(section map[string]any) {
+				e.must(e.Conn().Notify(e.ctx, protocol.MethodWorkspaceDidChangeConfiguration, map[string]any{
+					"settings": map[string]any{"lambdalens": section},
+				}))
+			}
+			push(map[string]any{"codelenses": map[string]any{"build": false}})
+			e.eventually("no build lens", func() bool { return len(e.lenses("api/hello.py")) == 0 })
+			push(map[string]any{})
+			e.eventually("the build lens back", func() bool {
+				return slices.Equal(e.lenses("api/hello.py"), []string{"Build for Lambda"})
+			})
+		})
+	})
 	t.Run("bad settings are reported", func(t *testing.T) {
 		o := testOpts{editor: lsptest.Options{InitializationOptions: map[string]any{"codelenses": map[string]any{"nope": true}, "diagnosticsDelay": "soon"}}}
 		runTest(t, lensProject, o, func(e *env) {

@@ -76,6 +76,7 @@ func (s *server) Initialize(_ context.Context, params *protocol.InitializeParams
 	s.state = stateInitialized
 	s.caps = caps
 	s.settings = settings
+	s.initSettings = settings
 	s.mu.Unlock()
 	for _, p := range problems {
 		s.logMessage(protocol.MessageTypeWarning, "lambdalens: initializationOptions: "+p)

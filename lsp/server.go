@@ -171,8 +171,12 @@ type server struct {
 	exitOnce sync.Once
 	caps     clientCaps
 	settings Settings
-	folders  []*folder
-	docs     map[string]*document // by absolute path
+	// initSettings are the defaults with Config.Settings and
+	// initializationOptions applied: what settings the client sends
+	// later apply to.
+	initSettings Settings
+	folders      []*folder
+	docs         map[string]*document // by absolute path
 }
 
 var _ protocol.Server = (*server)(nil)
@@ -181,13 +185,15 @@ func newServer(cfg Config) *server {
 	if cfg.Version == "" {
 		cfg.Version = "devel"
 	}
+	base := baseSettings(cfg)
 	s := &server{
-		cfg:      cfg,
-		log:      logger(cfg),
-		settings: baseSettings(cfg),
-		docs:     map[string]*document{},
-		ready:    make(chan struct{}),
-		exitCh:   make(chan struct{}),
+		cfg:          cfg,
+		log:          logger(cfg),
+		settings:     base,
+		initSettings: base,
+		docs:         map[string]*document{},
+		ready:        make(chan struct{}),
+		exitCh:       make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.out = newOutbox(s)

@@ -47,7 +47,8 @@ const (
 // Settings are the user's options. They come from initializationOptions
 // and from workspace/configuration (section "lambdalens"); both may hold
 // them flat or under a "lambdalens" key. A setting that is absent keeps its
-// default.
+// default: each workspace/configuration answer or pushed section replaces
+// the previous one, on top of the defaults and initializationOptions.
 type Settings struct {
 	// CodeLenses switches each lens kind on or off: "dev" (▶ Run dev
 	// server, ■ Stop dev server), "open" (● the function's URL), "build"
@@ -199,11 +200,14 @@ func parseDelay(raw json.RawMessage) (time.Duration, error) {
 	return time.Duration(ms * float64(time.Millisecond)), nil
 }
 
-// setSettings applies v on top of the current settings and reacts to the
-// change: lenses are refreshed, problems are reported in the log.
+// setSettings makes v the client's settings and reacts to the change:
+// lenses are refreshed, problems are reported in the log. v is the whole
+// section, as workspace/configuration answers and editors push it: a
+// setting absent from v takes its default (with Config.Settings and
+// initializationOptions applied), not the value an earlier v gave it.
 func (s *server) setSettings(v any, origin string) {
 	s.mu.Lock()
-	next, problems := applySettings(s.settings, v)
+	next, problems := applySettings(s.initSettings, v)
 	s.settings = next
 	s.mu.Unlock()
 	for _, p := range problems {
