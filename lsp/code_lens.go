@@ -58,7 +58,7 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 			continue
 		}
 		if m == nil {
-			m = newMapper(f.fileContent(snap, rel))
+			m = newFileMapper(rel, f.fileContent(snap, rel))
 		}
 		r := m.rangeOf(fn.Entrypoint.SymbolRange)
 		lenses = append(lenses, devLenses(settings, status, base, folderURI, fn, r)...)

@@ -331,7 +331,7 @@ func (f *folder) publishFiles(ctx context.Context, snap *snapshot, only map[stri
 		params := &protocol.PublishDiagnosticsParams{
 			URI:         docURI,
 			Version:     uint32(max(version, 0)),
-			Diagnostics: f.toProtocol(snap, merged, load(), caps),
+			Diagnostics: f.toProtocol(snap, file, merged, load(), caps),
 		}
 		if err := f.s.client.PublishDiagnostics(ctx, params); err != nil {
 			f.log.Debug("publishing diagnostics", "file", file, "err", err)
@@ -399,10 +399,10 @@ func (d *diagState) merged(file string, extra []runtimes.Diagnostic, content fun
 // sum hashes a file's content the way merged compares it.
 func (d *diagState) sum(content []byte) uint64 { return maphash.Bytes(d.seed, content) }
 
-// toProtocol converts diagnostics of one file.
-func (f *folder) toProtocol(snap *snapshot, diags []runtimes.Diagnostic, content []byte, caps clientCaps) []protocol.Diagnostic {
+// toProtocol converts the diagnostics of file, whose content is content.
+func (f *folder) toProtocol(snap *snapshot, file string, diags []runtimes.Diagnostic, content []byte, caps clientCaps) []protocol.Diagnostic {
 	out := make([]protocol.Diagnostic, 0, len(diags)) // never nil: null would not clear
-	m := newMapper(content)
+	m := newFileMapper(file, content)
 	mappers := map[string]*mapper{}
 	for _, d := range diags {
 		sev := protocol.DiagnosticSeverity(d.Severity)
@@ -426,7 +426,7 @@ func (f *folder) toProtocol(snap *snapshot, diags []runtimes.Diagnostic, content
 			rm := m
 			if r.File != d.File {
 				if rm = mappers[r.File]; rm == nil {
-					rm = newMapper(f.fileContent(snap, r.File))
+					rm = newFileMapper(r.File, f.fileContent(snap, r.File))
 					mappers[r.File] = rm
 				}
 			}

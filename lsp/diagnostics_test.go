@@ -351,3 +351,50 @@ func TestQuickPassDoesNotRestampOtherDocuments(t *testing.T) {
 		}
 	})
 }
+
+// Issue (review C, bug 4): a lone "\r" ends a line for the editor, so the
+// server's copy of a document must follow its edits and its diagnostics
+// must land on the editor's lines, in Go files (whose tools end lines at
+// "\n" only) as in Python files (whose tools end them at "\r" too).
+func TestLoneCarriageReturn(t *testing.T) {
+	const archive = `
+-- go.mod --
+module example.com/app
+
+go 1.22
+-- api/hello.go --
+package handler
+
+import "net/http"
+
+// Hello says hello.` + "\r" + `// More.
+func Hello(w http.ResponseWriter, r *http.Request) {}
+-- api/greet.py --
+# one` + "\r" + `# two
+from http.server import BaseHTTPRequestHandler
+
+class handler(BaseHTTPRequestHandler):
+    pass
+`
+	runTest(t, archive, testOpts{}, func(e *env) {
+		e.open("api/hello.go")
+		e.open("api/greet.py")
+		v := e.replace("api/hello.go", `r \*http.Request`, "r http.Request")
+		e.await("go-handler-signature", func(s *lsptest.State) bool {
+			return s.Diagnostics["api/hello.go"].Version == v && s.HasDiagnostic("api/hello.go", "go-handler-signature")
+		})
+		if d := e.State().Diagnostic("api/hello.go", "go-handler-signature"); d.Range.Start.Line != 6 || d.Range.Start.Character != 5 {
+			t.Errorf("go-handler-signature at %d:%d, want 6:5 (the editor's line of Hello)", d.Range.Start.Line, d.Range.Start.Character)
+		}
+		v = e.replace("api/greet.py", `class handler`, "class Other")
+		e.await("py-no-entrypoint", func(s *lsptest.State) bool {
+			return s.Diagnostics["api/greet.py"].Version == v && s.HasDiagnostic("api/greet.py", "py-no-entrypoint")
+		})
+		// The server saw the edit where the editor made it: putting the
+		// name back clears the diagnostic.
+		v = e.replace("api/greet.py", `class Other`, "class handler")
+		e.await("api/greet.py clean", func(s *lsptest.State) bool {
+			return s.Diagnostics["api/greet.py"].Version == v && s.NoDiagnostics("api/greet.py")
+		})
+	})
+}

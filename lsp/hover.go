@@ -36,7 +36,7 @@ func (s *server) Hover(ctx context.Context, params *protocol.HoverParams) (*prot
 	if fn == nil {
 		return nil, nil
 	}
-	m := newMapper(f.fileContent(snap, rel))
+	m := newFileMapper(rel, f.fileContent(snap, rel))
 	r := m.rangeOf(fn.Entrypoint.SymbolRange)
 	if params.Position.Line != r.Start.Line {
 		return nil, nil

@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"sort"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -15,28 +16,51 @@ import (
 // v0.12.0 predates position-encoding negotiation, so UTF-16 is the only
 // encoding a client can assume).
 //
-// Lines end at "\n"; a "\r" before it is not part of the line's text, so a
-// position past the end of a CRLF line maps before the "\r". A lone "\r" is
-// not treated as a line break (neither Go, Python nor the JSON parser of
-// vercel.json count it as one, and the byte positions we convert come from
-// them). Invalid UTF-8 counts one code unit per byte, as decoding it with
+// LSP lines end at "\n", "\r\n" or a lone "\r", as the specification
+// says and as editors split them: an incremental edit's range is in those
+// lines. A position past the end of a line maps before its terminator.
+// Invalid UTF-8 counts one code unit per byte, as decoding it with
 // utf8.DecodeRune yields one replacement rune per byte.
+//
+// Positions from the runtimes and tools are converted by byte offset when
+// they have one, which is the same whatever a tool counts as a line. Those
+// with only a line and a column (compiler messages, go/types errors,
+// tracebacks) are read the way the tool that wrote them counts lines:
+// Python (CPython and our analyzer) ends lines at a lone "\r" too, while
+// go/token, the go command and the JSON and TOML parsers end them at "\n"
+// only (a lone "\r" is white space in Go and JSON). See newFileMapper.
 //
 // A mapper never fails: positions outside the content are clamped to it.
 type mapper struct {
 	content []byte
-	// lines holds the offset of the start of every line; computed on first
-	// use.
+	// lines holds the offset of the start of every LSP line; computed on
+	// first use.
 	lines []int
+	// toolLF: line-and-column positions count lines at "\n" only; lf
+	// holds the starts of those lines, computed on first use.
+	toolLF bool
+	lf     []int
 }
 
-func newMapper(content []byte) *mapper { return &mapper{content: content} }
+// newMapper returns a mapper for content whose line-and-column positions
+// count lines at "\n" only, as Go tools do.
+func newMapper(content []byte) *mapper { return &mapper{content: content, toolLF: true} }
 
+// newFileMapper returns a mapper for the content of file (a path), reading
+// line-and-column positions as the tools that report on such a file count
+// lines: Python files end lines at a lone "\r" too, others do not.
+func newFileMapper(file string, content []byte) *mapper {
+	m := newMapper(content)
+	m.toolLF = !strings.HasSuffix(file, ".py")
+	return m
+}
+
+// lineStarts returns the starts of the LSP lines.
 func (m *mapper) lineStarts() []int {
 	if m.lines == nil {
 		m.lines = append(make([]int, 0, 64), 0)
 		for i, b := range m.content {
-			if b == '\n' {
+			if b == '\n' || b == '\r' && (i+1 == len(m.content) || m.content[i+1] != '\n') {
 				m.lines = append(m.lines, i+1)
 			}
 		}
@@ -44,22 +68,49 @@ func (m *mapper) lineStarts() []int {
 	return m.lines
 }
 
-// lineBounds returns the byte range [start, end) of line (0-based) without
-// its line terminator, clamping line to the file.
-func (m *mapper) lineBounds(line int) (start, end int) {
-	ls := m.lineStarts()
-	if line < 0 {
-		line = 0
+// lfStarts returns the starts of the lines ended by "\n" alone.
+func (m *mapper) lfStarts() []int {
+	if m.lf == nil {
+		m.lf = append(make([]int, 0, 64), 0)
+		for i, b := range m.content {
+			if b == '\n' {
+				m.lf = append(m.lf, i+1)
+			}
+		}
 	}
+	return m.lf
+}
+
+// lineBounds returns the byte range [start, end) of LSP line (0-based)
+// without its line terminator, clamping line to the file.
+func (m *mapper) lineBounds(line int) (start, end int) {
+	return m.bounds(m.lineStarts(), line)
+}
+
+// toolLineBounds is lineBounds for a line as the file's tools count them.
+func (m *mapper) toolLineBounds(line int) (start, end int) {
+	if m.toolLF {
+		return m.bounds(m.lfStarts(), line)
+	}
+	return m.lineBounds(line)
+}
+
+// bounds returns the text of line (0-based) of the lines starting at ls,
+// without the terminator ("\n", "\r\n" or "\r") that ends it.
+func (m *mapper) bounds(ls []int, line int) (start, end int) {
+	line = max(line, 0)
 	if line >= len(ls) {
 		return len(m.content), len(m.content)
 	}
 	start = ls[line]
-	end = len(m.content)
-	if line+1 < len(ls) {
-		end = ls[line+1] - 1 // the '\n'
+	if line+1 == len(ls) {
+		return start, len(m.content) // the last line has no terminator
 	}
-	if end > start && m.content[end-1] == '\r' && end < len(m.content) && m.content[end] == '\n' {
+	end = ls[line+1]
+	if end > start && m.content[end-1] == '\n' {
+		end--
+	}
+	if end > start && m.content[end-1] == '\r' {
 		end--
 	}
 	return start, end
@@ -67,12 +118,7 @@ func (m *mapper) lineBounds(line int) (start, end int) {
 
 // position converts a 0-based byte offset to an LSP position.
 func (m *mapper) position(offset int) protocol.Position {
-	if offset < 0 {
-		offset = 0
-	}
-	if offset > len(m.content) {
-		offset = len(m.content)
-	}
+	offset = max(0, min(offset, len(m.content)))
 	ls := m.lineStarts()
 	line := sort.Search(len(ls), func(i int) bool { return ls[i] > offset }) - 1
 	start, end := m.lineBounds(line)
@@ -111,23 +157,21 @@ func (m *mapper) offset(p protocol.Position) int {
 	return i
 }
 
-// fromRuntime converts a byte-based runtimes.Position. Line and Column
-// (1-based, bytes) win when Line is set, because compiler output carries
-// only those; otherwise the position is unknown and maps to the start of
-// the file. A column past the end of its line is clamped to it.
+// fromRuntime converts a byte-based runtimes.Position: by its Offset when
+// it has one (a non-zero Offset, or no Line), else by Line and Column
+// (1-based, bytes), as compiler output carries only those, counting lines
+// as the file's tools do (see mapper). The zero position is the start of
+// the file; a column past the end of its line is clamped to it.
 func (m *mapper) fromRuntime(p runtimes.Position) protocol.Position {
 	return m.position(m.byteOffset(p))
 }
 
 // byteOffset is the byte offset of p in the content (see fromRuntime).
 func (m *mapper) byteOffset(p runtimes.Position) int {
-	if p.Line <= 0 {
-		if p.Offset > 0 {
-			return min(p.Offset, len(m.content))
-		}
-		return 0
+	if p.Offset > 0 || p.Line <= 0 {
+		return max(0, min(p.Offset, len(m.content)))
 	}
-	start, end := m.lineBounds(p.Line - 1)
+	start, end := m.toolLineBounds(p.Line - 1)
 	col := max(p.Column, 1)
 	return min(start+col-1, end)
 }
@@ -136,8 +180,8 @@ func (m *mapper) byteOffset(p runtimes.Position) int {
 // start; a range whose start has a line but no column covers the line's
 // text (compiler messages and Python tracebacks often name only a line).
 func (m *mapper) rangeOf(r runtimes.Range) protocol.Range {
-	if r.Start.Line > 0 && r.Start.Column <= 0 {
-		start, end := m.lineBounds(r.Start.Line - 1)
+	if r.Start.Line > 0 && r.Start.Column <= 0 && r.Start.Offset <= 0 {
+		start, end := m.toolLineBounds(r.Start.Line - 1)
 		for start < end && (m.content[start] == ' ' || m.content[start] == '\t') {
 			start++
 		}

@@ -110,6 +110,72 @@ func TestMapperFromRuntime(t *testing.T) {
 	}
 }
 
+// Issue (review C, bug 4): a lone "\r" ends an LSP line, as "\n" and
+// "\r\n" do.
+func TestMapperLoneCR(t *testing.T) {
+	const text = "a\rbc\r\nd\re"
+	//            0 1 23 4 5 6 7 8
+	m := newMapper([]byte(text))
+	for _, tc := range []struct {
+		offset int
+		want   protocol.Position
+	}{
+		{1, pos(0, 1)},
+		{2, pos(1, 0)}, // after the lone \r
+		{4, pos(1, 2)},
+		{5, pos(1, 2)}, // inside \r\n
+		{6, pos(2, 0)},
+		{8, pos(3, 0)},
+		{9, pos(3, 1)},
+	} {
+		if got := m.position(tc.offset); got != tc.want {
+			t.Errorf("position(%d) = %+v, want %+v", tc.offset, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		p    protocol.Position
+		want int
+	}{
+		{pos(0, 9), 1}, // past the end of a line ended by \r: before it
+		{pos(1, 1), 3},
+		{pos(2, 1), 7},
+		{pos(3, 0), 8},
+	} {
+		if got := m.offset(tc.p); got != tc.want {
+			t.Errorf("offset(%+v) = %d, want %d", tc.p, got, tc.want)
+		}
+	}
+	if got := string(applyChanges([]byte("one\rtwo\nthree"), []changeEvent{{&protocol.Range{Start: pos(1, 0), End: pos(1, 3)}, "2"}})); got != "one\r2\nthree" {
+		t.Errorf("edit of the line after a lone \\r = %q", got)
+	}
+}
+
+// Positions from tools: by offset when they have one; by line and column
+// counted as the tool counts lines otherwise: "\n" only for Go (go/token,
+// the compiler), lone "\r" too for Python.
+func TestMapperToolLines(t *testing.T) {
+	const text = "x\ry\nzz\n" // LSP lines: "x", "y", "zz"; "\n" lines: "x\ry", "zz"
+	lineCol := runtimes.Range{Start: runtimes.Position{Line: 2, Column: 2}}
+	lineOnly := runtimes.Range{Start: runtimes.Position{Line: 2}}
+	byOffset := runtimes.Range{Start: runtimes.Position{Line: 9, Column: 9, Offset: 2}}
+	for _, tc := range []struct {
+		file string
+		r    runtimes.Range
+		want protocol.Range
+	}{
+		{"api/h.go", lineCol, protocol.Range{Start: pos(2, 1), End: pos(2, 1)}},
+		{"api/h.go", lineOnly, protocol.Range{Start: pos(2, 0), End: pos(2, 2)}},
+		{"api/h.py", lineCol, protocol.Range{Start: pos(1, 1), End: pos(1, 1)}},
+		{"api/h.py", lineOnly, protocol.Range{Start: pos(1, 0), End: pos(1, 1)}},
+		{"api/h.go", byOffset, protocol.Range{Start: pos(1, 0), End: pos(1, 0)}},
+		{"vercel.json", byOffset, protocol.Range{Start: pos(1, 0), End: pos(1, 0)}},
+	} {
+		if got := newFileMapper(tc.file, []byte(text)).rangeOf(tc.r); got != tc.want {
+			t.Errorf("%s: rangeOf(%+v) = %+v, want %+v", tc.file, tc.r, got, tc.want)
+		}
+	}
+}
+
 func TestApplyChanges(t *testing.T) {
 	rng := func(sl, sc, el, ec uint32) *protocol.Range {
 		return &protocol.Range{Start: pos(sl, sc), End: pos(el, ec)}
@@ -140,6 +206,7 @@ func FuzzApplyChanges(f *testing.F) {
 	f.Add("hello\nwörld 🎉\r\n", uint32(1), uint32(2), uint32(1), uint32(7), "X")
 	f.Add("", uint32(0), uint32(0), uint32(0), uint32(0), "new\n")
 	f.Add("a\xffb", uint32(0), uint32(1), uint32(9), uint32(9), "")
+	f.Add("a\rb\r\nc\r", uint32(1), uint32(0), uint32(2), uint32(1), "\r")
 	f.Fuzz(func(t *testing.T, text string, sl, sc, el, ec uint32, insert string) {
 		m := newMapper([]byte(text))
 		r := &protocol.Range{Start: pos(sl, sc), End: pos(el, ec)}

@@ -188,11 +188,18 @@ func (e *Editor) update(fn func(*State)) {
 }
 
 // Position converts a byte offset of content to an LSP position (UTF-16),
-// independently of the server's own conversion.
+// independently of the server's own conversion. Lines end at "\n", "\r\n"
+// or a lone "\r", as the LSP specification says (an offset between the
+// "\r" and "\n" of a line end means nothing to an editor).
 func Position(content []byte, offset int) protocol.Position {
 	offset = max(0, min(offset, len(content)))
-	line := strings.Count(string(content[:offset]), "\n")
-	start := strings.LastIndexByte(string(content[:offset]), '\n') + 1
+	line, start := 0, 0
+	for i := 0; i < offset; i++ {
+		c := content[i]
+		if c == '\n' || c == '\r' && (i+1 == len(content) || content[i+1] != '\n') {
+			line, start = line+1, i+1
+		}
+	}
 	return protocol.Position{Line: uint32(line), Character: uint32(len(utf16.Encode([]rune(string(content[start:offset])))))}
 }
 
