@@ -111,7 +111,7 @@ func (h *commandHandler) DevOpen(_ context.Context, args command.DevOpenArgs) er
 			}
 			target = functionURL(base, fn)
 		}
-		h.s.openURL(target)
+		h.s.openURL(escapeURLPath(target))
 	})
 	return nil
 }

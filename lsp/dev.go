@@ -204,6 +204,24 @@ func functionURL(base string, fn *project.Function) string {
 	return base + fn.Route.Pattern
 }
 
+// escapeURLPath percent-encodes in each segment of u's path what a URL
+// path may not hold as is, the brackets of dynamic segments first
+// ("/api/users/[id]" becomes "/api/users/%5Bid%5D"): clients hand the URL
+// to a browser or a URL parser, which may refuse or mangle them. u is
+// returned unchanged when it does not parse.
+func escapeURLPath(u string) string {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	segs := strings.Split(pu.Path, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	pu.RawPath = strings.Join(segs, "/")
+	return pu.String()
+}
+
 // listenPort returns the port of "host:port", ":port", "port" or a URL;
 // 0 when there is none.
 func listenPort(s string) int {

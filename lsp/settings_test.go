@@ -51,6 +51,16 @@ func TestHelpers(t *testing.T) {
 	if got := escapeGlob("api/users/[id]"); got != `api/users/\[id\]` {
 		t.Errorf("escapeGlob = %q", got)
 	}
+	for in, want := range map[string]string{
+		"http://127.0.0.1:3000/api/users/[id]":    "http://127.0.0.1:3000/api/users/%5Bid%5D",
+		"http://127.0.0.1:3000/api/[...slug]/x y": "http://127.0.0.1:3000/api/%5B...slug%5D/x%20y",
+		"http://127.0.0.1:3000/":                  "http://127.0.0.1:3000/",
+		"http://127.0.0.1:3000/api/hello":         "http://127.0.0.1:3000/api/hello",
+	} {
+		if got := escapeURLPath(in); got != want {
+			t.Errorf("escapeURLPath(%q) = %q, want %q", in, got, want)
+		}
+	}
 	for code, want := range map[string]string{
 		"go-package-main": "runtimes/go", "py-no-entrypoint": "runtimes/python", "unused-function": "#functions",
 		"unknown-key": "project-configuration", "go-syntax": "", "conflicting-file-path": "",
