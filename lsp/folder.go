@@ -345,15 +345,7 @@ func (f *folder) close(ctx context.Context) {
 	}
 	f.s.mu.Unlock()
 
-	f.mu.Lock()
-	w := f.watcher
-	f.watcher = nil
-	f.mu.Unlock()
-	if w != nil {
-		if err := w.Close(); err != nil {
-			f.log.Debug("closing the file watcher", "err", err)
-		}
-	}
+	f.stopWatching()
 	f.cancelCheck()
 	f.cancelBuild()
 	f.stopDev(ctx, false)

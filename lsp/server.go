@@ -155,6 +155,11 @@ type server struct {
 	closed bool
 	wg     sync.WaitGroup
 
+	// watchMu serializes changes of who watches files; watchMode is who
+	// does (see watchModeOf), as last set up.
+	watchMu   sync.Mutex
+	watchMode string
+
 	// ready is closed by initialized: no diagnostics are published before.
 	ready     chan struct{}
 	readyOnce sync.Once

@@ -69,7 +69,7 @@ type Settings struct {
 	// FileWatcher says who reports files changed outside the editor:
 	// "client" (workspace/didChangeWatchedFiles), "fsnotify" (the server
 	// watches), "auto" (the client when it can register watchers, else
-	// fsnotify) or "off". Default: "auto".
+	// fsnotify) or "off". Default: "auto". A change takes effect at once.
 	FileWatcher string `json:"fileWatcher"`
 }
 
@@ -201,7 +201,8 @@ func parseDelay(raw json.RawMessage) (time.Duration, error) {
 }
 
 // setSettings makes v the client's settings and reacts to the change:
-// lenses are refreshed, problems are reported in the log. v is the whole
+// lenses are refreshed, file watching follows fileWatcher, problems are
+// reported in the log. v is the whole
 // section, as workspace/configuration answers and editors push it: a
 // setting absent from v takes its default (with Config.Settings and
 // initializationOptions applied), not the value an earlier v gave it.
@@ -213,6 +214,7 @@ func (s *server) setSettings(v any, origin string) {
 	for _, p := range problems {
 		s.logMessage(protocol.MessageTypeWarning, fmt.Sprintf("lambdalens: %s: %s", origin, p))
 	}
+	s.rewatch()
 	s.refreshLenses()
 }
 

@@ -29,32 +29,100 @@ var ignoredDirs = map[string]bool{
 	".venv": true, "venv": true, "__pycache__": true, ".mypy_cache": true, ".pytest_cache": true, ".idea": true, ".vscode": true,
 }
 
+// clientWatcherID is the registration of the client's file watcher.
+const clientWatcherID = "lambdalens-watched-files"
+
 // startWatching sets up file watching for every folder: the client's
 // watcher when it can register one dynamically (and the setting allows),
 // else fsnotify.
 func (s *server) startWatching() {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
 	s.mu.Lock()
 	folders := append([]*folder(nil), s.folders...)
 	caps, settings := s.caps, s.settings
 	s.mu.Unlock()
-	if useClientWatcher(caps, settings) {
-		var watchers []protocol.FileSystemWatcher
-		for _, g := range watchedGlobs {
-			watchers = append(watchers, protocol.FileSystemWatcher{GlobPattern: g, Kind: protocol.WatchKindCreate + protocol.WatchKindChange + protocol.WatchKindDelete})
-		}
-		// A deleted folder is one event for the folder itself (VS Code),
-		// which no file glob matches: watch every deletion.
-		watchers = append(watchers, protocol.FileSystemWatcher{GlobPattern: "**/*", Kind: protocol.WatchKindDelete})
-		s.register(protocol.Registration{
-			ID:              "lambdalens-watched-files",
-			Method:          protocol.MethodWorkspaceDidChangeWatchedFiles,
-			RegisterOptions: protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: watchers},
-		})
+	s.watchMode = watchModeOf(caps, settings)
+	if s.watchMode == watchClient {
+		s.registerClientWatcher()
 		return
 	}
 	for _, f := range folders {
 		s.startWatchingFolder(f)
 	}
+}
+
+// registerClientWatcher asks the client to watch the files that matter.
+func (s *server) registerClientWatcher() {
+	var watchers []protocol.FileSystemWatcher
+	for _, g := range watchedGlobs {
+		watchers = append(watchers, protocol.FileSystemWatcher{GlobPattern: g, Kind: protocol.WatchKindCreate + protocol.WatchKindChange + protocol.WatchKindDelete})
+	}
+	// A deleted folder is one event for the folder itself (VS Code),
+	// which no file glob matches: watch every deletion.
+	watchers = append(watchers, protocol.FileSystemWatcher{GlobPattern: "**/*", Kind: protocol.WatchKindDelete})
+	s.register(protocol.Registration{
+		ID:              clientWatcherID,
+		Method:          protocol.MethodWorkspaceDidChangeWatchedFiles,
+		RegisterOptions: protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: watchers},
+	})
+}
+
+// rewatch switches file watching to what the settings ask for now, when
+// they changed after initialized (a fileWatcher from
+// workspace/configuration, typically, answered after startWatching ran
+// with the defaults).
+func (s *server) rewatch() {
+	select {
+	case <-s.ready:
+	default:
+		return // initialized will start what the settings say
+	}
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	s.mu.Lock()
+	folders := append([]*folder(nil), s.folders...)
+	mode := watchModeOf(s.caps, s.settings)
+	s.mu.Unlock()
+	prev := s.watchMode
+	if prev == "" || mode == prev {
+		return // startWatching has yet to run: it reads the settings then
+	}
+	s.watchMode = mode
+	if prev == watchClient {
+		s.goBackground("client/unregisterCapability", func(ctx context.Context) {
+			ctx, cancel := context.WithTimeout(ctx, clientCallTimeout)
+			defer cancel()
+			err := s.client.UnregisterCapability(ctx, &protocol.UnregistrationParams{Unregisterations: []protocol.Unregistration{
+				{ID: clientWatcherID, Method: protocol.MethodWorkspaceDidChangeWatchedFiles},
+			}})
+			if err != nil {
+				s.log.Info("the client refused an unregistration", "method", protocol.MethodWorkspaceDidChangeWatchedFiles, "err", err)
+			}
+		})
+	}
+	for _, f := range folders {
+		if mode == watchFsnotify {
+			s.startWatchingFolder(f)
+		} else {
+			f.stopWatching()
+		}
+	}
+	if mode == watchClient {
+		s.registerClientWatcher()
+	}
+}
+
+// watchModeOf is who watches files: watchClient, watchFsnotify or
+// watchOff.
+func watchModeOf(caps clientCaps, settings Settings) string {
+	switch {
+	case settings.FileWatcher == watchOff:
+		return watchOff
+	case useClientWatcher(caps, settings):
+		return watchClient
+	}
+	return watchFsnotify
 }
 
 func useClientWatcher(caps clientCaps, settings Settings) bool {
@@ -93,6 +161,19 @@ func (s *server) startWatchingFolder(f *folder) {
 		return
 	}
 	f.watcher = w
+}
+
+// stopWatching stops the folder's fsnotify watcher, if any.
+func (f *folder) stopWatching() {
+	f.mu.Lock()
+	w := f.watcher
+	f.watcher = nil
+	f.mu.Unlock()
+	if w != nil {
+		if err := w.Close(); err != nil {
+			f.log.Debug("closing the file watcher", "err", err)
+		}
+	}
 }
 
 // tooBroad reports whether root is a directory no one means as a project

@@ -83,3 +83,35 @@ func TestWatchedFilesOff(t *testing.T) {
 		}
 	})
 }
+
+// fileWatcher changed after initialized takes effect: from "off" to the
+// client's watcher, and from "off" to the server's (fsnotify).
+func TestWatchedFilesSettingChanged(t *testing.T) {
+	push := func(e *env, mode string) {
+		e.must(e.Conn().Notify(e.ctx, protocol.MethodWorkspaceDidChangeConfiguration, map[string]any{
+			"settings": map[string]any{"lambdalens": map[string]any{"fileWatcher": mode}},
+		}))
+		e.lenses("api/hello.go") // a round trip: the notification was handled
+	}
+	off := map[string]any{"diagnosticsDelay": "1ms", "fileWatcher": "off"}
+	t.Run("client", func(t *testing.T) {
+		runTest(t, goFunction, testOpts{editor: lsptest.Options{WatchedFiles: true, InitializationOptions: off}}, func(e *env) {
+			push(e, "auto")
+			e.await("the registration", func(s *lsptest.State) bool {
+				for _, r := range s.Registrations {
+					if r.Method == protocol.MethodWorkspaceDidChangeWatchedFiles {
+						return true
+					}
+				}
+				return false
+			})
+		})
+	})
+	t.Run("fsnotify", func(t *testing.T) {
+		runTest(t, goFunction, testOpts{editor: lsptest.Options{InitializationOptions: off}}, func(e *env) {
+			push(e, "fsnotify")
+			e.must(os.WriteFile(e.Path("api/broken.py"), []byte("x = 1\n"), 0o644))
+			e.await("the new file's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("api/broken.py", "py-no-entrypoint") })
+		})
+	})
+}
