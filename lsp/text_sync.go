@@ -180,7 +180,7 @@ func (s *server) folderOrCreate(path string) (f *folder, created bool) {
 	root := guessRoot(filepath.Dir(path))
 	// A guess above f (a vercel.json created above a lone file's folder)
 	// keeps f: the innermost folder is the one requests find.
-	if f != nil && !within(f.root, root) || f != nil && f.root == root {
+	if f != nil && (f.root == root || !within(f.root, root)) {
 		return f, false
 	}
 	s.mu.Lock()

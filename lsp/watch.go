@@ -145,9 +145,9 @@ func (s *server) startWatchingFolder(f *folder) {
 		return
 	}
 	s.mu.Lock()
-	caps, settings := s.caps, s.settings
+	mode := watchModeOf(s.caps, s.settings)
 	s.mu.Unlock()
-	if settings.FileWatcher == watchOff || useClientWatcher(caps, settings) {
+	if mode != watchFsnotify {
 		return
 	}
 	f.mu.Lock()
