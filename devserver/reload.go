@@ -54,8 +54,9 @@ var reloadFiles = map[string]bool{
 // Files that affect every function of a language, wherever its inputs
 // are.
 var languageManifests = map[runtimes.Language][]string{
-	runtimes.Go:     {"go.mod", "go.sum", "go.work", "go.work.sum"},
-	runtimes.Python: {"requirements.txt", "pyproject.toml", "Pipfile", "Pipfile.lock", "uv.lock", ".python-version"},
+	runtimes.Go: {"go.mod", "go.sum", "go.work", "go.work.sum"},
+	runtimes.Python: {"requirements.txt", "requirements.in", "requirements-frozen.txt", "requirements.frozen.txt",
+		"pyproject.toml", "Pipfile", "Pipfile.lock", "uv.lock", "pylock.toml", ".python-version"},
 }
 
 var languageExts = map[runtimes.Language]string{runtimes.Go: ".go", runtimes.Python: ".py"}
