@@ -9,7 +9,7 @@
 //	  functions/<ID>.func/        every file the function needs, materialised
 //	  functions/<ID>.func/.vc-config.json
 //	  functions/<ID>.zip          with Options.Zip: the .func contents, reproducible
-//	  static/                     a copy of the public directory
+//	  static/                     the public directory, less what Vercel ignores
 //
 // .vc-config.json holds handler, runtime, runtimeLanguage, architecture,
 // memory, maxDuration (a number or "max"), maxConcurrency, environment,
@@ -18,6 +18,11 @@
 // language, environment and the supports* flags; vercel.json "functions"
 // (already resolved into project.FunctionConfig) gives the rest. The zip
 // holds what Lambda runs: the .func contents without .vc-config.json.
+//
+// static/ leaves out what Vercel never uploads and the dev server never
+// serves: runtimes/fileutil's default ignore list and the project's
+// .vercelignore (else .nowignore), matched against paths relative to the
+// project root.
 //
 // # Builders
 //

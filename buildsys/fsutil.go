@@ -19,8 +19,8 @@ type copyOptions struct {
 	// recreating the link; links to anything else are an error.
 	follow bool
 	// skip leaves out the slash path (relative to the source) and, for a
-	// directory, everything under it. Nil skips nothing.
-	skip func(rel string) bool
+	// directory (isDir), everything under it. Nil skips nothing.
+	skip func(rel string, isDir bool) bool
 	// readOnly gives the regular files it copies (not those it links) the
 	// permission bits of a stored file, cachedPerm.
 	readOnly bool
@@ -43,7 +43,7 @@ func copyTree(src, dst string, o copyOptions) error {
 		if err != nil {
 			return fmt.Errorf("locating %s in %s: %w", p, src, err)
 		}
-		if rel != "." && o.skip != nil && o.skip(filepath.ToSlash(rel)) {
+		if rel != "." && o.skip != nil && o.skip(filepath.ToSlash(rel), d.IsDir()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

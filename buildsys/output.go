@@ -14,6 +14,7 @@ import (
 	"github.com/lambdalens/lambdalens/project"
 	"github.com/lambdalens/lambdalens/project/routing"
 	"github.com/lambdalens/lambdalens/runtimes"
+	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 )
 
 // Names inside the output directory.
@@ -141,9 +142,11 @@ func writeConfig(outDir string, routes []routing.Route) error {
 	return writeJSON(filepath.Join(outDir, configFile), outputConfig{Version: 3, Routes: routes})
 }
 
-// copyStatic copies the public directory into static/. Links to files are
-// followed (the output must not point back into the tree); the .vercel
-// directory is left out when public is the root itself.
+// copyStatic copies the public directory into static/, leaving out what
+// Vercel never uploads: its default ignore list and the project's
+// .vercelignore (or .nowignore), both relative to the project root, the
+// rules project.Load and the dev server apply. Links to files are followed
+// (the output must not point back into the tree).
 func copyStatic(p *project.Project, outDir string) error {
 	if p.PublicDir == "" {
 		return nil
@@ -152,8 +155,15 @@ func copyStatic(p *project.Project, outDir string) error {
 	if rel == ".." || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
 		return fmt.Errorf("copying static files: public directory %q is outside the project", p.PublicDir)
 	}
+	ignore, err := fileutil.ReadIgnoreFile(func(name string) ([]byte, error) {
+		return os.ReadFile(filepath.Join(p.Root, name))
+	})
+	if err != nil {
+		return fmt.Errorf("copying static files: %w", err)
+	}
+	rules := fileutil.NewRules(fileutil.VercelDefaults, ignore)
+	skip := func(r string, isDir bool) bool { return rules.Ignored(path.Join(rel, r), isDir) }
 	src := filepath.Join(p.Root, filepath.FromSlash(rel))
-	skip := func(r string) bool { return rel == "." && (r == ".vercel" || strings.HasPrefix(r, ".vercel/")) }
 	if err := copyTree(src, filepath.Join(outDir, staticDir), copyOptions{follow: true, skip: skip}); err != nil {
 		return fmt.Errorf("copying static files from %s: %w", rel, err)
 	}

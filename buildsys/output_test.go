@@ -111,6 +111,49 @@ func TestCopyStatic(t *testing.T) {
 	}
 }
 
+// copyStatic leaves out what Vercel never uploads, as the dev server never
+// serves it: the default ignore list and .vercelignore, whose patterns are
+// relative to the project root, not to public/.
+func TestCopyStaticIgnores(t *testing.T) {
+	files := map[string]string{
+		"public/index.html":                "<h1>",
+		"public/.env.local":                "SECRET=1",
+		"public/.DS_Store":                 "mac",
+		"public/node_modules/pkg/index.js": "js",
+		"public/private.txt":               "private",
+		"public/drafts/a.html":             "draft",
+		"public/docs/drafts/b.html":        "kept: the anchored pattern is /public/drafts",
+		"public/logs/keep.log":             "kept by negation",
+		"public/logs/x.log":                "log",
+		".vercelignore":                    "public/private.txt\n/public/drafts\n*.log\n!public/logs/keep.log\n",
+	}
+	p := testProject(t, files)
+	p.PublicDir = "public"
+	out := t.TempDir()
+	if err := copyStatic(p, out); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"index.html":         "-rw-r--r--\n<h1>",
+		"docs/drafts/b.html": "-rw-r--r--\n" + files["public/docs/drafts/b.html"],
+		"logs/keep.log":      "-rw-r--r--\nkept by negation",
+	}
+	if got := snapshot(t, filepath.Join(out, staticDir)); !mapsEqual(got, want) {
+		t.Errorf("static = %v, want %v", got, want)
+	}
+
+	// The legacy .nowignore, when there is no .vercelignore.
+	p = testProject(t, map[string]string{"public/a.txt": "a", "public/b.txt": "b", ".nowignore": "b.txt\n"})
+	p.PublicDir = "public"
+	out = t.TempDir()
+	if err := copyStatic(p, out); err != nil {
+		t.Fatal(err)
+	}
+	if got := snapshot(t, filepath.Join(out, staticDir)); len(got) != 1 || got["a.txt"] == "" {
+		t.Errorf("static with .nowignore = %v, want just a.txt", got)
+	}
+}
+
 func TestRunZipsReproducibly(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 	zipOf := func() []byte {
