@@ -5,7 +5,7 @@
 // # Layout written
 //
 //	.vercel/output/
-//	  config.json                 {"version": 3, "routes": project.Routes}
+//	  config.json                 {"version": 3, "routes": project.Routes, "overrides"?}
 //	  functions/<ID>.func/        every file the function needs, materialised
 //	  functions/<ID>.func/.vc-config.json
 //	  functions/<ID>.zip          with Options.Zip: the .func contents, reproducible
@@ -22,7 +22,8 @@
 // static/ leaves out what Vercel never uploads and the dev server never
 // serves: runtimes/fileutil's default ignore list and the project's
 // .vercelignore (else .nowignore), matched against paths relative to the
-// project root.
+// project root. With cleanUrls, config.json "overrides" maps each static
+// "x.html" to the path "x" (Vercel's writeStaticFile).
 //
 // # Builders
 //

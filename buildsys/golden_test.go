@@ -18,8 +18,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
-// goldenProject has one of each kind of function and every vercel.json
-// setting that reaches .vc-config.json.
+// goldenProject has one of each kind of function, every vercel.json
+// setting that reaches .vc-config.json and cleanUrls, which adds
+// "overrides" to config.json. (Its routes are given, not derived, so they
+// lack cleanUrls' redirects.)
 func goldenProject(t *testing.T) *projectWithRuntimes {
 	hello, user, py, server := fn("api/hello.go"), fn("api/users/[id].go"), fn("api/py.py"), fn("main.go")
 	user.Route.Src, user.Route.Dest = "^/api/users/([^/]+)$", "/api/users/[id]?id=$1"
@@ -38,12 +40,14 @@ func goldenProject(t *testing.T) *projectWithRuntimes {
 		"api/py.py":         "def handler(): pass",
 		"main.go":           "package main",
 		"public/index.html": "<h1>hi</h1>",
+		"public/about.html": "<h1>about</h1>",
 		"public/img/a.svg":  "<svg/>",
 		"vercel.json":       "{}",
 		"api/ignored/x.txt": "not a function",
 	}, hello, user, py, server)
 	p.Config = &config.Config{
-		Path: "vercel.json",
+		Path:      "vercel.json",
+		CleanURLs: true,
 		Functions: []config.FunctionRule{
 			{Pattern: "api/users/*.go", Architecture: "arm64", Memory: 3009, MaxDurationMax: true, MaxConcurrency: 5},
 			{Pattern: "api/*.py", MaxDuration: 60},

@@ -131,15 +131,24 @@ func writeJSON(file string, v any) error {
 
 // outputConfig is config.json.
 type outputConfig struct {
-	Version int             `json:"version"`
-	Routes  []routing.Route `json:"routes"`
+	Version   int                       `json:"version"`
+	Routes    []routing.Route           `json:"routes"`
+	Overrides map[string]staticOverride `json:"overrides,omitempty"`
 }
 
-func writeConfig(outDir string, routes []routing.Route) error {
+// staticOverride is one value of config.json "overrides", keyed by the
+// file's path under static/: the URL path it is served at and its
+// Content-Type, where those differ from what the file name says.
+type staticOverride struct {
+	Path        string `json:"path,omitempty"`
+	ContentType string `json:"contentType,omitempty"`
+}
+
+func writeConfig(outDir string, routes []routing.Route, overrides map[string]staticOverride) error {
 	if routes == nil {
 		routes = []routing.Route{}
 	}
-	return writeJSON(filepath.Join(outDir, configFile), outputConfig{Version: 3, Routes: routes})
+	return writeJSON(filepath.Join(outDir, configFile), outputConfig{Version: 3, Routes: routes, Overrides: overrides})
 }
 
 // copyStatic copies the public directory into static/, leaving out what
@@ -147,27 +156,45 @@ func writeConfig(outDir string, routes []routing.Route) error {
 // .vercelignore (or .nowignore), both relative to the project root, the
 // rules project.Load and the dev server apply. Links to files are followed
 // (the output must not point back into the tree).
-func copyStatic(p *project.Project, outDir string) error {
+//
+// It returns the overrides of the files it copied (nil when there are
+// none), as Vercel's writeStaticFile makes them: with cleanUrls, each
+// "x.html" is served at "x". The other reasons Vercel has for an override
+// do not arise here: a file copied from disk keeps its name, so its path
+// and extension agree, and it has no Content-Type of its own (the
+// platform derives one from the extension, as the dev server does).
+func copyStatic(p *project.Project, outDir string) (map[string]staticOverride, error) {
 	if p.PublicDir == "" {
-		return nil
+		return nil, nil
 	}
 	rel := path.Clean(filepath.ToSlash(p.PublicDir))
 	if rel == ".." || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
-		return fmt.Errorf("copying static files: public directory %q is outside the project", p.PublicDir)
+		return nil, fmt.Errorf("copying static files: public directory %q is outside the project", p.PublicDir)
 	}
 	ignore, err := fileutil.ReadIgnoreFile(func(name string) ([]byte, error) {
 		return os.ReadFile(filepath.Join(p.Root, name))
 	})
 	if err != nil {
-		return fmt.Errorf("copying static files: %w", err)
+		return nil, fmt.Errorf("copying static files: %w", err)
 	}
 	rules := fileutil.NewRules(fileutil.VercelDefaults, ignore)
 	skip := func(r string, isDir bool) bool { return rules.Ignored(path.Join(rel, r), isDir) }
-	src := filepath.Join(p.Root, filepath.FromSlash(rel))
-	if err := copyTree(src, filepath.Join(outDir, staticDir), copyOptions{follow: true, skip: skip}); err != nil {
-		return fmt.Errorf("copying static files from %s: %w", rel, err)
+	var overrides map[string]staticOverride
+	cleanURLs := p.Config != nil && p.Config.CleanURLs
+	note := func(r string, info fs.FileInfo) error {
+		if name, ok := strings.CutSuffix(r, ".html"); ok && cleanURLs && !info.IsDir() {
+			if overrides == nil {
+				overrides = map[string]staticOverride{}
+			}
+			overrides[r] = staticOverride{Path: name}
+		}
+		return nil
 	}
-	return nil
+	src := filepath.Join(p.Root, filepath.FromSlash(rel))
+	if err := copyTree(src, filepath.Join(outDir, staticDir), copyOptions{follow: true, skip: skip, check: note}); err != nil {
+		return nil, fmt.Errorf("copying static files from %s: %w", rel, err)
+	}
+	return overrides, nil
 }
 
 // checkReplaceable refuses to replace out unless it is missing, an empty

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestCopyStatic(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	if err := copyStatic(p, out); err != nil {
+	if _, err := copyStatic(p, out); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
@@ -91,11 +92,11 @@ func TestCopyStatic(t *testing.T) {
 	if err := os.Symlink(filepath.Join(p.Root, "shared", "dir"), filepath.Join(p.Root, "public", "dir")); err != nil {
 		t.Fatal(err)
 	}
-	if err := copyStatic(p, t.TempDir()); err == nil || !strings.Contains(err.Error(), "directory") {
+	if _, err := copyStatic(p, t.TempDir()); err == nil || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("copyStatic with a directory link: %v", err)
 	}
 	p.PublicDir = "../elsewhere"
-	if err := copyStatic(p, t.TempDir()); err == nil {
+	if _, err := copyStatic(p, t.TempDir()); err == nil {
 		t.Error("copyStatic outside the project succeeded")
 	}
 
@@ -103,7 +104,7 @@ func TestCopyStatic(t *testing.T) {
 	root := testProject(t, map[string]string{"index.html": "hi", ".vercel/output/config.json": "{}"})
 	root.PublicDir = "."
 	out = t.TempDir()
-	if err := copyStatic(root, out); err != nil {
+	if _, err := copyStatic(root, out); err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(t, filepath.Join(out, staticDir)); len(got) != 1 || got["index.html"] == "" {
@@ -130,7 +131,7 @@ func TestCopyStaticIgnores(t *testing.T) {
 	p := testProject(t, files)
 	p.PublicDir = "public"
 	out := t.TempDir()
-	if err := copyStatic(p, out); err != nil {
+	if _, err := copyStatic(p, out); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
@@ -146,11 +147,46 @@ func TestCopyStaticIgnores(t *testing.T) {
 	p = testProject(t, map[string]string{"public/a.txt": "a", "public/b.txt": "b", ".nowignore": "b.txt\n"})
 	p.PublicDir = "public"
 	out = t.TempDir()
-	if err := copyStatic(p, out); err != nil {
+	if _, err := copyStatic(p, out); err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(t, filepath.Join(out, staticDir)); len(got) != 1 || got["a.txt"] == "" {
 		t.Errorf("static with .nowignore = %v, want just a.txt", got)
+	}
+}
+
+// With cleanUrls, config.json "overrides" serves each static x.html at x,
+// as Vercel's writeStaticFile does; ignored files get none.
+func TestCopyStaticCleanURLs(t *testing.T) {
+	p := testProject(t, map[string]string{
+		"public/index.html":      "home",
+		"public/about.html":      "about",
+		"public/docs/intro.html": "intro",
+		"public/site.css":        "body{}",
+		"public/page.htm":        "not .html",
+		"public/draft.html":      "ignored",
+		".vercelignore":          "public/draft.html\n",
+	})
+	p.PublicDir = "public"
+	overrides, err := copyStatic(p, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if overrides != nil {
+		t.Errorf("overrides without cleanUrls = %v, want none", overrides)
+	}
+	p.Config.CleanURLs = true
+	overrides, err = copyStatic(p, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]staticOverride{
+		"index.html":      {Path: "index"},
+		"about.html":      {Path: "about"},
+		"docs/intro.html": {Path: "docs/intro"},
+	}
+	if !reflect.DeepEqual(overrides, want) {
+		t.Errorf("overrides = %v, want %v", overrides, want)
 	}
 }
 

@@ -129,10 +129,11 @@ func (r *runner) run(ctx context.Context) (*Summary, error) {
 		return sum, &Failure{Errors: failed, Total: len(r.fns)}
 	}
 
-	if err := writeConfig(staging, p.Routes); err != nil {
+	overrides, err := copyStatic(p, staging)
+	if err != nil {
 		return sum, err
 	}
-	if err := copyStatic(p, staging); err != nil {
+	if err := writeConfig(staging, p.Routes, overrides); err != nil {
 		return sum, err
 	}
 	if err := replaceDir(staging, r.outDir, exchange); err != nil {
