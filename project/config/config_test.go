@@ -138,6 +138,41 @@ func TestParseConfigValues(t *testing.T) {
 	}
 }
 
+// experimentalTriggers and affinity are kept, not only checked: the build
+// writes them to .vc-config.json.
+func TestTriggersAndAffinityKept(t *testing.T) {
+	cfg, diags := Parse("vercel.json", []byte(`{"functions": {
+		"api/q.go": {"experimentalTriggers": [
+			{"type": "queue/v1beta", "topic": "orders", "consumer": "billing", "maxDeliveries": 3, "retryAfterSeconds": 0.5, "initialDelaySeconds": 0, "maxConcurrency": 2},
+			{"type": "schedule/v1beta"}
+		], "affinity": {"mode": "strict"}},
+		"api/v2.go": {"experimentalTriggers": [{"type": "queue/v2beta", "topic": "t"}]}
+	}}`))
+	if len(diags) != 0 {
+		t.Fatalf("diagnostics: %q", diagStrings(diags))
+	}
+	f := func(x float64) *float64 { return &x }
+	want := []Trigger{
+		{Type: "queue/v1beta", Topic: "orders", Consumer: "billing", MaxDeliveries: f(3), RetryAfterSeconds: f(0.5), InitialDelaySeconds: f(0), MaxConcurrency: f(2)},
+		{Type: "schedule/v1beta"},
+	}
+	if got := cfg.Functions[0].ExperimentalTriggers; !reflect.DeepEqual(got, want) {
+		t.Errorf("triggers = %+v, want %+v", got, want)
+	}
+	if a := cfg.Functions[0].Affinity; a == nil || a.Mode != "strict" {
+		t.Errorf("affinity = %+v", a)
+	}
+	if got := cfg.Functions[1].ExperimentalTriggers; len(got) != 1 || got[0].Type != "queue/v2beta" || got[0].Topic != "t" {
+		t.Errorf("v2beta triggers = %+v", got)
+	}
+
+	// Vercel's build allows queue/v2beta only as the one trigger.
+	_, diags = Parse("vercel.json", []byte(`{"functions": {"api/*.go": {"experimentalTriggers": [{"type": "queue/v2beta", "topic": "a"}, {"type": "schedule/v1beta"}]}}}`))
+	if len(diags) != 1 || diags[0].Code != "function-trigger" || !strings.Contains(diags[0].Message, "only have one item") {
+		t.Errorf("two triggers with queue/v2beta: %q", diagStrings(diags))
+	}
+}
+
 func TestIncludeFilesForms(t *testing.T) {
 	tests := []struct {
 		value string

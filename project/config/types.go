@@ -58,8 +58,34 @@ type FunctionRule struct {
 	FunctionFailoverRegions []string `json:"functionFailoverRegions,omitempty"`
 	// SupportsCancellation is "supportsCancellation"; false when unset.
 	SupportsCancellation bool `json:"supportsCancellation,omitempty"`
+	// ExperimentalTriggers is "experimentalTriggers"; nil when unset.
+	ExperimentalTriggers []Trigger `json:"experimentalTriggers,omitempty"`
+	// Affinity is "affinity"; nil when unset.
+	Affinity *Affinity `json:"affinity,omitempty"`
 	// Node is the rule's value object.
 	Node *Node `json:"-"`
+}
+
+// Trigger is one "experimentalTriggers" entry: an event that invokes the
+// function. The fields are Vercel's TriggerEventInput, in its order; the
+// numbers are nil when unset.
+type Trigger struct {
+	// Type is "queue/v1beta", "queue/v2beta" or "schedule/v1beta".
+	Type string `json:"type"`
+	// Topic is the queue to consume (the queue types).
+	Topic string `json:"topic,omitempty"`
+	// Consumer is the consumer group; queue/v1beta only (for queue/v2beta
+	// the build derives it from the "functions" pattern).
+	Consumer            string   `json:"consumer,omitempty"`
+	MaxDeliveries       *float64 `json:"maxDeliveries,omitempty"`
+	RetryAfterSeconds   *float64 `json:"retryAfterSeconds,omitempty"`
+	InitialDelaySeconds *float64 `json:"initialDelaySeconds,omitempty"`
+	MaxConcurrency      *float64 `json:"maxConcurrency,omitempty"`
+}
+
+// Affinity is "affinity": {"mode": "strict"}.
+type Affinity struct {
+	Mode string `json:"mode"`
 }
 
 // Build is one legacy "builds" entry.

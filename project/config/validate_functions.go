@@ -117,9 +117,9 @@ func (v *validator) functionRule(f *Node) FunctionRule {
 		case "supportsCancellation":
 			rule.SupportsCancellation, _ = v.boolean(p, pl)
 		case "experimentalTriggers":
-			v.triggers(p, pl)
+			rule.ExperimentalTriggers = v.triggers(p, pl)
 		case "affinity":
-			v.affinity(p, pl)
+			rule.Affinity = v.affinity(p, pl)
 		}
 	})
 	return rule
@@ -205,43 +205,77 @@ func (v *validator) fileGlobs(p *Node, label string) []string {
 
 // triggers checks "experimentalTriggers": queue and schedule triggers.
 // lambdalens does not run them; they only matter on Vercel.
-func (v *validator) triggers(p *Node, label string) {
+// triggers reads "experimentalTriggers". The result is nil when p is not
+// an array, and leaves out entries that are not objects.
+func (v *validator) triggers(p *Node, label string) []Trigger {
 	if !v.want(p, label, Array) {
-		return
+		return nil
 	}
 	types := []string{"queue/v1beta", "queue/v2beta", "schedule/v1beta"}
 	props := []string{"type", "topic", "consumer", "maxDeliveries", "retryAfterSeconds", "initialDelaySeconds", "maxConcurrency"}
+	out := []Trigger{}
+	v2 := false
 	for i, t := range p.Children {
 		tl := indexLabel(label, i)
 		if !v.want(t, tl, Object) {
 			continue
 		}
 		v.require(t, tl, "type")
+		var tr Trigger
 		v.members(t, tl, props, func(m *Node, ml string) {
 			switch m.Key {
 			case "type":
-				if s, ok := v.str(m, ml); ok && !slices.Contains(types, s) {
+				s, ok := v.str(m, ml)
+				if ok && !slices.Contains(types, s) {
 					v.errorf(m.Range, "function-trigger", "%s must be %s, got %q", ml, quoteList(types), shorten(s, 40))
+					return
 				}
-			case "topic", "consumer":
-				v.str(m, ml)
+				tr.Type = s
+			case "topic":
+				tr.Topic, _ = v.str(m, ml)
+			case "consumer":
+				tr.Consumer, _ = v.str(m, ml)
 			default:
-				v.want(m, ml, Number)
+				if !v.want(m, ml, Number) {
+					return
+				}
+				n := m.Num
+				switch m.Key {
+				case "maxDeliveries":
+					tr.MaxDeliveries = &n
+				case "retryAfterSeconds":
+					tr.RetryAfterSeconds = &n
+				case "initialDelaySeconds":
+					tr.InitialDelaySeconds = &n
+				case "maxConcurrency":
+					tr.MaxConcurrency = &n
+				}
 			}
 		})
+		v2 = v2 || tr.Type == "queue/v2beta"
+		out = append(out, tr)
 	}
+	// Vercel's build (getLambdaOptionsFromFunction) refuses this.
+	if v2 && len(p.Children) > 1 {
+		v.errorf(p.Range, "function-trigger", `%s can only have one item for "queue/v2beta"`, label)
+	}
+	return out
 }
 
-func (v *validator) affinity(p *Node, label string) {
+func (v *validator) affinity(p *Node, label string) *Affinity {
 	if !v.want(p, label, Object) {
-		return
+		return nil
 	}
 	v.require(p, label, "mode")
+	var a *Affinity
 	v.members(p, label, []string{"mode"}, func(m *Node, ml string) {
 		if s, ok := v.str(m, ml); ok && s != "strict" {
 			v.errorf(m.Range, "function-affinity", `%s must be "strict", got %q`, ml, shorten(s, 40))
+		} else if ok {
+			a = &Affinity{Mode: s}
 		}
 	})
+	return a
 }
 
 // Limits of "builds", from Vercel's buildsSchema.
