@@ -12,12 +12,15 @@
 //	  static/                     the public directory, less what Vercel ignores
 //
 // .vc-config.json holds handler, runtime, runtimeLanguage, architecture,
-// memory, maxDuration (a number or "max"), maxConcurrency, environment,
-// regions, supportsWrapper and supportsResponseStreaming, in that order,
-// indented by two spaces. The runtime's Artifact gives handler, runtime,
-// language, environment and the supports* flags; vercel.json "functions"
-// (already resolved into project.FunctionConfig) gives the rest. The zip
-// holds what Lambda runs: the .func contents without .vc-config.json.
+// memory, maxDuration (a number or "max"), affinity, maxConcurrency,
+// environment, regions, functionFailoverRegions, supportsWrapper,
+// supportsResponseStreaming, experimentalTriggers and supportsCancellation,
+// in the order of Vercel's Lambda fields, indented by two spaces. The
+// runtime's Artifact gives handler, runtime, language, environment and the
+// supportsWrapper/supportsResponseStreaming flags; the vercel.json
+// "functions" rule that matched (project.Project.FunctionRule) gives the
+// rest, and the resolved architecture is always written. The zip holds what
+// Lambda runs: the .func contents without .vc-config.json.
 //
 // static/ leaves out what Vercel never uploads and the dev server never
 // serves: runtimes/fileutil's default ignore list and the project's

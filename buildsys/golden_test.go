@@ -45,12 +45,18 @@ func goldenProject(t *testing.T) *projectWithRuntimes {
 		"vercel.json":       "{}",
 		"api/ignored/x.txt": "not a function",
 	}, hello, user, py, server)
+	three := 3.0
 	p.Config = &config.Config{
 		Path:      "vercel.json",
 		CleanURLs: true,
 		Functions: []config.FunctionRule{
-			{Pattern: "api/users/*.go", Architecture: "arm64", Memory: 3009, MaxDurationMax: true, MaxConcurrency: 5},
-			{Pattern: "api/*.py", MaxDuration: 60},
+			{
+				Pattern: "api/users/*.go", Architecture: "arm64", Memory: 3009, MaxDurationMax: true, MaxConcurrency: 5,
+				Regions: []string{"iad1", "fra1"}, FunctionFailoverRegions: []string{"sfo1"}, SupportsCancellation: true,
+				Affinity:             &config.Affinity{Mode: "strict"},
+				ExperimentalTriggers: []config.Trigger{{Type: "queue/v1beta", Topic: "users", Consumer: "sync", MaxDeliveries: &three}},
+			},
+			{Pattern: "api/*.py", MaxDuration: 60, ExperimentalTriggers: []config.Trigger{{Type: "queue/v2beta", Topic: "jobs"}}},
 		},
 	}
 	p.PublicDir = "public"

@@ -10,8 +10,10 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/lambdalens/lambdalens/project"
+	"github.com/lambdalens/lambdalens/project/config"
 	"github.com/lambdalens/lambdalens/project/routing"
 	"github.com/lambdalens/lambdalens/runtimes"
 	"github.com/lambdalens/lambdalens/runtimes/fileutil"
@@ -26,7 +28,7 @@ const (
 )
 
 // vcConfig is .vc-config.json: the serialized Lambda of reference §7, in
-// Vercel's field order.
+// the order of Vercel's Lambda fields.
 type vcConfig struct {
 	Handler                   string            `json:"handler"`
 	Runtime                   string            `json:"runtime"`
@@ -34,16 +36,20 @@ type vcConfig struct {
 	Architecture              string            `json:"architecture"`
 	Memory                    int               `json:"memory,omitempty"`
 	MaxDuration               any               `json:"maxDuration,omitempty"`
+	Affinity                  *config.Affinity  `json:"affinity,omitempty"`
 	MaxConcurrency            int               `json:"maxConcurrency,omitempty"`
 	Environment               map[string]string `json:"environment"`
 	Regions                   []string          `json:"regions,omitempty"`
+	FunctionFailoverRegions   []string          `json:"functionFailoverRegions,omitempty"`
 	SupportsWrapper           bool              `json:"supportsWrapper,omitempty"`
 	SupportsResponseStreaming bool              `json:"supportsResponseStreaming,omitempty"`
+	ExperimentalTriggers      []config.Trigger  `json:"experimentalTriggers,omitempty"`
+	SupportsCancellation      bool              `json:"supportsCancellation,omitempty"`
 }
 
 // newVCConfig merges a runtime's artifact with the function's vercel.json
-// settings; the settings win (reference §7 "Precedence"), and arch is the
-// already resolved architecture.
+// "functions" rule; the rule wins (reference §7 "Precedence"), and arch is
+// the already resolved architecture.
 func newVCConfig(p *project.Project, fn *project.Function, art *runtimes.Artifact, arch string) (*vcConfig, error) {
 	if art.Handler == "" || art.Runtime == "" {
 		return nil, fmt.Errorf("the %s runtime reported no handler or runtime for %s", fn.Language(), fn.File)
@@ -54,9 +60,7 @@ func newVCConfig(p *project.Project, fn *project.Function, art *runtimes.Artifac
 		RuntimeLanguage:           art.RuntimeLanguage,
 		Architecture:              arch,
 		Memory:                    fn.Config.Memory,
-		MaxConcurrency:            maxConcurrency(p, fn),
 		Environment:               map[string]string{},
-		Regions:                   fn.Config.Regions,
 		SupportsWrapper:           art.SupportsWrapper,
 		SupportsResponseStreaming: art.SupportsResponseStreaming,
 	}
@@ -69,21 +73,51 @@ func newVCConfig(p *project.Project, fn *project.Function, art *runtimes.Artifac
 	for k, v := range art.Environment {
 		c.Environment[k] = v
 	}
+	r := p.FunctionRule(fn)
+	if r == nil {
+		return c, nil
+	}
+	c.Affinity = r.Affinity
+	c.MaxConcurrency = r.MaxConcurrency
+	c.Regions = r.Regions
+	c.FunctionFailoverRegions = r.FunctionFailoverRegions
+	c.SupportsCancellation = r.SupportsCancellation
+	for _, t := range r.ExperimentalTriggers {
+		if t.Type == "queue/v2beta" {
+			// Vercel's getLambdaOptionsFromFunction: the consumer of a
+			// v2beta queue is named after the "functions" pattern.
+			t.Consumer = consumerName(r.Pattern)
+		}
+		c.ExperimentalTriggers = append(c.ExperimentalTriggers, t)
+	}
 	return c, nil
 }
 
-// maxConcurrency is the maxConcurrency of the vercel.json rule that
-// configured fn (the model resolves the rest of the rule into fn.Config).
-func maxConcurrency(p *project.Project, fn *project.Function) int {
-	if p.Config == nil || fn.Config.Pattern == "" {
-		return 0
-	}
-	for _, r := range p.Config.Functions {
-		if r.Pattern == fn.Config.Pattern {
-			return r.MaxConcurrency
+// consumerName is Vercel's sanitizeConsumerName: the name made of
+// letters, digits and "-", with "_" escaping everything else ("_S" for
+// "/", "_D" for ".", "__" for "_", "_" and the UTF-16 code unit in hex
+// otherwise).
+func consumerName(pattern string) string {
+	var b strings.Builder
+	for _, r := range pattern {
+		switch {
+		case r == '_':
+			b.WriteString("__")
+		case r == '/':
+			b.WriteString("_S")
+		case r == '.':
+			b.WriteString("_D")
+		case r == '-', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			if r > 0xFFFF {
+				// JavaScript's charCodeAt(0): the high surrogate.
+				r, _ = utf16.EncodeRune(r)
+			}
+			fmt.Fprintf(&b, "_%02X", r)
 		}
 	}
-	return 0
+	return b.String()
 }
 
 // checkEntrypoint verifies that the file Lambda starts exists: bootstrap for

@@ -190,6 +190,22 @@ func TestCopyStaticCleanURLs(t *testing.T) {
 	}
 }
 
+// consumerName matches Vercel's sanitizeConsumerName, which names the
+// consumer of a queue/v2beta trigger after its "functions" pattern.
+func TestConsumerName(t *testing.T) {
+	for pattern, want := range map[string]string{
+		"api/*.py":          "api_S_2A_Dpy",
+		"api/my_queue.go":   "api_Smy__queue_Dgo",
+		"api/a-b/[id].go":   "api_Sa-b_S_5Bid_5D_Dgo",
+		"api/café.py":       "api_Scaf_E9_Dpy",
+		"api/\U0001F600.py": "api_S_D83D_Dpy",
+	} {
+		if got := consumerName(pattern); got != want {
+			t.Errorf("consumerName(%q) = %q, want %q", pattern, got, want)
+		}
+	}
+}
+
 func TestRunZipsReproducibly(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 	zipOf := func() []byte {

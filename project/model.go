@@ -95,6 +95,21 @@ func (p *Project) Function(id string) *Function {
 	return nil
 }
 
+// FunctionRule returns the vercel.json "functions" rule that configured f
+// (the first matching key, whose pattern f.Config.Pattern records), or nil
+// when none did. Unlike f.Config it holds only what the rule itself sets.
+func (p *Project) FunctionRule(f *Function) *config.FunctionRule {
+	if p.Config == nil || f.Config.Pattern == "" {
+		return nil
+	}
+	for i := range p.Config.Functions {
+		if r := &p.Config.Functions[i]; r.Pattern == f.Config.Pattern {
+			return r
+		}
+	}
+	return nil
+}
+
 // FunctionByFile returns the function whose entrypoint is file (slash path
 // relative to Root), or nil.
 func (p *Project) FunctionByFile(file string) *Function {
