@@ -19,7 +19,11 @@
 // runtime's Artifact gives handler, runtime, language, environment and the
 // supportsWrapper/supportsResponseStreaming flags; the vercel.json
 // "functions" rule that matched (project.Project.FunctionRule) gives the
-// rest, and the resolved architecture is always written. The zip holds what
+// rest, each only when the rule sets it, as Vercel writes them: a function
+// that vercel.json does not configure has no memory or maxDuration, so the
+// platform's defaults apply (project.DefaultMemory and DefaultMaxDuration
+// are the dev server's and inspect's). The resolved architecture is always
+// written. The zip holds what
 // Lambda runs: the .func contents without .vc-config.json.
 //
 // static/ leaves out what Vercel never uploads and the dev server never

@@ -106,7 +106,7 @@ func TestEndToEndGo(t *testing.T) {
 	readJSON(t, filepath.Join(out, "functions", "api", "hello.func", vcConfigFile), &hello)
 	readJSON(t, filepath.Join(out, "functions", "api", "users", "[id].func", vcConfigFile), &user)
 	if hello.Handler != "bootstrap" || hello.Runtime != "provided.al2023" || hello.Architecture != "x86_64" ||
-		hello.Memory != project.DefaultMemory || hello.MaxDuration != float64(project.DefaultMaxDuration) || !hello.SupportsWrapper {
+		hello.Memory != 0 || hello.MaxDuration != nil || !hello.SupportsWrapper {
 		t.Errorf("hello .vc-config.json = %+v", hello)
 	}
 	if user.Memory != 512 || user.MaxDuration != float64(10) {

@@ -49,7 +49,11 @@ type vcConfig struct {
 
 // newVCConfig merges a runtime's artifact with the function's vercel.json
 // "functions" rule; the rule wins (reference §7 "Precedence"), and arch is
-// the already resolved architecture.
+// the already resolved architecture. Like Vercel's writer it writes only
+// what the rule sets: no runtime sets memory or maxDuration (reference §12
+// H.65), so a function without them gets the platform's defaults, not
+// project.DefaultMemory and project.DefaultMaxDuration, which are the dev
+// server's.
 func newVCConfig(p *project.Project, fn *project.Function, art *runtimes.Artifact, arch string) (*vcConfig, error) {
 	if art.Handler == "" || art.Runtime == "" {
 		return nil, fmt.Errorf("the %s runtime reported no handler or runtime for %s", fn.Language(), fn.File)
@@ -59,16 +63,9 @@ func newVCConfig(p *project.Project, fn *project.Function, art *runtimes.Artifac
 		Runtime:                   art.Runtime,
 		RuntimeLanguage:           art.RuntimeLanguage,
 		Architecture:              arch,
-		Memory:                    fn.Config.Memory,
 		Environment:               map[string]string{},
 		SupportsWrapper:           art.SupportsWrapper,
 		SupportsResponseStreaming: art.SupportsResponseStreaming,
-	}
-	switch {
-	case fn.Config.MaxDurationMax:
-		c.MaxDuration = "max"
-	case fn.Config.MaxDuration > 0:
-		c.MaxDuration = fn.Config.MaxDuration
 	}
 	for k, v := range art.Environment {
 		c.Environment[k] = v
@@ -76,6 +73,13 @@ func newVCConfig(p *project.Project, fn *project.Function, art *runtimes.Artifac
 	r := p.FunctionRule(fn)
 	if r == nil {
 		return c, nil
+	}
+	c.Memory = r.Memory
+	switch {
+	case r.MaxDurationMax:
+		c.MaxDuration = "max"
+	case r.MaxDuration > 0:
+		c.MaxDuration = r.MaxDuration
 	}
 	c.Affinity = r.Affinity
 	c.MaxConcurrency = r.MaxConcurrency

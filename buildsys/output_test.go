@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/lambdalens/lambdalens/buildsys/zipper"
+	"github.com/lambdalens/lambdalens/project"
+	"github.com/lambdalens/lambdalens/project/config"
 	"github.com/lambdalens/lambdalens/runtimes"
 )
 
@@ -187,6 +190,32 @@ func TestCopyStaticCleanURLs(t *testing.T) {
 	}
 	if !reflect.DeepEqual(overrides, want) {
 		t.Errorf("overrides = %v, want %v", overrides, want)
+	}
+}
+
+// .vc-config.json carries memory and maxDuration only when vercel.json
+// sets them, as Vercel writes them: the model's defaults are the dev
+// server's, and the platform has its own.
+func TestVCConfigWritesOnlyConfigured(t *testing.T) {
+	art := &runtimes.Artifact{Handler: "bootstrap", Runtime: "provided.al2023"}
+	hello, py := fn("api/hello.go"), fn("api/py.py")
+	py.Config.Pattern, py.Config.MaxDuration = "api/*.py", 60
+	p := testProject(t, nil, hello, py)
+	p.Config.Functions = []config.FunctionRule{{Pattern: "api/*.py", MaxDuration: 60}}
+	for _, tt := range []struct {
+		fn   *project.Function
+		want string
+	}{
+		{hello, `{"handler":"bootstrap","runtime":"provided.al2023","architecture":"x86_64","environment":{}}`},
+		{py, `{"handler":"bootstrap","runtime":"provided.al2023","architecture":"x86_64","maxDuration":60,"environment":{}}`},
+	} {
+		c, err := newVCConfig(p, tt.fn, art, "x86_64")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := json.Marshal(c); string(got) != tt.want {
+			t.Errorf("%s: .vc-config.json = %s, want %s", tt.fn.File, got, tt.want)
+		}
 	}
 }
 

@@ -59,14 +59,19 @@ func (f *Function) Language() runtimes.Language { return f.Entrypoint.Language }
 func (f *Function) Kind() runtimes.Kind { return f.Entrypoint.Kind }
 
 // FunctionConfig is what vercel.json "functions" (the first matching key)
-// and "builds" say about one function, with defaults applied.
+// and "builds" say about one function, with defaults applied: the
+// effective settings, which the dev server, inspect and the language server
+// use. The build writes to .vc-config.json only what the project configured
+// (Project.FunctionRule), as Vercel does, so that the platform's own
+// defaults apply to the rest.
 type FunctionConfig struct {
 	// Pattern is the "functions" key that matched; empty if none did.
 	Pattern string `json:"pattern,omitempty"`
 	// Memory in MB. Default 1024 (Vercel's default for new projects).
 	Memory int `json:"memory"`
 	// MaxDuration in seconds. Default 300 (Vercel's default with fluid
-	// compute); MaxDurationMax records an explicit "max".
+	// compute; the dev server's timeout); MaxDurationMax records an
+	// explicit "max".
 	MaxDuration    int  `json:"maxDuration"`
 	MaxDurationMax bool `json:"maxDurationMax,omitempty"`
 	// Architecture is "x86_64" (default) or "arm64".
@@ -78,7 +83,9 @@ type FunctionConfig struct {
 	Runtime string `json:"runtime,omitempty"`
 }
 
-// Defaults applied to FunctionConfig when vercel.json says nothing.
+// Defaults applied to FunctionConfig when vercel.json says nothing. They
+// are effective values for dev and inspect, never written to
+// .vc-config.json.
 const (
 	DefaultMemory       = 1024
 	DefaultMaxDuration  = 300

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambdalens/lambdalens/project"
 	"github.com/lambdalens/lambdalens/runtimes/lambdatest"
 )
 
@@ -93,10 +92,8 @@ func TestExamplesBuildGoAPI(t *testing.T) {
 			dir := outFuncDir(out, fn.id)
 			vc := readVCConfig(t, dir)
 			if vc.Handler != "bootstrap" || vc.Runtime != "provided.al2023" || vc.RuntimeLanguage != "go" ||
-				vc.Architecture != "x86_64" || vc.Memory != project.DefaultMemory ||
-				vc.MaxDuration != float64(project.DefaultMaxDuration) {
-				t.Errorf(".vc-config.json = %+v, want bootstrap on provided.al2023 (go), x86_64, memory %d, maxDuration %d",
-					vc, project.DefaultMemory, project.DefaultMaxDuration)
+				vc.Architecture != "x86_64" || vc.Memory != 0 || vc.MaxDuration != nil {
+				t.Errorf(".vc-config.json = %+v, want bootstrap on provided.al2023 (go), x86_64, and no memory or maxDuration (vercel.json sets none)", vc)
 			}
 
 			// The zip holds exactly the .func files but .vc-config.json,
@@ -182,9 +179,8 @@ func TestExamplesBuildMixed(t *testing.T) {
 	py := lambdatest.HostPython(t)
 
 	hello := readVCConfig(t, outFuncDir(out, "api/hello"))
-	if hello.Handler != "bootstrap" || hello.Runtime != "provided.al2023" || hello.Memory != 256 ||
-		hello.MaxDuration != float64(project.DefaultMaxDuration) {
-		t.Errorf("api/hello .vc-config.json = %+v, want memory 256 from vercel.json and the default maxDuration", hello)
+	if hello.Handler != "bootstrap" || hello.Runtime != "provided.al2023" || hello.Memory != 256 || hello.MaxDuration != nil {
+		t.Errorf("api/hello .vc-config.json = %+v, want memory 256 from vercel.json and no maxDuration (it sets none)", hello)
 	}
 	stats := readVCConfig(t, outFuncDir(out, "api/stats"))
 	if stats.Handler != "vc__handler__python.vc_handler" || stats.Runtime != "python"+py || stats.Memory != 512 ||
