@@ -132,7 +132,9 @@ func (b *runtimeBuilder) CacheKey(ctx context.Context, req Request) (string, err
 	br.OutDir = ""
 	rk, err := rt.CacheKey(ctx, br)
 	if err != nil {
-		return "", fmt.Errorf("computing the cache key of %s: %w", req.Function.File, err)
+		// As is: the runtime's error already says "computing the cache
+		// key of <file>" (the runtimes.Runtime contract).
+		return "", err
 	}
 	fn := req.Function
 	parts, err := json.Marshal(struct {

@@ -93,7 +93,7 @@ func (c *cachingBuilder) Build(ctx context.Context, req Request) (*Result, error
 			c.logger.Warn("build cache entry unusable, rebuilding", "function", req.Function.ID, "entry", entry, "err", err)
 		}
 		if err := emptyDir(req.OutDir); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("rebuilding %s: %w", req.Function.File, err)
 		}
 		// Drop the entry so that the fresh build can take its place.
 		if err := removeEntry(entry); err != nil {

@@ -36,7 +36,10 @@ func (e *DiagnosticsError) Error() string {
 	return b.String()
 }
 
-// FunctionError is one function's failed build.
+// FunctionError is one function's failed build. Err names the function's
+// file itself: the runtimes' errors say what they were doing to which file
+// (a BuildError's Op, "computing the cache key of api/a.py: ..."), and so
+// do buildsys's own ("checking the output of api/a.go: ...").
 type FunctionError struct {
 	ID   string
 	File string
@@ -50,7 +53,7 @@ func (e *FunctionError) Unwrap() error { return e.Err }
 func (e *FunctionError) Error() string {
 	var be *runtimes.BuildError
 	if !errors.As(e.Err, &be) {
-		return fmt.Sprintf("%s: %v", e.File, e.Err)
+		return e.Err.Error()
 	}
 	if len(be.Diagnostics) == 0 {
 		return be.Error()

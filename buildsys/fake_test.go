@@ -140,14 +140,22 @@ func (f *fakeRuntime) artifact(arch string) *runtimes.Artifact {
 		SupportsWrapper: true}
 }
 
-// CacheKey hashes the source, the arch and the include globs.
+// CacheKey hashes the source, the arch and the include globs. It fails,
+// naming the file as the real runtimes do, when the source contains a line
+// "KEYFAIL <message>".
 func (f *fakeRuntime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (string, error) {
+	op := "computing the cache key of " + req.File
 	if req.OutDir != "" {
-		return "", errors.New("CacheKey got an OutDir")
+		return "", fmt.Errorf("%s: CacheKey got an OutDir", op)
 	}
 	src, err := os.ReadFile(filepath.Join(req.Root, filepath.FromSlash(req.File)))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s: %w", op, err)
+	}
+	for _, line := range strings.Split(string(src), "\n") {
+		if msg, ok := strings.CutPrefix(line, "KEYFAIL "); ok {
+			return "", fmt.Errorf("%s: %s", op, msg)
+		}
 	}
 	h := sha256.New()
 	h.Write(src)

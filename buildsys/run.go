@@ -159,8 +159,11 @@ func (r *runner) run(ctx context.Context) (*Summary, error) {
 func (r *runner) buildOne(ctx context.Context, b Builder, staging string, fn *project.Function) FunctionSummary {
 	s := FunctionSummary{ID: fn.ID, File: fn.File, Language: fn.Language(), Arch: r.arch[fn.ID]}
 	dir := filepath.Join(staging, functionsDir, filepath.FromSlash(fn.ID)+".func")
-	res, err := (*Result)(nil), os.MkdirAll(dir, 0o755)
-	if err == nil {
+	var res *Result
+	err := os.MkdirAll(dir, 0o755)
+	if err != nil {
+		err = fmt.Errorf("creating the output directory of %s: %w", fn.File, err)
+	} else {
 		res, err = b.Build(ctx, Request{Project: r.project, Function: fn, Arch: s.Arch, OutDir: dir})
 	}
 	if err != nil {

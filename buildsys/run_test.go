@@ -96,6 +96,40 @@ func TestRunConcurrencyBound(t *testing.T) {
 	}
 }
 
+// A failure that is not a compile error reads as the runtime said it, once:
+// the runtime's error names the file, and neither the cache key layer nor
+// FunctionError adds the file again ("api/a.py: computing the cache key of
+// api/a.py: computing the cache key of api/a.py: ..." before).
+func TestRunFailureNamesTheFileOnce(t *testing.T) {
+	p := testProject(t, map[string]string{
+		"api/a.go": "package handler\nKEYFAIL requirements.txt includes other.txt: no such file",
+		"api/b.go": "package handler",
+	}, fn("api/a.go"), fn("api/b.go"))
+	var failed Event
+	_, err := Run(context.Background(), Options{Project: p, Runtimes: goRuntimes(&fakeRuntime{lang: runtimes.Go}), Events: func(e Event) {
+		if e.Stage == StageFailed {
+			failed = e
+		}
+	}})
+	var failure *Failure
+	if !errors.As(err, &failure) || len(failure.Errors) != 1 {
+		t.Fatalf("Run error = %v, want one failed function", err)
+	}
+	const want = "computing the cache key of api/a.go: requirements.txt includes other.txt: no such file"
+	if got := failure.Errors[0].Error(); got != want {
+		t.Errorf("FunctionError = %q, want %q", got, want)
+	}
+	if got := errText(failed.Err); got != want {
+		t.Errorf("failed event = %q, want %q", got, want)
+	}
+	if n := strings.Count(err.Error(), "api/a.go"); n != 1 {
+		t.Errorf("Run error names api/a.go %d times, want once:\n%s", n, err)
+	}
+	if d := failure.Errors[0].Diagnostics(); len(d) != 1 || d[0].File != "api/a.go" || d[0].Message != want {
+		t.Errorf("Diagnostics() = %+v", d)
+	}
+}
+
 func TestRunReportsEveryFailure(t *testing.T) {
 	p := testProject(t, map[string]string{
 		"api/a.go": "package handler\nFAIL 4:2 undefined: foo",

@@ -181,6 +181,9 @@ type Runtime interface {
 	// req.OutDir and describes it.
 	Build(ctx context.Context, req BuildRequest) (*Artifact, error)
 	// CacheKey returns a key that changes whenever Build's output would.
+	// Its errors say what failed for which file ("computing the cache key
+	// of api/a.py: ..."), as a BuildError's Op does: callers show them as
+	// they are.
 	CacheKey(ctx context.Context, req BuildRequest) (string, error)
 }
 
