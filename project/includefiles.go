@@ -26,7 +26,17 @@ const (
 	// CodeIncludePython: includeFiles is set only for Python functions,
 	// where it does nothing.
 	CodeIncludePython = "function-include-python"
+	// CodeIncludeOverwrite: a glob takes a file to the place of the
+	// function's own bootstrap or user-server, which lambdalens build
+	// refuses.
+	CodeIncludeOverwrite = "function-include-overwrite"
 )
+
+// goReserved are the names of a Go .func that includeFiles must not
+// produce: the Go runtime refuses such a file when it builds
+// (runtimes/golang includefiles.go); the model reports it first, at the
+// glob.
+var goReserved = []string{"bootstrap", "user-server"}
 
 // maxListedFolders bounds the folders one diagnostic names.
 const maxListedFolders = 3
@@ -99,11 +109,55 @@ func (l *loader) checkIncludeRule(rule *config.FunctionRule, funcs []*Function) 
 		if it.Kind != config.String || it.Str == "" || !slices.Contains(rule.IncludeFiles, it.Str) {
 			continue
 		}
-		if d, ok := l.checkIncludeGlob(it.Str, bases); ok {
+		d, ok := l.checkIncludeOverwrite(it.Str, rule.ExcludeFiles, bases)
+		if !ok {
+			d, ok = l.checkIncludeGlob(it.Str, bases)
+		}
+		if ok {
 			d.File, d.Range = config.File, it.Range
 			l.diags = append(l.diags, d)
 		}
 	}
+}
+
+// checkIncludeOverwrite reports a glob that includes a file named
+// bootstrap or user-server in the folder it is relative to: the file
+// would land on the function's own, so the build refuses it. A matched
+// folder counts for the files in it, as the build copies it whole; a file
+// that an excludeFiles glob (from the same folder) matches does not count.
+func (l *loader) checkIncludeOverwrite(glob string, exclude, bases []string) (runtimes.Diagnostic, bool) {
+	for _, b := range bases {
+		joined := golang.IncludeGlob(b, glob)
+		for _, name := range goReserved {
+			f := path.Join(b, name)
+			if i := sort.SearchStrings(l.files, f); i == len(l.files) || l.files[i] != f {
+				continue
+			}
+			if !includes(joined, f) || slices.ContainsFunc(exclude, func(ex string) bool {
+				return includes(golang.IncludeGlob(b, ex), f)
+			}) {
+				continue
+			}
+			return runtimes.Diagnostic{Severity: runtimes.SeverityError, Code: CodeIncludeOverwrite,
+				Message: fmt.Sprintf("the includeFiles pattern %q includes %s, which would overwrite the function's %s; lambdalens build refuses it: leave the file out with a narrower pattern, or rename it",
+					glob, f, name)}, true
+		}
+	}
+	return runtimes.Diagnostic{}, false
+}
+
+// includes reports whether glob (relative to the project root) matches
+// the file f or a folder holding it.
+func includes(glob, f string) bool {
+	if glob == "." {
+		return true
+	}
+	for p := f; p != "."; p = path.Dir(p) {
+		if globMatches(glob, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkIncludeGlob checks one glob against the folders it is relative to.

@@ -13,7 +13,7 @@ import (
 // and their messages.
 func includeDiags(p *Project) (got, msgs []string) {
 	for _, d := range p.Diagnostics {
-		if d.Code == CodeIncludeNoMatch || d.Code == CodeIncludeOutside || d.Code == CodeIncludePython {
+		if d.Code == CodeIncludeNoMatch || d.Code == CodeIncludeOutside || d.Code == CodeIncludePython || d.Code == CodeIncludeOverwrite {
 			got = append(got, strconv.Itoa(d.Range.Start.Line)+":"+d.Severity.String()+":"+d.Code)
 			msgs = append(msgs, d.Message)
 		}
@@ -158,6 +158,49 @@ ref: refs/heads/main
 -- api/[team]/data.json --
 {}
 `, []string{"1:warning:" + CodeIncludeNoMatch}, []string{`"nope.json" matches no file`, "api/[team]/nope.json"}},
+		// The Go runtime refuses this when it builds; the model says so
+		// at the glob, so the build stops with a position.
+		{"a file over the function's bootstrap", `
+-- vercel.json --
+{"functions": {"api/hello.go": {
+  "includeFiles": ["bootstrap", "*.txt"]}}}
+-- api/hello.go --
+` + goHandler + `
+-- api/bootstrap --
+#!/bin/sh
+-- api/notes.txt --
+x
+`, []string{"2:error:" + CodeIncludeOverwrite}, []string{`"bootstrap" includes api/bootstrap, which would overwrite the function's bootstrap`}},
+		{"a folder holding the bootstrap", `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": "."}}}
+-- api/hello.go --
+` + goHandler + `
+-- api/bootstrap --
+#!/bin/sh
+`, []string{"1:error:" + CodeIncludeOverwrite}, []string{`"." includes api/bootstrap`}},
+		{"an excluded bootstrap is not copied", `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": ".", "excludeFiles": "bootstrap"}}}
+-- api/hello.go --
+` + goHandler + `
+-- api/bootstrap --
+#!/bin/sh
+`, nil, nil},
+		{"a server's user-server", `
+-- vercel.json --
+{"functions": {"main.go": {"includeFiles": "user-*"}}}
+-- user-server --
+x
+` + server, []string{"1:error:" + CodeIncludeOverwrite}, []string{`includes user-server, which would overwrite the function's user-server`}},
+		{"a bootstrap elsewhere keeps its path", `
+-- vercel.json --
+{"functions": {"api/hello.go": {"includeFiles": "../tools/**"}}}
+-- api/hello.go --
+` + goHandler + `
+-- tools/bootstrap --
+x
+`, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
