@@ -175,11 +175,11 @@ type outputConfig struct {
 }
 
 // staticOverride is one value of config.json "overrides", keyed by the
-// file's path under static/: the URL path it is served at and its
-// Content-Type, where those differ from what the file name says.
+// file's path under static/: the URL path it is served at. (The Build
+// Output API also has "contentType", which files copied from public/ never
+// need: see copyStatic.)
 type staticOverride struct {
-	Path        string `json:"path,omitempty"`
-	ContentType string `json:"contentType,omitempty"`
+	Path string `json:"path"`
 }
 
 func writeConfig(outDir string, routes []routing.Route, overrides map[string]staticOverride) error {
@@ -217,19 +217,21 @@ func copyStatic(p *project.Project, outDir string) (map[string]staticOverride, e
 	}
 	rules := fileutil.NewRules(fileutil.VercelDefaults, ignore)
 	skip := func(r string, isDir bool) bool { return rules.Ignored(path.Join(rel, r), isDir) }
+	o := copyOptions{follow: true, skip: skip}
 	var overrides map[string]staticOverride
-	cleanURLs := p.Config != nil && p.Config.CleanURLs
-	note := func(r string, info fs.FileInfo) error {
-		if name, ok := strings.CutSuffix(r, ".html"); ok && cleanURLs && !info.IsDir() {
-			if overrides == nil {
-				overrides = map[string]staticOverride{}
+	if p.Config != nil && p.Config.CleanURLs {
+		o.check = func(r string, info fs.FileInfo) error {
+			if name, ok := strings.CutSuffix(r, ".html"); ok && !info.IsDir() {
+				if overrides == nil {
+					overrides = map[string]staticOverride{}
+				}
+				overrides[r] = staticOverride{Path: name}
 			}
-			overrides[r] = staticOverride{Path: name}
+			return nil
 		}
-		return nil
 	}
 	src := filepath.Join(p.Root, filepath.FromSlash(rel))
-	if err := copyTree(src, filepath.Join(outDir, staticDir), copyOptions{follow: true, skip: skip, check: note}); err != nil {
+	if err := copyTree(src, filepath.Join(outDir, staticDir), o); err != nil {
 		return nil, fmt.Errorf("copying static files from %s: %w", rel, err)
 	}
 	return overrides, nil
