@@ -216,7 +216,10 @@ func copyStatic(p *project.Project, outDir string) (map[string]staticOverride, e
 		return nil, fmt.Errorf("copying static files: %w", err)
 	}
 	rules := fileutil.NewRules(fileutil.VercelDefaults, ignore)
-	skip := func(r string, isDir bool) bool { return rules.Ignored(path.Join(rel, r), isDir) }
+	skip := func(r string, isDir bool) bool {
+		r = path.Join(rel, r)
+		return rules.Ignored(r, isDir) || p.StaticExcluded(r)
+	}
 	o := copyOptions{follow: true, skip: skip}
 	var overrides map[string]staticOverride
 	if p.Config != nil && p.Config.CleanURLs {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -351,5 +352,47 @@ func TestRunCachesZips(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(third.Functions[0].Zip); bytes.Equal(got, want) {
 		t.Error("a new SOURCE_DATE_EPOCH reused the old zip")
+	}
+}
+
+// A project of api functions without public/ publishes its other files,
+// as Vercel does, minus api/, package.json, README.md and the ignored.
+func TestCopyStaticProjectRoot(t *testing.T) {
+	root := t.TempDir()
+	for name, body := range map[string]string{
+		"api/hello.go":     "package handler\n\nimport \"net/http\"\n\nfunc Handler(w http.ResponseWriter, r *http.Request) {}\n",
+		"api/data.json":    "{}",
+		"index.html":       "<h1>",
+		"css/site.css":     "body{}",
+		"lib/helper.go":    "package lib\n",
+		"README.md":        "readme",
+		"package.json":     "{}",
+		".env.local":       "SECRET=1",
+		"private/key.txt":  "key",
+		".vercelignore":    "private/\n",
+		".vercel/project":  "x",
+		"node_modules/x/y": "y",
+	} {
+		writeFile(t, filepath.Join(root, filepath.FromSlash(name)), body)
+	}
+	p, err := project.Load(t.Context(), root, project.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.PublicDir != "." {
+		t.Fatalf("PublicDir = %q, want the project root", p.PublicDir)
+	}
+	out := t.TempDir()
+	if _, err := copyStatic(p, out); err != nil {
+		t.Fatal(err)
+	}
+	got := snapshot(t, filepath.Join(out, staticDir))
+	var names []string
+	for name := range got {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if want := []string{".vercelignore", "css/site.css", "index.html", "lib/helper.go"}; !slices.Equal(names, want) {
+		t.Errorf("static = %q, want %q", names, want)
 	}
 }

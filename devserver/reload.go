@@ -209,7 +209,9 @@ func (r *reloader) process(events []watch.Event) {
 		if triggersReload(ev) {
 			reload = true
 		}
-		if snap.staticRoot != "" && inDir(ev.Path, snap.staticRoot) {
+		// The set of static files changes only when files appear or go
+		// away (a write is served fresh from the disk).
+		if snap.staticRoot != "" && inDir(ev.Path, snap.staticRoot) && (ev.IsDir || ev.Op != watch.Write) {
 			static = true
 		}
 	}

@@ -405,3 +405,38 @@ func TestRoutingStandaloneServer(t *testing.T) {
 		{name: "static first", path: "/logo.txt", status: 200, bodyHas: "logo"},
 	})
 }
+
+// TestRoutingRootStatic: a project of api functions without public/
+// serves every other file, as Vercel's static builder
+// "!{api/**,package.json}" does (reference §2.3).
+func TestRoutingRootStatic(t *testing.T) {
+	h := startHarness(t, map[string]string{
+		"api/hello.go":    goHandler("1"),
+		"api/data.json":   `{"secret": true}`,
+		"index.html":      "<h1>home</h1>",
+		"css/site.css":    "body{}",
+		"404.html":        "<h1>lost</h1>",
+		"go.mod":          "module example.test\n",
+		"README.md":       "# readme",
+		"package.json":    "{}",
+		".env.local":      "TOKEN=1",
+		"node_modules/x":  "x",
+		"lib/helper.go":   "package lib\n",
+		".vercelignore":   "private/\n",
+		"private/key.txt": "key",
+	})
+	runRouteCases(t, h, []routeCase{
+		{name: "index at the root", path: "/", status: 200, bodyHas: "home", ctype: "text/html"},
+		{name: "a nested file", path: "/css/site.css", status: 200, ctype: "text/css"},
+		{name: "a source file, as Vercel deploys it", path: "/lib/helper.go", status: 200, bodyHas: "package lib"},
+		{name: "go.mod too", path: "/go.mod", status: 200},
+		{name: "the function", path: "/api/hello", status: 200, fn: "api/hello.go"},
+		{name: "api files are not static", path: "/api/data.json", status: 404},
+		{name: "a miss gets 404.html", path: "/nope", status: 404, bodyHas: "lost"},
+		{name: "README.md is not", path: "/README.md", status: 404},
+		{name: "package.json is not", path: "/package.json", status: 404},
+		{name: "ignored by default", path: "/.env.local", status: 404},
+		{name: "node_modules", path: "/node_modules/x", status: 404},
+		{name: "ignored by .vercelignore", path: "/private/key.txt", status: 404},
+	})
+}

@@ -65,10 +65,12 @@ func (s *Server) load(ctx context.Context, prev *snapshot) (*snapshot, error) {
 		return nil, fmt.Errorf("compiling the routes of %s: %w", s.root, err)
 	}
 	snap := &snapshot{proj: p, router: router, funcs: make(map[string]*function, len(p.Functions))}
-	snap.ignorer = fileutil.NewRules(fileutil.VercelDefaults, readOptional(filepath.Join(s.root, ".vercelignore")))
+	// As project.Load and the build: .vercelignore, else .nowignore.
+	ignore, _ := fileutil.ReadIgnoreFile(func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(s.root, name)) })
+	snap.ignorer = fileutil.NewRules(fileutil.VercelDefaults, ignore)
 	if p.PublicDir != "" {
 		snap.staticRoot = filepath.Join(s.root, filepath.FromSlash(p.PublicDir))
-		snap.static = scanStatic(s.root, snap.staticRoot, snap.ignorer)
+		snap.static = scanStatic(s.root, snap.staticRoot, snap.ignorer, p.StaticExcluded)
 	}
 	env, warnings := buildEnv(s.root, os.Environ(), p.Config.Env, s.hostPort)
 	snap.env = env
@@ -113,7 +115,12 @@ func (s *Server) reportLoad(snap *snapshot, prev *snapshot) {
 	if len(ids) > 0 {
 		msg += ": " + strings.Join(ids, ", ")
 	}
-	if snap.staticRoot != "" {
+	switch {
+	case snap.proj.PublicDir == ".":
+		if len(snap.static) > 0 {
+			msg += fmt.Sprintf("; %d static file(s) in the project root (no public/)", len(snap.static))
+		}
+	case snap.staticRoot != "":
 		msg += fmt.Sprintf("; %d static file(s) in %s/", len(snap.static), snap.proj.PublicDir)
 	}
 	s.out.emit(Event{Type: EventProjectLoaded, Message: msg, Diagnostics: snap.proj.Diagnostics})
@@ -126,13 +133,14 @@ func (s *Server) reportLoad(snap *snapshot, prev *snapshot) {
 func (s *Server) withStatic(snap *snapshot) *snapshot {
 	cp := *snap
 	if cp.staticRoot != "" {
-		cp.static = scanStatic(s.root, cp.staticRoot, cp.ignorer)
+		cp.static = scanStatic(s.root, cp.staticRoot, cp.ignorer, cp.proj.StaticExcluded)
 	}
 	return &cp
 }
 
-// scanStatic lists the regular files below dir that the ignore rules keep.
-func scanStatic(root, dir string, ig *fileutil.Rules) map[string]struct{} {
+// scanStatic lists the regular files below dir that the ignore rules keep
+// and excluded (given a slash path relative to root) does not drop.
+func scanStatic(root, dir string, ig *fileutil.Rules, excluded func(rel string) bool) map[string]struct{} {
 	files := make(map[string]struct{})
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -145,7 +153,7 @@ func scanStatic(root, dir string, ig *fileutil.Rules) map[string]struct{} {
 		if err != nil {
 			return nil
 		}
-		if ig.Ignored(filepath.ToSlash(rel), d.IsDir()) {
+		if slashRel := filepath.ToSlash(rel); ig.Ignored(slashRel, d.IsDir()) || excluded(slashRel) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -167,15 +175,6 @@ func scanStatic(root, dir string, ig *fileutil.Rules) map[string]struct{} {
 		return nil
 	})
 	return files
-}
-
-// readOptional returns a file's content, or nil when it cannot be read.
-func readOptional(path string) []byte {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	return data
 }
 
 // ignoreWatch is what the file watcher skips: version control, dependency

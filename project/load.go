@@ -96,6 +96,9 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 	if err := l.discover(p); err != nil {
 		return nil, err
 	}
+	if p.PublicDir == "" && l.rootStatic(p) {
+		p.PublicDir = "."
+	}
 	l.resolveConfig(p)
 	l.checkIncludeFiles(p)
 	l.routes(p)
@@ -218,6 +221,29 @@ func (l *loader) publicDir(cfg *config.Config) string {
 		return dir
 	}
 	return ""
+}
+
+// rootStatic reports whether the project root is the static folder: a
+// project of api functions without a public folder, and with files other
+// than the api folder's and package.json (Vercel's detect-builders then
+// adds the static builder "!{api/**,package.json}"). A Go server or a
+// Python app gets only its public folder, and legacy builds only what
+// they name.
+func (l *loader) rootStatic(p *Project) bool {
+	if len(p.Config.Builds) > 0 || len(p.Functions) == 0 {
+		return false
+	}
+	for _, f := range p.Functions {
+		if f.Kind() != runtimes.KindFunction {
+			return false
+		}
+	}
+	for _, f := range l.files {
+		if !strings.HasPrefix(f, "api/") && f != "package.json" {
+			return true
+		}
+	}
+	return false
 }
 
 // exists reports whether rel is a project file.

@@ -4,6 +4,7 @@ import (
 	"github.com/lambdalens/lambdalens/project/config"
 	"github.com/lambdalens/lambdalens/project/routing"
 	"github.com/lambdalens/lambdalens/runtimes"
+	"strings"
 )
 
 // Project is the loaded model of one project directory.
@@ -17,8 +18,11 @@ type Project struct {
 	// Routes is the complete route table, as written to config.json and
 	// evaluated by the dev server.
 	Routes []routing.Route `json:"routes"`
-	// PublicDir is the static files folder relative to Root ("public"),
-	// empty when there is none.
+	// PublicDir is the folder of static files, relative to Root:
+	// "public" (or vercel.json's outputDirectory) when it has files; "."
+	// when a project of api functions has no such folder, as Vercel then
+	// serves every other file (see StaticExcluded); empty when the
+	// project has no static files.
 	PublicDir string `json:"publicDir,omitempty"`
 	// GoVersion and PythonVersion are the detected language versions.
 	GoVersion     Version `json:"goVersion"`
@@ -136,4 +140,23 @@ func (p *Project) HasErrors() bool {
 		}
 	}
 	return false
+}
+
+// StaticExcluded reports whether rel, a project file (slash path relative
+// to Root) under PublicDir, is nevertheless not a static file: with the
+// project root as PublicDir, the api folder, package.json, lock files and
+// README.md (reference §2.3; Vercel's static builder takes
+// "!{api/**,package.json}"). Files the ignore rules drop (Vercel's default
+// list, .vercelignore) are never static either; callers apply those.
+func (p *Project) StaticExcluded(rel string) bool {
+	if p.PublicDir != "." {
+		return false
+	}
+	return rel == "api" || strings.HasPrefix(rel, "api/") || rootPlatformFiles[rel]
+}
+
+// rootPlatformFiles are the root files that are never static.
+var rootPlatformFiles = map[string]bool{
+	"package.json": true, "README.md": true,
+	"package-lock.json": true, "yarn.lock": true, "pnpm-lock.yaml": true, "bun.lockb": true, "bun.lock": true,
 }

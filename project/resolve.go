@@ -3,6 +3,7 @@ package project
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -120,7 +121,7 @@ func (l *loader) routes(p *Project) {
 	}
 
 	in := routing.Input{Config: p.Config}
-	if p.PublicDir != "" && l.exists(p.PublicDir+"/404.html") {
+	if p.PublicDir != "" && l.exists(path.Join(p.PublicDir, "404.html")) {
 		in.NotFoundPage = "404.html"
 	}
 	for _, f := range p.Functions {
