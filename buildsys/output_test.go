@@ -254,6 +254,11 @@ func TestRunZipsReproducibly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The output folder is as readable as the folders in it (it is
+		// made as a temporary folder, private by default).
+		if st, err := os.Stat(filepath.Join(p.Root, ".vercel", "output")); err != nil || st.Mode().Perm() != 0o755 {
+			t.Errorf(".vercel/output: %v, %v; want mode 0755", st.Mode(), err)
+		}
 		return data
 	}
 	// Two different project directories (so different paths, inodes and

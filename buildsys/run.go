@@ -75,6 +75,12 @@ func (r *runner) run(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return sum, fmt.Errorf("creating the staging directory: %w", err)
 	}
+	// MkdirTemp makes it private (0700); the output is for deploy tools
+	// and CI steps that may run as other users, like the folders in it.
+	if err := os.Chmod(staging, 0o755); err != nil {
+		os.RemoveAll(staging)
+		return sum, fmt.Errorf("creating the staging directory: %w", err)
+	}
 	// Only now: a run stopped before building lists no functions.
 	sum.Functions = make([]FunctionSummary, len(r.fns))
 	committed := false
