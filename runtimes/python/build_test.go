@@ -479,7 +479,7 @@ func TestParseRequirementIncludes(t *testing.T) {
 		"reqs/base.txt":           "-r common.txt\nflask\n",
 		"reqs/common.txt":         "-r base.txt\n", // a cycle ends
 		"reqs/pins.txt":           "flask==3\n",
-		"broken/requirements.txt": "-r missing.txt\n",
+		"broken/requirements.txt": "flask\n-r missing.txt\n",
 	})
 	files, err := requirementIncludes(filepath.Join(root, "requirements.txt"))
 	if err != nil {
@@ -492,7 +492,9 @@ func TestParseRequirementIncludes(t *testing.T) {
 	if want := []string{"reqs/base.txt", "reqs/pins.txt", "reqs/common.txt"}; !slices.Equal(rels, want) {
 		t.Errorf("includes = %q, want %q", rels, want)
 	}
-	if _, err := requirementIncludes(filepath.Join(root, "broken", "requirements.txt")); err == nil || !strings.Contains(err.Error(), "missing.txt") {
+	// The error names the file and line, and what to do.
+	if _, err := requirementIncludes(filepath.Join(root, "broken", "requirements.txt")); err == nil ||
+		!strings.HasPrefix(err.Error(), "requirements.txt:2: -r missing.txt: ") || !strings.HasSuffix(err.Error(), "; create it or remove the line") {
 		t.Errorf("a missing include: got %v", err)
 	}
 }

@@ -123,16 +123,20 @@ func requirementIncludes(reqFile string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", f, err)
 		}
-		for _, inc := range parseRequirementIncludes(b) {
-			p := inc
+		for _, inc := range requirementIncludeLines(b) {
+			p := inc.name
 			if !filepath.IsAbs(p) {
-				p = filepath.Join(filepath.Dir(f), filepath.FromSlash(inc))
+				p = filepath.Join(filepath.Dir(f), filepath.FromSlash(inc.name))
 			}
 			if seen[p] {
 				continue
 			}
 			if _, err := os.Stat(p); err != nil {
-				return nil, fmt.Errorf("%s includes %s: %w", filepath.Base(f), inc, err)
+				name := filepath.Base(f)
+				if rel, rerr := filepath.Rel(filepath.Dir(reqFile), f); rerr == nil {
+					name = filepath.ToSlash(rel)
+				}
+				return nil, fmt.Errorf("%s:%d: %s %s: %w; create it or remove the line", name, inc.line, inc.opt, inc.name, err)
 			}
 			if len(seen) > maxRequirementIncludes {
 				return nil, fmt.Errorf("%s includes more than %d files", filepath.Base(reqFile), maxRequirementIncludes)
@@ -150,25 +154,40 @@ func requirementIncludes(reqFile string) ([]string, error) {
 // "-cconstraints.txt"). URLs are not files and are left out.
 func parseRequirementIncludes(b []byte) []string {
 	var out []string
-	for _, line := range requirementLines(b) {
+	for _, inc := range requirementIncludeLines(b) {
+		out = append(out, inc.name)
+	}
+	return out
+}
+
+// requirementInclude is one -r or -c line: its option as written, the file
+// it names and its line number.
+type requirementInclude struct {
+	opt, name string
+	line      int
+}
+
+func requirementIncludeLines(b []byte) []requirementInclude {
+	var out []requirementInclude
+	for n, line := range requirementLines(b) {
 		line = strings.TrimSpace(line)
 		if i := strings.Index(line, " #"); i >= 0 {
 			line = strings.TrimSpace(line[:i])
 		}
-		var rest string
+		var rest, used string
 		for _, opt := range []string{"--requirement", "--constraint", "-r", "-c"} {
 			if after, ok := strings.CutPrefix(line, opt); ok {
 				if strings.HasPrefix(opt, "--") && after != "" && after[0] != '=' && after[0] != ' ' && after[0] != '\t' {
 					continue // --requirementsfoo is not an option
 				}
-				rest = strings.TrimLeft(after, "= \t")
+				rest, used = strings.TrimLeft(after, "= \t"), opt
 				break
 			}
 		}
 		if rest == "" || strings.Contains(rest, "://") {
 			continue
 		}
-		out = append(out, rest)
+		out = append(out, requirementInclude{opt: used, name: rest, line: n + 1})
 	}
 	return out
 }
