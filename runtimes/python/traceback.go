@@ -162,6 +162,20 @@ func userFile(rel string) bool {
 // caret line marks when there is one, else the line without its
 // indentation. The file is read to compute byte offsets; when it cannot
 // be read only the line is known.
+// lineBreak returns where the first line of b ends and where the next one
+// starts, with Python's line ends: "\n", "\r\n" and a lone "\r"; -1, -1
+// when b has none.
+func lineBreak(b []byte) (end, next int) {
+	i := bytes.IndexAny(b, "\r\n")
+	switch {
+	case i < 0:
+		return -1, -1
+	case b[i] == '\r' && i+1 < len(b) && b[i+1] == '\n':
+		return i, i + 2
+	}
+	return i, i + 1
+}
+
 func frameRange(absPath string, f pyFrame) runtimes.Range {
 	src, err := os.ReadFile(absPath)
 	if err != nil || f.line < 1 {
@@ -170,16 +184,16 @@ func frameRange(absPath string, f pyFrame) runtimes.Range {
 	}
 	lineStart := 0
 	for n := 1; n < f.line; n++ {
-		i := bytes.IndexByte(src[lineStart:], '\n')
-		if i < 0 {
+		_, next := lineBreak(src[lineStart:])
+		if next < 0 {
 			p := runtimes.Position{Line: f.line, Column: 1}
 			return runtimes.Range{Start: p, End: p}
 		}
-		lineStart += i + 1
+		lineStart += next
 	}
 	lineEnd := len(src)
-	if i := bytes.IndexByte(src[lineStart:], '\n'); i >= 0 {
-		lineEnd = lineStart + i
+	if end, _ := lineBreak(src[lineStart:]); end >= 0 {
+		lineEnd = lineStart + end
 	}
 	line := strings.TrimRight(string(src[lineStart:lineEnd]), "\r")
 	indent := len(line) - len(strings.TrimLeft(line, " \t"))

@@ -187,3 +187,26 @@ func FuzzParseTraceback(f *testing.F) {
 		}
 	})
 }
+
+// frameRange counts lines as Python does: "\n", "\r\n" and a lone "\r".
+func TestFrameRangeLineEnds(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, tc := range map[string]struct {
+		src    string
+		offset int
+	}{
+		"lone CR": {"x = 1\r\ry = data\r", 7},
+		"CRLF":    {"x = 1\r\n\r\ny = data\r\n", 9},
+		"LF":      {"x = 1\n\ny = data\n", 7},
+	} {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".py")
+		if err := os.WriteFile(p, []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := frameRange(p, pyFrame{line: 3})
+		if r.Start.Offset != tc.offset || r.Start.Column != 1 || r.End.Offset != tc.offset+len("y = data") {
+			t.Errorf("%s: line 3 = %+v, want offsets %d..%d", name, r, tc.offset, tc.offset+len("y = data"))
+		}
+	}
+}
