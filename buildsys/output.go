@@ -201,7 +201,7 @@ func writeConfig(outDir string, routes []routing.Route, overrides map[string]sta
 // do not arise here: a file copied from disk keeps its name, so its path
 // and extension agree, and it has no Content-Type of its own (the
 // platform derives one from the extension, as the dev server does).
-func copyStatic(p *project.Project, outDir string) (map[string]staticOverride, error) {
+func copyStatic(p *project.Project, outDir string, own ownFolders) (map[string]staticOverride, error) {
 	if p.PublicDir == "" {
 		return nil, nil
 	}
@@ -218,7 +218,7 @@ func copyStatic(p *project.Project, outDir string) (map[string]staticOverride, e
 	rules := fileutil.NewRules(fileutil.VercelDefaults, ignore)
 	skip := func(r string, isDir bool) bool {
 		r = path.Join(rel, r)
-		return rules.Ignored(r, isDir) || p.StaticExcluded(r)
+		return rules.Ignored(r, isDir) || p.StaticExcluded(r) || own.holds(filepath.Join(p.Root, filepath.FromSlash(r)))
 	}
 	o := copyOptions{follow: true, skip: skip}
 	var overrides map[string]staticOverride
@@ -238,6 +238,26 @@ func copyStatic(p *project.Project, outDir string) (map[string]staticOverride, e
 		return nil, fmt.Errorf("copying static files from %s: %w", rel, err)
 	}
 	return overrides, nil
+}
+
+// ownFolders are the build's own folders (absolute): dirs and everything
+// in them, and every path that starts with prefix (the output's
+// temporary siblings).
+type ownFolders struct {
+	dirs   []string
+	prefix string
+}
+
+func (o ownFolders) holds(p string) bool {
+	if o.prefix != "" && strings.HasPrefix(p, o.prefix) {
+		return true
+	}
+	for _, d := range o.dirs {
+		if p == d || strings.HasPrefix(p, d+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkReplaceable refuses to replace out unless it is missing, an empty

@@ -74,7 +74,7 @@ func TestCopyStatic(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	if _, err := copyStatic(p, out); err != nil {
+	if _, err := copyStatic(p, out, ownFolders{}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
@@ -96,11 +96,11 @@ func TestCopyStatic(t *testing.T) {
 	if err := os.Symlink(filepath.Join(p.Root, "shared", "dir"), filepath.Join(p.Root, "public", "dir")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := copyStatic(p, t.TempDir()); err == nil || !strings.Contains(err.Error(), "directory") {
+	if _, err := copyStatic(p, t.TempDir(), ownFolders{}); err == nil || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("copyStatic with a directory link: %v", err)
 	}
 	p.PublicDir = "../elsewhere"
-	if _, err := copyStatic(p, t.TempDir()); err == nil {
+	if _, err := copyStatic(p, t.TempDir(), ownFolders{}); err == nil {
 		t.Error("copyStatic outside the project succeeded")
 	}
 
@@ -108,7 +108,7 @@ func TestCopyStatic(t *testing.T) {
 	root := testProject(t, map[string]string{"index.html": "hi", ".vercel/output/config.json": "{}"})
 	root.PublicDir = "."
 	out = t.TempDir()
-	if _, err := copyStatic(root, out); err != nil {
+	if _, err := copyStatic(root, out, ownFolders{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(t, filepath.Join(out, staticDir)); len(got) != 1 || got["index.html"] == "" {
@@ -135,7 +135,7 @@ func TestCopyStaticIgnores(t *testing.T) {
 	p := testProject(t, files)
 	p.PublicDir = "public"
 	out := t.TempDir()
-	if _, err := copyStatic(p, out); err != nil {
+	if _, err := copyStatic(p, out, ownFolders{}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
@@ -151,7 +151,7 @@ func TestCopyStaticIgnores(t *testing.T) {
 	p = testProject(t, map[string]string{"public/a.txt": "a", "public/b.txt": "b", ".nowignore": "b.txt\n"})
 	p.PublicDir = "public"
 	out = t.TempDir()
-	if _, err := copyStatic(p, out); err != nil {
+	if _, err := copyStatic(p, out, ownFolders{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(t, filepath.Join(out, staticDir)); len(got) != 1 || got["a.txt"] == "" {
@@ -172,7 +172,7 @@ func TestCopyStaticCleanURLs(t *testing.T) {
 		".vercelignore":          "public/draft.html\n",
 	})
 	p.PublicDir = "public"
-	overrides, err := copyStatic(p, t.TempDir())
+	overrides, err := copyStatic(p, t.TempDir(), ownFolders{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestCopyStaticCleanURLs(t *testing.T) {
 		t.Errorf("overrides without cleanUrls = %v, want none", overrides)
 	}
 	p.Config.CleanURLs = true
-	overrides, err = copyStatic(p, t.TempDir())
+	overrides, err = copyStatic(p, t.TempDir(), ownFolders{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func TestCopyStaticProjectRoot(t *testing.T) {
 		t.Fatalf("PublicDir = %q, want the project root", p.PublicDir)
 	}
 	out := t.TempDir()
-	if _, err := copyStatic(p, out); err != nil {
+	if _, err := copyStatic(p, out, ownFolders{}); err != nil {
 		t.Fatal(err)
 	}
 	got := snapshot(t, filepath.Join(out, staticDir))
@@ -399,5 +399,32 @@ func TestCopyStaticProjectRoot(t *testing.T) {
 	slices.Sort(names)
 	if want := []string{".vercelignore", "css/site.css", "index.html", "lib/helper.go"}; !slices.Equal(names, want) {
 		t.Errorf("static = %q, want %q", names, want)
+	}
+}
+
+// The build's own folders are never static files, though the project
+// root is the static folder: an output and a cache inside the project
+// (a CI's usual --out and --cache-dir) stay out of static/, on the first
+// build and the next.
+func TestRunKeepsItsFoldersOutOfStatic(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "api", "a.go"), "package handler\n\nimport \"net/http\"\n\nfunc Handler(w http.ResponseWriter, r *http.Request) {}\n")
+	writeFile(t, filepath.Join(root, "index.html"), "<h1>")
+	p, err := project.Load(t.Context(), root, project.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rts := map[runtimes.Language]runtimes.Runtime{runtimes.Go: &fakeRuntime{lang: runtimes.Go}}
+	for range 2 {
+		if _, err := Run(t.Context(), Options{Project: p, Runtimes: rts, OutDir: "out", CacheDir: "ci-cache"}); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for name := range snapshot(t, filepath.Join(root, "out", staticDir)) {
+			names = append(names, name)
+		}
+		if !slices.Equal(names, []string{"index.html"}) {
+			t.Fatalf("static = %q, want just index.html", names)
+		}
 	}
 }
