@@ -248,12 +248,15 @@ func embedDirs(listed, dir string, patterns []string) []string {
 		}
 		rel = strings.TrimPrefix(filepath.ToSlash(rel), "all:")
 		elems := strings.Split(rel, "/")
+		// Globbed inside dir, whose own name may hold glob characters.
+		fsys := os.DirFS(dir)
 		for i := range elems {
-			matches, err := filepath.Glob(filepath.Join(dir, filepath.Join(elems[:i+1]...)))
+			matches, err := fs.Glob(fsys, strings.Join(elems[:i+1], "/"))
 			if err != nil {
 				break // a malformed pattern is a package error: nothing is remembered
 			}
 			for _, m := range matches {
+				m = filepath.Join(dir, filepath.FromSlash(m))
 				fi, err := os.Lstat(m)
 				if err != nil || !fi.IsDir() {
 					continue

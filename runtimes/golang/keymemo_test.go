@@ -57,7 +57,20 @@ func TestCacheKeyMemo(t *testing.T) {
 func TestCacheKeyMemoEmbedFolders(t *testing.T) {
 	requireGo(t)
 	t.Parallel()
+	t.Run("plain path", func(t *testing.T) { t.Parallel(); testMemoEmbedFolders(t, "") })
+	// Globbing must not read the project's own path as a pattern.
+	t.Run("glob characters in the project path", func(t *testing.T) { t.Parallel(); testMemoEmbedFolders(t, "site[1]") })
+}
+
+func testMemoEmbedFolders(t *testing.T, under string) {
 	p := loadProject(t, "samemodule")
+	if under != "" {
+		moved := filepath.Join(t.TempDir(), under)
+		if err := os.Rename(p.dir, moved); err != nil {
+			t.Fatal(err)
+		}
+		p.dir, p.root = moved, moved
+	}
 	p.write(t, "internal/greet/embed.go", "package greet\n\nimport \"embed\"\n\n//go:embed tmpl parts/*/x.txt\nvar Static embed.FS\n")
 	p.write(t, "internal/greet/tmpl/index.html", "index")
 	p.write(t, "internal/greet/tmpl/img/.gitkeep", "")
