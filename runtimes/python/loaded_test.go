@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,9 +15,16 @@ import (
 )
 
 // lazyApp imports lib/eager.py when it is loaded and lib/lazy.py on its
-// first request; lib/unused.py it never imports.
+// first request; it tries to import lib/broken.py, whose import fails, and
+// runs lib/conf.py with exec; lib/unused.py it never reads.
 const lazyApp = `from http.server import BaseHTTPRequestHandler
 from lib import eager
+
+try:
+    from lib import broken  # fails: the fallback stays until a restart
+except ImportError:
+    broken = None
+exec(open("lib/conf.py").read())
 
 
 class handler(BaseHTTPRequestHandler):
@@ -39,12 +47,17 @@ func TestLoaded(t *testing.T) {
 		"lib/eager.py":  "NAME = 'eager'\n",
 		"lib/lazy.py":   "NAME = 'lazy'\n",
 		"lib/unused.py": "NAME = 'unused'\n",
+		"lib/broken.py": "from lib.missing import X\n",
+		"lib/conf.py":   "CONF = 1\n",
 	})
 	// A symbolic link to a loaded file names it too.
 	if err := os.Symlink(filepath.Join(root, "lib", "eager.py"), filepath.Join(root, "eager-link.py")); err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := startDev(t, root, "api/app.py", runtimes.Entrypoint{Symbol: "handler", AppKind: runtimes.AppHandler}, baseEnv())
+	// Bytecode is written (whatever this machine's environment says), so
+	// that the second start below reads it.
+	env := slices.DeleteFunc(baseEnv(), func(kv string) bool { return strings.HasPrefix(kv, "PYTHONDONTWRITEBYTECODE=") })
+	p, _, err := startDev(t, root, "api/app.py", runtimes.Entrypoint{Symbol: "handler", AppKind: runtimes.AppHandler}, env)
 	if err != nil {
 		t.Fatalf("StartDev: %v", err)
 	}
@@ -59,7 +72,7 @@ func TestLoaded(t *testing.T) {
 		}
 		return out
 	}
-	ask := abs("api/app.py", "lib/eager.py", "lib/lazy.py", "lib/unused.py", "lib/missing.py", "eager-link.py")
+	ask := abs("api/app.py", "lib/eager.py", "lib/lazy.py", "lib/unused.py", "lib/missing.py", "eager-link.py", "lib/broken.py", "lib/conf.py")
 	check := func(when string, want []string) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -72,12 +85,12 @@ func TestLoaded(t *testing.T) {
 			t.Errorf("%s: Loaded = %q, want %q", when, got, want)
 		}
 	}
-	check("after start", abs("api/app.py", "lib/eager.py", "eager-link.py"))
+	check("after start", abs("api/app.py", "lib/eager.py", "eager-link.py", "lib/broken.py", "lib/conf.py"))
 
 	if code, body, _ := do(t, "GET", "http://"+p.Addr()+"/api/app", nil); code != 200 || body != "eager lazy" {
 		t.Fatalf("GET = %d %q, want 200 \"eager lazy\"", code, body)
 	}
-	check("after a request", abs("api/app.py", "lib/eager.py", "lib/lazy.py", "eager-link.py"))
+	check("after a request", abs("api/app.py", "lib/eager.py", "lib/lazy.py", "eager-link.py", "lib/broken.py", "lib/conf.py"))
 
 	if err := p.Stop(t.Context()); err != nil {
 		t.Fatal(err)
@@ -85,4 +98,13 @@ func TestLoaded(t *testing.T) {
 	if got, err := lt.Loaded(t.Context(), ask); err == nil {
 		t.Errorf("Loaded after Stop = %q, want an error", got)
 	}
+
+	// Started again, the interpreter reads the failing module from its
+	// bytecode cache: the .pyc stands for its source.
+	p, _, err = startDev(t, root, "api/app.py", runtimes.Entrypoint{Symbol: "handler", AppKind: runtimes.AppHandler}, env)
+	if err != nil {
+		t.Fatalf("StartDev again: %v", err)
+	}
+	lt = p.(runtimes.LoadTracker)
+	check("after a restart", abs("api/app.py", "lib/eager.py", "eager-link.py", "lib/broken.py", "lib/conf.py"))
 }

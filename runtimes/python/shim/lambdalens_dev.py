@@ -100,17 +100,38 @@ def listen():
 CONTROL_FD = 4
 
 
+# Python source and bytecode files this interpreter has opened (audit event
+# "open": imports read through io.open_code, exec(open(...).read()) and
+# runpy through open). A module whose import failed is not in sys.modules,
+# but its file was read, and a fallback taken after the failure stays.
+_opened = set()
+
+
+def _audit(event, args):
+    if event == "open" and args:
+        p = args[0]
+        if not isinstance(p, str):
+            try:
+                p = os.fspath(p)  # a path-like; an fd or bytes is left out
+            except TypeError:
+                return
+        if isinstance(p, str) and (p.endswith(".py") or p.endswith(".pyc")):
+            _opened.add(p)
+
+
 def serve_control(root):
     """Answer lambdalens's questions on fd 4, when it is a socket: each line
     is a JSON array of absolute paths, answered by a line with the JSON array
-    of those this interpreter has imported as modules. lambdalens restarts
-    the process for a changed file only when it was imported: a module not
-    imported yet is read fresh by the import that may come later."""
+    of those this interpreter has read: imported as modules, or opened as
+    source (a failed import, exec, runpy). lambdalens restarts the process
+    for a changed file only when it was read: a file not read yet is read
+    fresh by the import that may come later."""
     try:
         if not stat.S_ISSOCK(os.fstat(CONTROL_FD).st_mode):
             return
     except OSError:
         return
+    sys.addaudithook(_audit)
     os.set_inheritable(CONTROL_FD, False)
     sock = socket.socket(fileno=CONTROL_FD)
     threading.Thread(target=_control_loop, args=(sock, root), name="lambdalens-control", daemon=True).start()
@@ -130,21 +151,27 @@ def _control_loop(sock, root):
 
 
 def loaded_files(root):
-    """The absolute paths of the files of every imported module, plus the
+    """The absolute paths of the files of every imported module and of every
+    source file opened (bytecode files stand for their source), plus the
     resolved paths of those inside root (a project file may be imported
     through a symbolic link)."""
     while True:
         try:
-            modules = list(sys.modules.values())
+            files = [getattr(m, "__file__", None) for m in list(sys.modules.values())]
+            files += list(_opened)
             break
         except RuntimeError:  # changed size during the copy (free-threaded builds)
             continue
     out = set()
     prefix = root.rstrip(os.sep) + os.sep
-    for m in modules:
-        f = getattr(m, "__file__", None)
+    for f in files:
         if not isinstance(f, str):
             continue
+        if f.endswith(".pyc"):
+            try:
+                f = importlib.util.source_from_cache(f)
+            except ValueError:
+                continue
         f = os.path.abspath(f)
         out.add(f)
         if f.startswith(prefix):
