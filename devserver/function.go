@@ -256,6 +256,11 @@ func (f *function) startLocked(reason string) *startCall {
 // build runs one build-and-start and publishes its result.
 func (f *function) build(p *startCall, reason string) {
 	s := f.s
+	// Changes kept for the inputs to judge happened before this build,
+	// which reads the files as they are now.
+	f.mu.Lock()
+	f.unjudged, f.unjudgedLost = nil, false
+	f.mu.Unlock()
 	def := f.def.Load()
 	snap := s.state.Load()
 	s.out.emit(Event{Type: EventBuildStarted, Function: f.id, File: def.File, Reason: reason})

@@ -118,6 +118,7 @@ const maxUnjudged = 256
 // process is serving, and only when the inputs may be stale
 // (function.inputsStale): go list is too slow for every save.
 func (f *function) refreshInputs(rt runtimes.Runtime, def *project.Function) {
+	defer f.s.inputsJudged.Add(1)
 	in, err := rt.Inputs(f.s.ctx, runtimes.InputsRequest{Root: f.s.root, File: def.File})
 	if err != nil {
 		f.s.log.Debug("computing inputs; every file of the language counts", "function", f.id, "err", err)

@@ -98,8 +98,11 @@ func TestReloadJudgesEarlyEventsOnceInputsAreKnown(t *testing.T) {
 			if n := h.settled()["api/a.go"]; n != 1 {
 				t.Fatalf("a was started %d times before its inputs were known, want 1", n)
 			}
+			judged := h.srv.inputsJudged.Load()
 			close(gate)
-			waitInputs(t, h.srv, "api/a")
+			eventually(t, reloadTimeout, "the inputs to judge the write", func() (bool, string) {
+				return h.srv.inputsJudged.Load() > judged, ""
+			})
 			want := 1
 			if tc.rebuild {
 				want = 2
@@ -109,6 +112,41 @@ func TestReloadJudgesEarlyEventsOnceInputsAreKnown(t *testing.T) {
 			}
 			if n := h.settled()["api/a.go"]; n != want {
 				t.Errorf("a was started %d times after its inputs were known, want %d", n, want)
+			}
+		})
+	}
+}
+
+// TestReloadForgetsEventsBeforeABuild: changes made before a function's
+// first build are in that build; they do not rebuild it once its inputs
+// are known, even past the number of events kept.
+func TestReloadForgetsEventsBeforeABuild(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files int
+	}{{"an embedded file", 1}, {"more events than are kept", maxUnjudged + 10}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := startHarness(t, map[string]string{"api/a.go": goHandler("1"), "api/tmpl/index.html": "hi"})
+			h.goRT.anyTrees = []string{"api/tmpl"}
+			batches := h.srv.reloads.processed.Load()
+			for i := range tc.files {
+				h.write(fmt.Sprintf("api/tmpl/f%03d.html", i), "before any request")
+			}
+			eventually(t, reloadTimeout, "the writes to be processed", func() (bool, string) {
+				f := h.srv.state.Load().funcs["api/a"]
+				f.mu.Lock()
+				kept, lost := len(f.unjudged), f.unjudgedLost
+				f.mu.Unlock()
+				// A write may come as more than one event.
+				done := kept > 0 && (tc.files <= maxUnjudged || lost)
+				return h.srv.reloads.processed.Load() > batches && done, fmt.Sprint("kept ", kept, ", lost ", lost)
+			})
+			h.waitVersion("/api/a", "1")
+			eventually(t, reloadTimeout, "the inputs to be judged", func() (bool, string) {
+				return h.srv.inputsJudged.Load() > 0, ""
+			})
+			if n := h.settled()["api/a.go"]; n != 1 {
+				t.Errorf("a was started %d times for one request and no change after it, want 1", n)
 			}
 		})
 	}

@@ -114,11 +114,13 @@ type Server struct {
 	portValue []string // port, as a header value
 	serveErr  chan error
 
-	reloads   *reloader
-	watcher   watch.Watcher
-	closeOnce sync.Once
-	closeErr  error
-	started   atomic.Bool
+	reloads *reloader
+	// inputsJudged counts finished refreshInputs calls, for tests.
+	inputsJudged atomic.Int64
+	watcher      watch.Watcher
+	closeOnce    sync.Once
+	closeErr     error
+	started      atomic.Bool
 }
 
 // New validates cfg and returns a Server that has not started yet.
