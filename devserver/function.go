@@ -61,8 +61,11 @@ type function struct {
 	// them.
 	inputs      *inputSet
 	inputsStale bool
-	// unjudged are the events that came while inputs was nil and did not
-	// count then (not a source file); refreshInputs judges them.
+	// refreshing: refreshInputs is asking the runtime for the inputs.
+	refreshing bool
+	// unjudged are the events that did not count when they came, while
+	// inputs was nil (not a source file) or stale or being refreshed (not
+	// in the old inputs); refreshInputs judges them against the new ones.
 	// unjudgedLost: more came than maxUnjudged.
 	unjudged     []watch.Event
 	unjudgedLost bool
@@ -313,7 +316,7 @@ func (f *function) build(p *startCall, reason string) {
 	f.pending = nil
 	refresh := ok && (err == nil || isBuildErr) && f.inputsStale
 	if refresh {
-		f.inputsStale = false
+		f.inputsStale, f.refreshing = false, true
 	}
 	redo, redoReason := f.dirty, f.dirtyReason
 	f.dirty, f.dirtyReason = false, ""

@@ -88,24 +88,38 @@ func (f *function) affectedBy(ev watch.Event) bool {
 	}
 	source := strings.HasSuffix(ev.Rel, languageExts[lang])
 	f.mu.Lock()
-	in, failed := f.inputs, f.failure != nil
-	if in == nil && !failed && !source {
-		// Judged once the inputs are known (refreshInputs): a file the
-		// function embeds may appear before they are.
-		if len(f.unjudged) < maxUnjudged {
-			f.unjudged = append(f.unjudged, ev)
-		} else {
-			f.unjudgedLost = true
-		}
-	}
-	f.mu.Unlock()
-	if in == nil || failed {
-		// Inputs not known yet, or a failed build: its code may import a
-		// package that does not exist yet, whose files are then in no
-		// list of inputs. Any source file of the language may be the fix.
+	defer f.mu.Unlock()
+	switch in := f.inputs; {
+	case f.failure != nil:
+		// A failed build: its code may import a package that does not
+		// exist yet, whose files are then in no list of inputs. Any
+		// source file of the language may be the fix.
 		return source
+	case in == nil:
+		// Until the runtime has told the inputs, every source file
+		// counts; other files are judged once it has (refreshInputs): a
+		// file the function embeds may appear before.
+		if !source {
+			f.keepUnjudged(ev)
+		}
+		return source
+	case in.matches(ev.Path):
+		return true
+	case f.inputsStale || f.refreshing:
+		// The inputs may have changed (a new import, a new embed
+		// pattern) and are being, or will be, asked again.
+		f.keepUnjudged(ev)
 	}
-	return in.matches(ev.Path)
+	return false
+}
+
+// keepUnjudged keeps ev for refreshInputs to judge. f.mu is held.
+func (f *function) keepUnjudged(ev watch.Event) {
+	if len(f.unjudged) < maxUnjudged {
+		f.unjudged = append(f.unjudged, ev)
+	} else {
+		f.unjudgedLost = true
+	}
 }
 
 // maxUnjudged bounds the events a function keeps until its inputs are
@@ -123,14 +137,14 @@ func (f *function) refreshInputs(rt runtimes.Runtime, def *project.Function) {
 	if err != nil {
 		f.s.log.Debug("computing inputs; every file of the language counts", "function", f.id, "err", err)
 		f.mu.Lock()
-		f.inputsStale = true
+		f.inputsStale, f.refreshing = true, false
 		f.mu.Unlock()
 		return
 	}
 	set := newInputSet(in)
 	f.s.imports.index(set)
 	f.mu.Lock()
-	f.inputs = set
+	f.inputs, f.refreshing = set, false
 	unjudged, lost := f.unjudged, f.unjudgedLost
 	f.unjudged, f.unjudgedLost = nil, false
 	f.mu.Unlock()
@@ -216,15 +230,20 @@ func (x *importIndex) index(set *inputSet) {
 	}
 }
 
-// hash returns a hash of the imports of a Go or Python file: the import
-// paths of a Go file (go/parser in ImportsOnly mode, a fraction of a
-// millisecond), the import statements of a Python file.
+// hash returns a hash of the imports of a Go or Python file: the package
+// name, import paths (go/parser in ImportsOnly mode, a fraction of a
+// millisecond), //go:build and //go:embed lines of a Go file, the import
+// statements of a Python file.
 func (x *importIndex) hash(path string) (uint64, bool) {
 	var h maphash.Hash
 	h.SetSeed(x.seed)
 	switch filepath.Ext(path) {
 	case ".go":
-		file, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return 0, false
+		}
+		file, err := parser.ParseFile(token.NewFileSet(), path, data, parser.ImportsOnly)
 		if err != nil {
 			return 0, false
 		}
@@ -232,6 +251,15 @@ func (x *importIndex) hash(path string) (uint64, bool) {
 		for _, imp := range file.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			h.WriteString("\x00" + p)
+		}
+		// Build constraints and embed patterns change the inputs too
+		// (which files compile, which folders are embedded).
+		for line := range bytes.Lines(data) {
+			line = bytes.TrimSpace(line)
+			if bytes.HasPrefix(line, []byte("//go:embed")) || bytes.HasPrefix(line, []byte("//go:build")) {
+				h.WriteString("\x00")
+				h.Write(line)
+			}
 		}
 	case ".py":
 		data, err := os.ReadFile(path)

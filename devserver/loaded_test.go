@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -150,4 +151,63 @@ func TestReloadForgetsEventsBeforeABuild(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The import hash of a Go file covers its imports, //go:build and
+// //go:embed lines (a new embed pattern changes the inputs), and not its
+// code.
+func TestImportHashOfGoDirectives(t *testing.T) {
+	x := newImportIndex()
+	p := filepath.Join(t.TempDir(), "a.go")
+	hashOf := func(src string) uint64 {
+		t.Helper()
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h, ok := x.hash(p)
+		if !ok {
+			t.Fatalf("no hash for %q", src)
+		}
+		return h
+	}
+	const head = "//go:build !windows\n\npackage handler\n\nimport \"embed\"\n\n"
+	base := hashOf(head + "//go:embed a\nvar fs embed.FS\n\nvar x = 1\n")
+	for _, tc := range []struct {
+		name, src string
+		same      bool
+	}{
+		{"code changed", head + "//go:embed a\nvar fs embed.FS\n\nvar x = 2\n", true},
+		{"an embed pattern added", head + "//go:embed a b\nvar fs embed.FS\n\nvar x = 1\n", false},
+		{"the build constraint changed", "//go:build linux\n" + head[len("//go:build !windows\n"):] + "//go:embed a\nvar fs embed.FS\n\nvar x = 1\n", false},
+	} {
+		if got := hashOf(tc.src) == base; got != tc.same {
+			t.Errorf("%s: same hash %v, want %v", tc.name, got, tc.same)
+		}
+	}
+}
+
+// TestReloadJudgesEventsWhileInputsAreAskedAgain: a change that may change
+// the inputs (here an import) has them asked again after its build; a
+// file that appears meanwhile, outside the old inputs but inside the new
+// ones (a folder newly embedded), rebuilds the function once they come.
+func TestReloadJudgesEventsWhileInputsAreAskedAgain(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+	h.waitVersion("/api/a", "1")
+	waitInputs(t, h.srv, "api/a")
+	eventually(t, reloadTimeout, "the first inputs judged", func() (bool, string) { return h.srv.inputsJudged.Load() > 0, "" })
+	judged := h.srv.inputsJudged.Load()
+	gate := make(chan struct{})
+	h.goRT.inputsGate, h.goRT.anyTrees = gate, []string{"api/more"}
+	h.write("api/a.go", strings.Replace(goHandler("2"), `import "net/http"`, "import (\n\t\"embed\"\n\t\"net/http\"\n)", 1))
+	h.waitVersion("/api/a", "2")
+	batches := h.srv.reloads.processed.Load()
+	h.write("api/more/x.txt", "x")
+	eventually(t, reloadTimeout, "the new file to be processed", func() (bool, string) {
+		return h.srv.reloads.processed.Load() > batches, ""
+	})
+	close(gate)
+	eventually(t, reloadTimeout, "the new inputs judged", func() (bool, string) { return h.srv.inputsJudged.Load() > judged, "" })
+	h.events.waitFor(t, "a rebuild for api/more/x.txt", func(ev Event) bool {
+		return ev.Type == EventBuildStarted && ev.Function == "api/a" && ev.Reason == "changed api/more/x.txt"
+	})
 }
