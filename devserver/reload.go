@@ -206,7 +206,9 @@ func (r *reloader) process(events []watch.Event) {
 			overflow, reload = true, true
 			continue
 		}
-		if triggersReload(ev) {
+		// Without a static folder, a file appearing outside api/ may make
+		// the project root one (project.Project.PublicDir).
+		if triggersReload(ev) || snap.staticRoot == "" && !ev.IsDir && ev.Op.Has(watch.Create) && !strings.HasPrefix(ev.Rel, "api/") {
 			reload = true
 		}
 		// The set of static files changes only when files appear or go

@@ -440,3 +440,17 @@ func TestRoutingRootStatic(t *testing.T) {
 		{name: "ignored by .vercelignore", path: "/private/key.txt", status: 404},
 	})
 }
+
+// The first file beside api/ makes the project root the static folder at
+// once, without waiting for another reload.
+func TestRootStaticAppears(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/hello.go": goHandler("1")})
+	if resp, _ := h.get("/"); resp.StatusCode != 404 {
+		t.Fatalf("GET / before index.html = %d, want 404", resp.StatusCode)
+	}
+	h.write("index.html", "<h1>home</h1>")
+	eventually(t, reloadTimeout, "index.html served", func() (bool, string) {
+		resp, body := h.get("/")
+		return resp.StatusCode == 200 && string(body) == "<h1>home</h1>", fmt.Sprint(resp.StatusCode)
+	})
+}
