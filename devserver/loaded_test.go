@@ -129,19 +129,25 @@ func TestReloadForgetsEventsBeforeABuild(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := startHarness(t, map[string]string{"api/a.go": goHandler("1"), "api/tmpl/index.html": "hi"})
 			h.goRT.anyTrees = []string{"api/tmpl"}
-			batches := h.srv.reloads.processed.Load()
 			for i := range tc.files {
 				h.write(fmt.Sprintf("api/tmpl/f%03d.html", i), "before any request")
 			}
-			eventually(t, reloadTimeout, "the writes to be processed", func() (bool, string) {
-				f := h.srv.state.Load().funcs["api/a"]
-				f.mu.Lock()
-				kept, lost := len(f.unjudged), f.unjudgedLost
-				f.mu.Unlock()
-				// A write may come as more than one event.
-				done := kept > 0 && (tc.files <= maxUnjudged || lost)
-				return h.srv.reloads.processed.Load() > batches && done, fmt.Sprint("kept ", kept, ", lost ", lost)
+			// Events are handled in order: once a Go file written after
+			// them has reloaded the project, every write before it was
+			// handled.
+			loaded := func(ev Event) bool { return ev.Type == EventProjectLoaded }
+			before := h.events.count(loaded)
+			h.write("lib/marker.go", "package lib\n")
+			eventually(t, reloadTimeout, "the writes to be handled", func() (bool, string) {
+				return h.events.count(loaded) > before, ""
 			})
+			f := h.srv.state.Load().funcs["api/a"]
+			f.mu.Lock()
+			kept, lost := len(f.unjudged), f.unjudgedLost
+			f.mu.Unlock()
+			if kept == 0 || lost != (tc.files > maxUnjudged) {
+				t.Fatalf("kept %d events (lost %v) of %d writes before any request", kept, lost, tc.files)
+			}
 			h.waitVersion("/api/a", "1")
 			eventually(t, reloadTimeout, "the inputs to be judged", func() (bool, string) {
 				return h.srv.inputsJudged.Load() > 0, ""
