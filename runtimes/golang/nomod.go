@@ -120,14 +120,25 @@ func (r *Runtime) tidied(ctx context.Context, p *plan, goVersion, cache string, 
 	}
 	slices.Sort(paths)
 	paths = slices.Compact(paths)
+	// One entry per folder and set of imports: two folders may have
+	// chosen different versions for the same imports.
 	h := sha256.New()
-	fmt.Fprintf(h, "%q %q %q\n", tidyVersion, virtualModulePath, goVersion)
+	fmt.Fprintf(h, "%q %q %q %q\n", tidyVersion, virtualModulePath, goVersion, p.t.pkgDir)
 	for _, ip := range paths {
 		fmt.Fprintf(h, "import %q\n", ip)
 	}
 	base := filepath.Join(cache, "go", "mod")
 	dir := filepath.Join(base, hex.EncodeToString(h.Sum(nil))[:32])
-	if gomod, gosum, ok := readTidied(dir); ok || offline {
+	last := filepath.Join(base, "last-"+shortHash(p.t.pkgDir))
+	// An entry is used only when it agrees with the versions the folder's
+	// last tidy chose (it may be older than them): versions do not move
+	// when an import comes or goes.
+	seedMod, seedSum := seed(base, last, goVersion)
+	use := func(gomod []byte) bool { return sameVersions(seedMod, gomod) }
+	if gomod, gosum, ok := readTidied(dir); offline || ok && use(gomod) {
+		if ok && !offline {
+			_ = writeIfChanged(last, []byte(filepath.Base(dir)), 0o644)
+		}
 		return gomod, gosum, nil
 	}
 	lock, _ := tidyLocks.LoadOrStore(dir, make(chan struct{}, 1))
@@ -137,7 +148,8 @@ func (r *Runtime) tidied(ctx context.Context, p *plan, goVersion, cache string, 
 	case <-ctx.Done():
 		return nil, nil, fmt.Errorf("waiting for go mod tidy for %s: %w", p.t.file, context.Cause(ctx))
 	}
-	if gomod, gosum, ok := readTidied(dir); ok {
+	if gomod, gosum, ok := readTidied(dir); ok && use(gomod) {
+		_ = writeIfChanged(last, []byte(filepath.Base(dir)), 0o644)
 		return gomod, gosum, nil
 	}
 
@@ -152,8 +164,6 @@ func (r *Runtime) tidied(ctx context.Context, p *plan, goVersion, cache string, 
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("creating a scratch module: %w", err)
 	}
-	last := filepath.Join(base, "last-"+shortHash(p.t.pkgDir))
-	seedMod, seedSum := seed(base, last, goVersion)
 	var src strings.Builder
 	src.WriteString("// The imports of " + p.t.file + "'s package from other modules.\n\npackage imports\n\nimport (\n")
 	for _, ip := range paths {
@@ -177,11 +187,36 @@ func (r *Runtime) tidied(ctx context.Context, p *plan, goVersion, cache string, 
 	if !ok {
 		return nil, nil, fmt.Errorf("running go mod tidy for %s: no go.mod left in %s", p.t.file, tmp)
 	}
+	// An entry that disagreed with the folder's versions is replaced.
+	// Best effort: a lost entry or pointer only means another tidy.
+	_ = os.RemoveAll(dir)
 	if err := os.Rename(tmp, dir); err == nil {
-		// Best effort: a lost pointer only means the next tidy starts afresh.
 		_ = writeIfChanged(last, []byte(filepath.Base(dir)), 0o644)
 	}
 	return gomod, gosum, nil
+}
+
+// sameVersions reports whether every module both go.mod files require has
+// the same version in each.
+func sameVersions(a, b []byte) bool {
+	fa, err := modfile.ParseLax("go.mod", a, nil)
+	if err != nil {
+		return false
+	}
+	fb, err := modfile.ParseLax("go.mod", b, nil)
+	if err != nil {
+		return false
+	}
+	versions := map[string]string{}
+	for _, r := range fa.Require {
+		versions[r.Mod.Path] = r.Mod.Version
+	}
+	for _, r := range fb.Require {
+		if v, ok := versions[r.Mod.Path]; ok && v != r.Mod.Version {
+			return false
+		}
+	}
+	return true
 }
 
 // readTidied reads the go.mod and go.sum of a scratch module.
