@@ -121,7 +121,8 @@ func TestInputs(t *testing.T) {
 		},
 		{
 			fixture: "brackets", file: "api/posts/[slug]/index.go",
-			wantDirs: []string{"api/posts/[slug]"},
+			wantDirs:  []string{"api/posts/[slug]"},
+			wantTrees: []string{"api/posts/[slug]/tmpl/sub/prefix.txt"},
 		},
 		{
 			fixture: "embed", file: "api/hello.go",

@@ -82,6 +82,43 @@ func (o *overlay) redirect(virtual, actual, file string) {
 	o.origins[virtual] = origin{file: file}
 }
 
+// maxRedirected bounds the files redirectTree lays over, so that a huge
+// folder beside a handler in a [param] folder cannot stall every build.
+const maxRedirected = 10000
+
+// redirectTree lays the regular files below dir over virtual, the same
+// tree in a relocated package's compile directory, so that its //go:embed
+// patterns find them. A folder with its own go.mod is another module, as
+// for the go command, and is left out.
+func redirectTree(o *overlay, t *target, dir, virtual string) error {
+	n := 0
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable parts are left out; embed reports what it misses
+		}
+		if d.IsDir() {
+			if p != dir {
+				if _, err := os.Stat(filepath.Join(p, "go.mod")); err == nil {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		}
+		if !isRegular(d, p) {
+			return nil
+		}
+		if n++; n > maxRedirected {
+			return fmt.Errorf("laying %s over a compilable folder: more than %d files below it", relSlash(t.root, dir), maxRedirected)
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return nil
+		}
+		o.redirect(filepath.Join(virtual, rel), p, relSlash(t.root, p))
+		return nil
+	})
+}
+
 // hide removes a file from the go command's view.
 func (o *overlay) hide(path string) { o.replace[path] = "" }
 
@@ -187,6 +224,13 @@ func layPackage(o *overlay, t *target, bctx *build.Context, read runtimes.FileRe
 	for _, e := range entries {
 		name := e.Name()
 		p := filepath.Join(t.pkgDir, name)
+		if t.relocated && e.IsDir() {
+			// The folder's subfolders come along, for //go:embed.
+			if err := redirectTree(o, t, p, filepath.Join(t.compileDir, name)); err != nil {
+				return packageLayout{}, err
+			}
+			continue
+		}
 		if !isRegular(e, p) {
 			continue
 		}
