@@ -158,10 +158,6 @@ func userFile(rel string) bool {
 	return true
 }
 
-// frameRange computes the diagnostic range of a frame: the span the
-// caret line marks when there is one, else the line without its
-// indentation. The file is read to compute byte offsets; when it cannot
-// be read only the line is known.
 // lineBreak returns where the first line of b ends and where the next one
 // starts, with Python's line ends: "\n", "\r\n" and a lone "\r"; -1, -1
 // when b has none.
@@ -176,6 +172,10 @@ func lineBreak(b []byte) (end, next int) {
 	return i, i + 1
 }
 
+// frameRange computes the diagnostic range of a frame: the span the
+// caret line marks when there is one, else the line without its
+// indentation. The file is read to compute byte offsets; when it cannot
+// be read only the line is known.
 func frameRange(absPath string, f pyFrame) runtimes.Range {
 	src, err := os.ReadFile(absPath)
 	if err != nil || f.line < 1 {
