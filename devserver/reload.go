@@ -207,8 +207,10 @@ func (r *reloader) process(events []watch.Event) {
 			continue
 		}
 		// Without a static folder, a file appearing outside api/ may make
-		// the project root one (project.Project.PublicDir).
-		if triggersReload(ev) || snap.staticRoot == "" && !ev.IsDir && ev.Op.Has(watch.Create) && !strings.HasPrefix(ev.Rel, "api/") {
+		// the project root one (project.Project.PublicDir), if the project
+		// is of the kind whose root can be.
+		if triggersReload(ev) || snap.staticRoot == "" && !ev.IsDir && ev.Op.Has(watch.Create) &&
+			!strings.HasPrefix(ev.Rel, "api/") && snap.proj.RootCanBeStatic() {
 			reload = true
 		}
 		// The set of static files changes only when files appear or go

@@ -454,3 +454,23 @@ func TestRootStaticAppears(t *testing.T) {
 		return resp.StatusCode == 200 && string(body) == "<h1>home</h1>", fmt.Sprint(resp.StatusCode)
 	})
 }
+
+// A project whose root can never be the static folder (here a Go server)
+// does not reload for files created beside it (an upload, a SQLite
+// journal, a log).
+func TestFilesBesideAServerDoNotReload(t *testing.T) {
+	h := startHarness(t, map[string]string{
+		"go.mod":  "module example.test/app\n\ngo 1.26\n",
+		"main.go": "package main\n\nimport \"net/http\"\n\n// version: 1\nfunc main() { http.ListenAndServe(\":\"+\"8080\", nil) }\n",
+	})
+	loaded := func(ev Event) bool { return ev.Type == EventProjectLoaded }
+	before := h.events.count(loaded)
+	batches := h.srv.reloads.processed.Load()
+	h.write("upload.tmp", "data")
+	eventually(t, reloadTimeout, "the new file to be processed", func() (bool, string) {
+		return h.srv.reloads.processed.Load() > batches, ""
+	})
+	if n := h.events.count(loaded) - before; n != 0 {
+		t.Errorf("a file created beside a Go server reloaded the project %d times, want 0", n)
+	}
+}

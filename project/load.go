@@ -230,13 +230,8 @@ func (l *loader) publicDir(cfg *config.Config) string {
 // Python app gets only its public folder, and legacy builds only what
 // they name.
 func (l *loader) rootStatic(p *Project) bool {
-	if len(p.Config.Builds) > 0 || len(p.Functions) == 0 {
+	if !p.RootCanBeStatic() {
 		return false
-	}
-	for _, f := range p.Functions {
-		if f.Kind() != runtimes.KindFunction {
-			return false
-		}
 	}
 	for _, f := range l.files {
 		if !strings.HasPrefix(f, "api/") && f != "package.json" {

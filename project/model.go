@@ -155,6 +155,22 @@ func (p *Project) StaticExcluded(rel string) bool {
 	return rel == "api" || strings.HasPrefix(rel, "api/") || rootPlatformFiles[rel]
 }
 
+// RootCanBeStatic reports whether the project root becomes the static
+// folder when there is no public folder and a file beside api/: the
+// project has functions, all of them zero-config api functions (not a
+// server or an app), and no legacy builds.
+func (p *Project) RootCanBeStatic() bool {
+	if len(p.Config.Builds) > 0 || len(p.Functions) == 0 {
+		return false
+	}
+	for _, f := range p.Functions {
+		if f.Kind() != runtimes.KindFunction {
+			return false
+		}
+	}
+	return true
+}
+
 // rootPlatformFiles are the root files that are never static.
 var rootPlatformFiles = map[string]bool{
 	"package.json": true, "README.md": true,
