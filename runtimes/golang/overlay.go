@@ -86,37 +86,41 @@ func (o *overlay) redirect(virtual, actual, file string) {
 // folder beside a handler in a [param] folder cannot stall every build.
 const maxRedirected = 10000
 
-// redirectTree lays the regular files below dir over virtual, the same
-// tree in a relocated package's compile directory, so that its //go:embed
-// patterns find them. A folder with its own go.mod is another module, as
-// for the go command, and is left out.
-func redirectTree(o *overlay, t *target, dir, virtual string) error {
+// redirectTree lays the regular files below the subfolders of a relocated
+// package over the same tree in its compile directory, so that its
+// //go:embed patterns find them. A folder with its own go.mod is another
+// module, as for the go command, and is left out.
+func redirectTree(o *overlay, t *target, subdirs []string) error {
 	n := 0
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil // unreadable parts are left out; embed reports what it misses
-		}
-		if d.IsDir() {
-			if p != dir {
+	for _, name := range subdirs {
+		err := filepath.WalkDir(filepath.Join(t.pkgDir, name), func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // unreadable parts are left out; embed reports what it misses
+			}
+			if d.IsDir() {
 				if _, err := os.Stat(filepath.Join(p, "go.mod")); err == nil {
 					return filepath.SkipDir
 				}
+				return nil
 			}
+			if !isRegular(d, p) {
+				return nil
+			}
+			if n++; n > maxRedirected {
+				return fmt.Errorf("laying the folders of %s over a compilable folder, for //go:embed: more than %d files below it; move what is not embedded elsewhere", relSlash(t.root, t.pkgDir), maxRedirected)
+			}
+			rel, err := filepath.Rel(t.pkgDir, p)
+			if err != nil {
+				return nil
+			}
+			o.redirect(filepath.Join(t.compileDir, rel), p, relSlash(t.root, p))
 			return nil
-		}
-		if !isRegular(d, p) {
-			return nil
-		}
-		if n++; n > maxRedirected {
-			return fmt.Errorf("laying %s over a compilable folder: more than %d files below it", relSlash(t.root, dir), maxRedirected)
-		}
-		rel, err := filepath.Rel(dir, p)
+		})
 		if err != nil {
-			return nil
+			return err
 		}
-		o.redirect(filepath.Join(virtual, rel), p, relSlash(t.root, p))
-		return nil
-	})
+	}
+	return nil
 }
 
 // hide removes a file from the go command's view.
@@ -221,14 +225,12 @@ func layPackage(o *overlay, t *target, bctx *build.Context, read runtimes.FileRe
 	}
 	var files []*dirFile
 	var entryFile *dirFile
+	var subdirs []string // of a relocated package, laid over for //go:embed
 	for _, e := range entries {
 		name := e.Name()
 		p := filepath.Join(t.pkgDir, name)
 		if t.relocated && e.IsDir() {
-			// The folder's subfolders come along, for //go:embed.
-			if err := redirectTree(o, t, p, filepath.Join(t.compileDir, name)); err != nil {
-				return packageLayout{}, err
-			}
+			subdirs = append(subdirs, name)
 			continue
 		}
 		if !isRegular(e, p) {
@@ -268,6 +270,7 @@ func layPackage(o *overlay, t *target, bctx *build.Context, read runtimes.FileRe
 	// imports.
 	declaredIn := map[string]int{}
 	var imports []importSite
+	embeds := false
 	for _, gf := range files {
 		if !gf.built {
 			continue
@@ -285,6 +288,7 @@ func layPackage(o *overlay, t *target, bctx *build.Context, read runtimes.FileRe
 				gf.changed = true
 			}
 		}
+		embeds = embeds || bytes.Contains(gf.src, []byte("//go:embed"))
 		gf.fset = token.NewFileSet()
 		gf.file, gf.parseErr = parser.ParseFile(gf.fset, gf.path, gf.src, parser.SkipObjectResolution)
 		if gf.file != nil {
@@ -295,6 +299,12 @@ func layPackage(o *overlay, t *target, bctx *build.Context, read runtimes.FileRe
 		}
 		for _, fd := range handlerFuncs(gf.file) {
 			declaredIn[fd.Name.Name]++
+		}
+	}
+	if embeds {
+		// The folder's subfolders come along, for //go:embed.
+		if err := redirectTree(o, t, subdirs); err != nil {
+			return packageLayout{}, err
 		}
 	}
 
