@@ -52,8 +52,11 @@ type fakeRuntime struct {
 	// depends on, with exts; anyTrees are directories in which any file
 	// counts (runtimes.Inputs.AnyTrees).
 	inputsExtra, anyTrees []string
-	// inputsGate, when set, holds Inputs until it is closed.
-	inputsGate chan struct{}
+	// inputsGate, when set, holds Inputs until it is closed. Tests that
+	// change it or anyTrees while Inputs may run hold mu; inputsCalls
+	// counts the calls.
+	inputsGate  chan struct{}
+	inputsCalls int
 	// buildDelay is added to every StartDev, whatever the file says.
 	buildDelay atomic.Int64 // nanoseconds
 	// sseRelease lets the SSE test finish a stream once it has read the
@@ -194,12 +197,16 @@ func (rt *fakeRuntime) Inputs(ctx context.Context, req runtimes.InputsRequest) (
 	for _, d := range rt.inputsExtra {
 		in.Dirs = append(in.Dirs, filepath.Join(req.Root, d))
 	}
-	for _, d := range rt.anyTrees {
+	rt.mu.Lock()
+	trees, gate := rt.anyTrees, rt.inputsGate
+	rt.inputsCalls++
+	rt.mu.Unlock()
+	for _, d := range trees {
 		in.AnyTrees = append(in.AnyTrees, filepath.Join(req.Root, d))
 	}
-	if rt.inputsGate != nil {
+	if gate != nil {
 		select {
-		case <-rt.inputsGate:
+		case <-gate:
 		case <-ctx.Done():
 			return runtimes.Inputs{}, ctx.Err()
 		}

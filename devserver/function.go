@@ -61,8 +61,10 @@ type function struct {
 	// them.
 	inputs      *inputSet
 	inputsStale bool
-	// refreshing: refreshInputs is asking the runtime for the inputs.
-	refreshing bool
+	// refreshGen counts the refreshes of the inputs builds have started;
+	// refreshDone is the newest one that has ended. A refresh older than
+	// refreshGen when it ends leaves the inputs to the newer one.
+	refreshGen, refreshDone int64
 	// unjudged are the events that did not count when they came, while
 	// inputs was nil (not a source file) or stale or being refreshed (not
 	// in the old inputs); refreshInputs judges them against the new ones.
@@ -315,8 +317,11 @@ func (f *function) build(p *startCall, reason string) {
 	f.mu.Lock()
 	f.pending = nil
 	refresh := ok && (err == nil || isBuildErr) && f.inputsStale
+	var gen int64
 	if refresh {
-		f.inputsStale, f.refreshing = false, true
+		f.inputsStale = false
+		f.refreshGen++
+		gen = f.refreshGen
 	}
 	redo, redoReason := f.dirty, f.dirtyReason
 	f.dirty, f.dirtyReason = false, ""
@@ -360,7 +365,7 @@ func (f *function) build(p *startCall, reason string) {
 		s.retire(retire)
 	}
 	if refresh {
-		f.refreshInputs(rt, def)
+		f.refreshInputs(rt, def, gen)
 	}
 }
 

@@ -105,7 +105,7 @@ func (f *function) affectedBy(ev watch.Event) bool {
 		return source
 	case in.matches(ev.Path):
 		return true
-	case f.inputsStale || f.refreshing:
+	case f.inputsStale || f.refreshDone < f.refreshGen:
 		// The inputs may have changed (a new import, a new embed
 		// pattern) and are being, or will be, asked again.
 		f.keepUnjudged(ev)
@@ -131,20 +131,28 @@ const maxUnjudged = 256
 // graph may have changed. It runs in the build's goroutine after the new
 // process is serving, and only when the inputs may be stale
 // (function.inputsStale): go list is too slow for every save.
-func (f *function) refreshInputs(rt runtimes.Runtime, def *project.Function) {
+func (f *function) refreshInputs(rt runtimes.Runtime, def *project.Function, gen int64) {
 	defer f.s.inputsJudged.Add(1)
 	in, err := rt.Inputs(f.s.ctx, runtimes.InputsRequest{Root: f.s.root, File: def.File})
-	if err != nil {
-		f.s.log.Debug("computing inputs; every file of the language counts", "function", f.id, "err", err)
-		f.mu.Lock()
-		f.inputsStale, f.refreshing = true, false
+	var set *inputSet
+	if err == nil {
+		set = newInputSet(in)
+		f.s.imports.index(set)
+	}
+	f.mu.Lock()
+	f.refreshDone = max(f.refreshDone, gen)
+	if gen < f.refreshGen {
+		// A newer build asks again; its answer judges what was kept.
 		f.mu.Unlock()
 		return
 	}
-	set := newInputSet(in)
-	f.s.imports.index(set)
-	f.mu.Lock()
-	f.inputs, f.refreshing = set, false
+	if err != nil {
+		f.inputsStale = true
+		f.mu.Unlock()
+		f.s.log.Debug("computing inputs; every file of the language counts", "function", f.id, "err", err)
+		return
+	}
+	f.inputs = set
 	unjudged, lost := f.unjudged, f.unjudgedLost
 	f.unjudged, f.unjudgedLost = nil, false
 	f.mu.Unlock()

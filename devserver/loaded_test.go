@@ -132,12 +132,14 @@ func TestReloadForgetsEventsBeforeABuild(t *testing.T) {
 			for i := range tc.files {
 				h.write(fmt.Sprintf("api/tmpl/f%03d.html", i), "before any request")
 			}
-			// Events are handled in order: once a Go file written after
-			// them has reloaded the project, every write before it was
-			// handled.
+			// Events are handled in order: once a vercel.json written
+			// after them has reloaded the project, every write before it
+			// was handled. (Not a Go file: until the inputs are known, a
+			// Go file counts for the function, and the rest of its batch,
+			// handled after the reload event, could race the request.)
 			loaded := func(ev Event) bool { return ev.Type == EventProjectLoaded }
 			before := h.events.count(loaded)
-			h.write("lib/marker.go", "package lib\n")
+			h.write("vercel.json", "{}\n")
 			eventually(t, reloadTimeout, "the writes to be handled", func() (bool, string) {
 				return h.events.count(loaded) > before, ""
 			})
@@ -216,4 +218,50 @@ func TestReloadJudgesEventsWhileInputsAreAskedAgain(t *testing.T) {
 	h.events.waitFor(t, "a rebuild for api/more/x.txt", func(ev Event) bool {
 		return ev.Type == EventBuildStarted && ev.Function == "api/a" && ev.Reason == "changed api/more/x.txt"
 	})
+}
+
+// Two refreshes of the inputs in flight (a structural edit's build ends
+// while the first build's refresh still runs): the newer one's answer is
+// the inputs, whichever ends first, and a file created in between counts.
+func TestReloadOverlappingRefreshes(t *testing.T) {
+	for _, olderLast := range []bool{false, true} {
+		t.Run(fmt.Sprintf("older ends last %v", olderLast), func(t *testing.T) {
+			h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+			gate1, gate2 := make(chan struct{}), make(chan struct{})
+			set := func(g chan struct{}, trees []string) {
+				h.goRT.mu.Lock()
+				h.goRT.inputsGate, h.goRT.anyTrees = g, trees
+				h.goRT.mu.Unlock()
+			}
+			calls := func() int { h.goRT.mu.Lock(); defer h.goRT.mu.Unlock(); return h.goRT.inputsCalls }
+			set(gate1, nil)
+			h.waitVersion("/api/a", "1")
+			eventually(t, reloadTimeout, "the first refresh to start", func() (bool, string) { return calls() == 1, "" })
+			set(gate2, []string{"api/more"})
+			h.write("api/a.go", strings.Replace(goHandler("2"), `import "net/http"`, "import (\n\t\"embed\"\n\t\"net/http\"\n)", 1))
+			h.waitVersion("/api/a", "2")
+			eventually(t, reloadTimeout, "the second refresh to start", func() (bool, string) { return calls() == 2, "" })
+			first, second := gate1, gate2
+			if olderLast {
+				first, second = gate2, gate1
+			}
+			close(first)
+			eventually(t, reloadTimeout, "one refresh to end", func() (bool, string) { return h.srv.inputsJudged.Load() == 1, "" })
+			if olderLast {
+				close(second)
+				eventually(t, reloadTimeout, "both refreshes to end", func() (bool, string) { return h.srv.inputsJudged.Load() == 2, "" })
+			}
+			batches := h.srv.reloads.processed.Load()
+			h.write("api/more/x.txt", "x")
+			eventually(t, reloadTimeout, "the new file to be processed", func() (bool, string) {
+				return h.srv.reloads.processed.Load() > batches, ""
+			})
+			if !olderLast {
+				close(second)
+			}
+			h.events.waitFor(t, "a rebuild for api/more/x.txt", func(ev Event) bool {
+				return ev.Type == EventBuildStarted && ev.Function == "api/a" && ev.Reason == "changed api/more/x.txt"
+			})
+		})
+	}
 }
