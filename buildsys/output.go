@@ -218,7 +218,7 @@ func copyStatic(p *project.Project, outDir string, own ownFolders) (map[string]s
 	rules := fileutil.NewRules(fileutil.VercelDefaults, ignore)
 	skip := func(r string, isDir bool) bool {
 		r = path.Join(rel, r)
-		return rules.Ignored(r, isDir) || p.StaticExcluded(r) || own.holds(filepath.Join(p.Root, filepath.FromSlash(r)))
+		return rules.Ignored(r, isDir) || p.StaticExcluded(r) || isDir && own.holds(filepath.Join(p.Root, filepath.FromSlash(r)))
 	}
 	o := copyOptions{follow: true, skip: skip}
 	var overrides map[string]staticOverride
@@ -234,30 +234,54 @@ func copyStatic(p *project.Project, outDir string, own ownFolders) (map[string]s
 		}
 	}
 	src := filepath.Join(p.Root, filepath.FromSlash(rel))
+	if real, err := filepath.EvalSymlinks(src); err == nil {
+		src = real // a project (or public folder) given through a link
+	}
 	if err := copyTree(src, filepath.Join(outDir, staticDir), o); err != nil {
 		return nil, fmt.Errorf("copying static files from %s: %w", rel, err)
 	}
 	return overrides, nil
 }
 
-// ownFolders are the build's own folders (absolute): dirs and everything
-// in them, and every path that starts with prefix (the output's
+// ownFolders are the build's own folders, found by identity rather than
+// by name (a project or an output given through a symbolic link): dirs,
+// and the folders in parent whose name starts with prefix (the output's
 // temporary siblings).
 type ownFolders struct {
-	dirs   []string
+	dirs   []os.FileInfo
+	parent os.FileInfo
 	prefix string
 }
 
+// newOwnFolders stats the folders; those that do not exist yet are left
+// out.
+func newOwnFolders(parent, prefix string, dirs ...string) ownFolders {
+	o := ownFolders{prefix: prefix}
+	o.parent, _ = os.Stat(parent)
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err == nil {
+			o.dirs = append(o.dirs, fi)
+		}
+	}
+	return o
+}
+
+// holds reports whether the folder at p is one of them.
 func (o ownFolders) holds(p string) bool {
-	if o.prefix != "" && strings.HasPrefix(p, o.prefix) {
-		return true
+	fi, err := os.Stat(p)
+	if err != nil || !fi.IsDir() {
+		return false
 	}
 	for _, d := range o.dirs {
-		if p == d || strings.HasPrefix(p, d+string(filepath.Separator)) {
+		if os.SameFile(fi, d) {
 			return true
 		}
 	}
-	return false
+	if o.parent == nil || !strings.HasPrefix(filepath.Base(p), o.prefix) {
+		return false
+	}
+	up, err := os.Stat(filepath.Dir(p))
+	return err == nil && os.SameFile(up, o.parent)
 }
 
 // checkReplaceable refuses to replace out unless it is missing, an empty

@@ -407,24 +407,36 @@ func TestCopyStaticProjectRoot(t *testing.T) {
 // (a CI's usual --out and --cache-dir) stay out of static/, on the first
 // build and the next.
 func TestRunKeepsItsFoldersOutOfStatic(t *testing.T) {
-	root := t.TempDir()
-	writeFile(t, filepath.Join(root, "api", "a.go"), "package handler\n\nimport \"net/http\"\n\nfunc Handler(w http.ResponseWriter, r *http.Request) {}\n")
-	writeFile(t, filepath.Join(root, "index.html"), "<h1>")
-	p, err := project.Load(t.Context(), root, project.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rts := map[runtimes.Language]runtimes.Runtime{runtimes.Go: &fakeRuntime{lang: runtimes.Go}}
-	for range 2 {
-		if _, err := Run(t.Context(), Options{Project: p, Runtimes: rts, OutDir: "out", CacheDir: "ci-cache"}); err != nil {
+	// The second time, the output and the cache are named through a
+	// symbolic link to the project: they are recognized by identity.
+	for _, viaLink := range []bool{false, true} {
+		real := t.TempDir()
+		writeFile(t, filepath.Join(real, "api", "a.go"), "package handler\n\nimport \"net/http\"\n\nfunc Handler(w http.ResponseWriter, r *http.Request) {}\n")
+		writeFile(t, filepath.Join(real, "index.html"), "<h1>")
+		out, cache := "out", "ci-cache"
+		if viaLink {
+			link := filepath.Join(t.TempDir(), "link")
+			if err := os.Symlink(real, link); err != nil {
+				t.Fatal(err)
+			}
+			out, cache = filepath.Join(link, "out"), filepath.Join(link, "ci-cache")
+		}
+		p, err := project.Load(t.Context(), real, project.Options{})
+		if err != nil {
 			t.Fatal(err)
 		}
-		var names []string
-		for name := range snapshot(t, filepath.Join(root, "out", staticDir)) {
-			names = append(names, name)
-		}
-		if !slices.Equal(names, []string{"index.html"}) {
-			t.Fatalf("static = %q, want just index.html", names)
+		rts := map[runtimes.Language]runtimes.Runtime{runtimes.Go: &fakeRuntime{lang: runtimes.Go}}
+		for range 2 {
+			if _, err := Run(t.Context(), Options{Project: p, Runtimes: rts, OutDir: out, CacheDir: cache}); err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for name := range snapshot(t, filepath.Join(real, "out", staticDir)) {
+				names = append(names, name)
+			}
+			if !slices.Equal(names, []string{"index.html"}) {
+				t.Fatalf("out %s: static = %q, want just index.html", out, names)
+			}
 		}
 	}
 }

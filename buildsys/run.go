@@ -138,7 +138,7 @@ func (r *runner) run(ctx context.Context) (*Summary, error) {
 	// The build's own folders are never static files, wherever they are
 	// (the project root can be the static folder): the output, its
 	// temporary siblings and the cache.
-	own := ownFolders{dirs: []string{r.outDir, r.cacheDir}, prefix: filepath.Join(parent, filepath.Base(r.outDir)+".tmp-")}
+	own := newOwnFolders(parent, filepath.Base(r.outDir)+".tmp-", r.outDir, staging, r.cacheDir)
 	overrides, err := copyStatic(p, staging, own)
 	if err != nil {
 		return sum, err
