@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // newFlagSet returns a FlagSet whose usage text goes to stderr and names
@@ -44,16 +45,23 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 	}
 }
 
-// projectDir returns the single optional directory argument.
+// projectDir returns the single optional directory argument, with
+// symbolic links resolved: the project's files are walked from its root,
+// and a walk does not enter a root that is a link (macOS's /tmp is one).
 func projectDir(pos []string, stderr io.Writer, name string) (string, bool) {
+	dir := "."
 	switch len(pos) {
 	case 0:
-		return ".", true
 	case 1:
-		return pos[0], true
+		dir = pos[0]
+	default:
+		fmt.Fprintf(stderr, "lambdalens %s: expected at most one directory, got %d arguments\n", name, len(pos))
+		return "", false
 	}
-	fmt.Fprintf(stderr, "lambdalens %s: expected at most one directory, got %d arguments\n", name, len(pos))
-	return "", false
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real // else the command reports the path as given
+	}
+	return dir, true
 }
 
 // isTerminal reports whether w is a terminal and colour is wanted
