@@ -93,8 +93,10 @@ func (f *function) affectedBy(ev watch.Event) bool {
 	case f.failure != nil:
 		// A failed build: its code may import a package that does not
 		// exist yet, whose files are then in no list of inputs. Any
-		// source file of the language may be the fix.
-		return source
+		// source file of the language may be the fix, and so may a file
+		// appearing beside the entrypoint (one a //go:embed pattern
+		// found missing).
+		return source || ev.Op.Has(watch.Create) && inDir(ev.Path, filepath.Dir(filepath.Join(f.s.root, filepath.FromSlash(def.File))))
 	case in == nil:
 		// Until the runtime has told the inputs, every source file
 		// counts; other files are judged once it has (refreshInputs): a

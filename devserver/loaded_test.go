@@ -265,3 +265,29 @@ func TestReloadOverlappingRefreshes(t *testing.T) {
 		})
 	}
 }
+
+// After a failed build, a file created beside the entrypoint (one its
+// //go:embed found missing) builds again; one elsewhere does not.
+func TestFailedBuildRetriesWhenAFileAppearsBesideIt(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1")})
+	h.waitVersion("/api/a", "1")
+	h.breakBuild("2")
+	started := func(reason string) int {
+		return h.events.count(func(ev Event) bool {
+			return ev.Type == EventBuildStarted && ev.Function == "api/a" && ev.Reason == reason
+		})
+	}
+	batches := h.srv.reloads.processed.Load()
+	h.write("docs/notes.txt", "x")
+	eventually(t, reloadTimeout, "the unrelated file to be processed", func() (bool, string) {
+		return h.srv.reloads.processed.Load() > batches, ""
+	})
+	h.settled()
+	if n := started("changed docs/notes.txt"); n != 0 {
+		t.Errorf("a file created elsewhere started %d builds, want 0", n)
+	}
+	h.write("api/static/a.txt", "hello")
+	h.events.waitFor(t, "a build for the new file", func(ev Event) bool {
+		return ev.Type == EventBuildStarted && ev.Function == "api/a" && ev.Reason == "changed api/static/a.txt"
+	})
+}
