@@ -165,19 +165,7 @@ func TestReloadForgetsEventsBeforeABuild(t *testing.T) {
 // //go:embed lines (a new embed pattern changes the inputs), and not its
 // code.
 func TestImportHashOfGoDirectives(t *testing.T) {
-	x := newImportIndex()
-	p := filepath.Join(t.TempDir(), "a.go")
-	hashOf := func(src string) uint64 {
-		t.Helper()
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		h, ok := x.hash(p)
-		if !ok {
-			t.Fatalf("no hash for %q", src)
-		}
-		return h
-	}
+	hashOf := importHasher(t, "a.go")
 	const head = "//go:build !windows\n\npackage handler\n\nimport \"embed\"\n\n"
 	base := hashOf(head + "//go:embed a\nvar fs embed.FS\n\nvar x = 1\n")
 	for _, tc := range []struct {
@@ -290,4 +278,41 @@ func TestFailedBuildRetriesWhenAFileAppearsBesideIt(t *testing.T) {
 	h.events.waitFor(t, "a build for the new file", func(ev Event) bool {
 		return ev.Type == EventBuildStarted && ev.Function == "api/a" && ev.Reason == "changed api/static/a.txt"
 	})
+}
+
+// The import hash of a Python file covers import statements over several
+// lines (parentheses, backslashes), and nothing else.
+func TestImportHashOfPythonContinuationLines(t *testing.T) {
+	hashOf := importHasher(t, "m.py")
+	base := hashOf("from lib import (\n    a,\n)\nimport os, \\\n    sys\n\nX = 1\n")
+	for _, tc := range []struct {
+		name, src string
+		same      bool
+	}{
+		{"code changed", "from lib import (\n    a,\n)\nimport os, \\\n    sys\n\nX = 2\n", true},
+		{"a name inside the parentheses", "from lib import (\n    a,\n    b,\n)\nimport os, \\\n    sys\n\nX = 1\n", false},
+		{"a name after the backslash", "from lib import (\n    a,\n)\nimport os, \\\n    sys, json\n\nX = 1\n", false},
+	} {
+		if got := hashOf(tc.src) == base; got != tc.same {
+			t.Errorf("%s: same hash %v, want %v", tc.name, got, tc.same)
+		}
+	}
+}
+
+// importHasher returns a function that writes src to a file named name and
+// returns its import hash.
+func importHasher(t *testing.T, name string) func(src string) uint64 {
+	x := newImportIndex()
+	p := filepath.Join(t.TempDir(), name)
+	return func(src string) uint64 {
+		t.Helper()
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h, ok := x.hash(p)
+		if !ok {
+			t.Fatalf("no hash for %q", src)
+		}
+		return h
+	}
 }

@@ -561,34 +561,3 @@ func TestOverflowForgetsChecksums(t *testing.T) {
 		t.Errorf("after an overflow, %d of the overflow and the save were kept, want both", len(got))
 	}
 }
-
-// The import hash of a Python file covers import statements over several
-// lines (parentheses, backslashes), and nothing else.
-func TestImportHashOfPythonContinuationLines(t *testing.T) {
-	x := newImportIndex()
-	p := filepath.Join(t.TempDir(), "m.py")
-	hashOf := func(src string) uint64 {
-		t.Helper()
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		h, ok := x.hash(p)
-		if !ok {
-			t.Fatalf("no hash for %q", src)
-		}
-		return h
-	}
-	base := hashOf("from lib import (\n    a,\n)\nimport os, \\\n    sys\n\nX = 1\n")
-	for _, tc := range []struct {
-		name, src string
-		same      bool
-	}{
-		{"code changed", "from lib import (\n    a,\n)\nimport os, \\\n    sys\n\nX = 2\n", true},
-		{"a name inside the parentheses", "from lib import (\n    a,\n    b,\n)\nimport os, \\\n    sys\n\nX = 1\n", false},
-		{"a name after the backslash", "from lib import (\n    a,\n)\nimport os, \\\n    sys, json\n\nX = 1\n", false},
-	} {
-		if got := hashOf(tc.src) == base; got != tc.same {
-			t.Errorf("%s: same hash %v, want %v", tc.name, got, tc.same)
-		}
-	}
-}
