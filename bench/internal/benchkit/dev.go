@@ -195,22 +195,33 @@ func PollMethod(interval time.Duration, onBuild bool) string {
 // ProcessAddr returns the address of function's newest process, waiting
 // up to timeout for it to be started.
 func (d *Dev) ProcessAddr(ctx context.Context, function string, timeout time.Duration) (string, error) {
+	var addr string
+	err := d.until(ctx, timeout, "a process of "+function, func() bool {
+		addr = d.addrs[function]
+		return addr != ""
+	})
+	return addr, err
+}
+
+// until checks cond (with d.mu held) every 10 ms until it holds, up to
+// timeout; what names the wait in errors.
+func (d *Dev) until(ctx context.Context, timeout time.Duration, what string, cond func() bool) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	ticker := time.NewTicker(10 * time.Millisecond)
 	defer ticker.Stop()
 	for {
 		d.mu.Lock()
-		addr := d.addrs[function]
+		ok := cond()
 		d.mu.Unlock()
-		if addr != "" {
-			return addr, nil
+		if ok {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("waiting for a process of %s: %w", function, ctx.Err())
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
 		case <-d.proc.Done():
-			return "", fmt.Errorf("waiting for a process of %s: lambdalens dev exited: %w", function, d.exitErr())
+			return fmt.Errorf("waiting for %s: lambdalens dev exited: %w", what, d.exitErr())
 		case <-ticker.C:
 		}
 	}
@@ -241,25 +252,7 @@ func (d *Dev) Started() int {
 // WaitIdle waits until every build the server started has ended, up to
 // timeout.
 func (d *Dev) WaitIdle(ctx context.Context, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	ticker := time.NewTicker(10 * time.Millisecond)
-	defer ticker.Stop()
-	for {
-		d.mu.Lock()
-		busy := d.started - d.ended
-		d.mu.Unlock()
-		if busy <= 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %d builds to end: %w", busy, ctx.Err())
-		case <-d.proc.Done():
-			return fmt.Errorf("waiting for builds to end: lambdalens dev exited: %w", d.exitErr())
-		case <-ticker.C:
-		}
-	}
+	return d.until(ctx, timeout, "the builds to end", func() bool { return d.started <= d.ended })
 }
 
 // Problems returns the build failures and warnings reported so far.
