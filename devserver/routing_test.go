@@ -474,3 +474,18 @@ func TestFilesBesideAServerDoNotReload(t *testing.T) {
 		t.Errorf("a file created beside a Go server reloaded the project %d times, want 0", n)
 	}
 }
+
+// With legacy "builds", a function is its file, extension included, and
+// Vercel adds none of its zero-config routes: a route names the file.
+func TestRoutingLegacyBuilds(t *testing.T) {
+	h := startHarness(t, map[string]string{
+		"api/index.go": goHandler("1"),
+		"vercel.json": `{"builds": [{"src": "api/*.go", "use": "@vercel/go"}],
+			"routes": [{"src": "/hello", "dest": "/api/index.go"}]}`,
+	})
+	runRouteCases(t, h, []routeCase{
+		{name: "a route to the file", path: "/hello", status: 200, fn: "api/index.go", fnPath: "/hello"},
+		{name: "the file's own path", path: "/api/index.go", status: 200, fn: "api/index.go"},
+		{name: "no extensionless alias", path: "/api/index", status: 404},
+	})
+}

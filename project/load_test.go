@@ -127,7 +127,7 @@ api/*.tmp.py
 -- py/sub/b.py --
 ` + pyHandler + `
 -- api/ignored.go --
-` + goHandler, []string{"handlers/a", "py/sub/b"}},
+` + goHandler, []string{"handlers/a.go", "py/sub/b.py"}},
 		{"go standalone server", `
 -- go.mod --
 module example.com/s

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -59,10 +60,20 @@ func (l *loader) resolveConfig(p *Project) {
 // routes computes each function's route, reports conflicts and builds the
 // project's route table.
 func (l *loader) routes(p *Project) {
+	legacy := len(p.Config.Builds) > 0
 	kept := p.Functions[:0]
 	for _, f := range p.Functions {
 		if f.Kind() != runtimes.KindFunction {
 			f.Route = routing.FileRoute{ID: f.ID, Pattern: "/*", Src: "^/(.*)$", Dest: "/" + f.ID}
+			kept = append(kept, f)
+			continue
+		}
+		if legacy {
+			// A function of a legacy "builds" entry is its file, extension
+			// included (functions/api/index.go.func), with no route of its
+			// own: the filesystem serves it at its path (reference §7).
+			f.ID = f.File
+			f.Route = routing.FileRoute{ID: f.File, Pattern: "/" + f.File, Src: "^/" + regexp.QuoteMeta(f.File) + "$", Dest: "/" + f.File}
 			kept = append(kept, f)
 			continue
 		}
@@ -120,7 +131,7 @@ func (l *loader) routes(p *Project) {
 		p.Functions = kept
 	}
 
-	in := routing.Input{Config: p.Config}
+	in := routing.Input{Config: p.Config, Legacy: legacy}
 	if p.PublicDir != "" && l.exists(path.Join(p.PublicDir, "404.html")) {
 		in.NotFoundPage = "404.html"
 	}

@@ -34,6 +34,10 @@ type Input struct {
 	// NotFoundPage is the static custom 404 page ("404.html") when the
 	// static files have one; empty for none.
 	NotFoundPage string
+	// Legacy is set for a project with vercel.json "builds": Vercel then
+	// adds none of its zero-config routes; the filesystem serves each
+	// function at its file's path.
+	Legacy bool
 }
 
 // FunctionInfo is what Table needs of one function.
@@ -295,6 +299,9 @@ func (t *tableBuilder) legacy() []Route {
 // generated are the zero-config routes (Vercel's getRouteResult plus the
 // catch-all route of Go servers and Python apps), with phase markers.
 func (t *tableBuilder) generated(in Input) []Route {
+	if in.Legacy {
+		return nil
+	}
 	cleanURLs := t.cfg.CleanURLs
 	trailing := t.cfg.TrailingSlash != nil && *t.cfg.TrailingSlash
 	var api bool

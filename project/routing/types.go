@@ -91,7 +91,8 @@ type Param struct {
 // FileRoute is the route a function file gets (reference §2.2).
 type FileRoute struct {
 	// ID is the output path: the file path without extension, brackets
-	// kept ("api/users/[id]"). It names functions/<ID>.func.
+	// kept ("api/users/[id]"); with legacy "builds", the file path itself
+	// ("api/index.go"). It names functions/<ID>.func.
 	ID string `json:"id"`
 	// Pattern is the URL path with placeholders ("/api/users/[id]").
 	Pattern string `json:"pattern"`
