@@ -2,6 +2,7 @@ package lsp_test
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -396,5 +397,42 @@ class handler(BaseHTTPRequestHandler):
 		e.await("api/greet.py clean", func(s *lsptest.State) bool {
 			return s.Diagnostics["api/greet.py"].Version == v && s.NoDiagnostics("api/greet.py")
 		})
+	})
+}
+
+// A file outside the workspace folders gets the project around it, as
+// gopls gives an orphan file in a module a view; a lone file outside every
+// project gets nothing.
+func TestProjectOutsideTheWorkspaceFolders(t *testing.T) {
+	dir := t.TempDir()
+	if err := lsptest.WriteTxtar(dir, `
+-- one/vercel.json --
+{}
+-- one/api/a.py --
+x = 1
+-- two/api/c.py --
+x = 1
+-- notes/n.py --
+x = 1
+`); err != nil {
+		t.Fatal(err)
+	}
+	o := testOpts{editor: lsptest.Options{Folders: []string{filepath.Join(dir, "one")}}}
+	runTestIn(t, dir, o, func(e *env) {
+		e.open("notes/n.py")
+		e.open("two/api/c.py")
+		e.await("the other project's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("two/api/c.py", "py-no-entrypoint") })
+		e.open("one/api/a.py")
+		e.await("the workspace's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("one/api/a.py", "py-no-entrypoint") })
+		if _, err := e.ExecuteCommand(e.ctx, command.NewInspectCommand("", command.InspectArgs{URI: string(e.URI("notes/n.py"))})); err == nil {
+			t.Errorf("inspect of a lone file outside the workspace succeeded; want no folder for it")
+		}
+		raw, err := e.ExecuteCommand(e.ctx, command.NewInspectCommand("", command.InspectArgs{URI: string(e.URI("two/api/c.py"))}))
+		e.must(err)
+		var res command.InspectResult
+		e.must(json.Unmarshal(raw, &res))
+		if res.Root != e.Path("two") {
+			t.Errorf("inspect of two/api/c.py has root %s, want the project in two/", res.Root)
+		}
 	})
 }

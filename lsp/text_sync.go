@@ -162,22 +162,29 @@ func (s *server) changed(path string) *folder {
 // folderOrCreate returns the folder of path (created is true when it was
 // made for it).
 //
-// With workspace folders, that is the innermost folder holding path, if
-// any. Without (an editor opening lone files; every folder is then
-// implicit), each file gets the project around it, as gopls gives orphan
-// files a view of their own: the folder guessRoot finds, created the first
-// time one of its files is seen. A file opened outside any project makes a
-// folder of its own directory, which a project below that directory does
-// not join: it gets its own folder too.
+// With workspace folders, that is the innermost folder holding path; a
+// file outside all of them gets the project around it when guessRoot finds
+// one (a vercel.json or an api/ folder), as gopls gives orphan files in a
+// module a view, and nothing otherwise. Without workspace folders (an
+// editor opening lone files; every folder is then implicit), each file
+// gets the project around it: the folder guessRoot finds, created the
+// first time one of its files is seen. A file opened outside any project
+// makes a folder of its own directory, which a project below that
+// directory does not join: it gets its own folder too.
 func (s *server) folderOrCreate(path string) (f *folder, created bool) {
 	s.mu.Lock()
 	f = s.folderForLocked(path)
-	guess := (f == nil || f.implicit) && s.allImplicitLocked()
+	allImplicit := s.allImplicitLocked()
 	s.mu.Unlock()
-	if !guess {
+	if f != nil && !(f.implicit && allImplicit) {
 		return f, false
 	}
-	root := guessRoot(filepath.Dir(path))
+	root, found := guessRoot(filepath.Dir(path))
+	if f == nil && !allImplicit && !found {
+		// Outside the workspace folders and in no project: a lone file
+		// (as gopls, which gives an orphan file a view only in a module).
+		return nil, false
+	}
 	// A guess above f (a vercel.json created above a lone file's folder)
 	// keeps f: the innermost folder is the one requests find.
 	if f != nil && (f.root == root || !within(f.root, root)) {
@@ -229,15 +236,15 @@ func (s *server) folderFor(path string) *folder {
 	return s.folderForLocked(path)
 }
 
-// guessRoot finds the project root of a file opened without a workspace
-// folder: the nearest directory up from dir with a vercel.json, else with
-// an api/ directory, else dir itself.
-func guessRoot(dir string) string {
+// guessRoot finds the project root of a file opened outside the workspace
+// folders: the nearest directory up from dir with a vercel.json, else with
+// an api/ directory (found), else dir itself.
+func guessRoot(dir string) (root string, found bool) {
 	for _, marker := range []string{"vercel.json", "api"} {
 		d := dir
 		for range 32 {
 			if _, err := os.Stat(filepath.Join(d, marker)); err == nil {
-				return d
+				return d, true
 			}
 			parent := filepath.Dir(d)
 			if parent == d {
@@ -246,7 +253,7 @@ func guessRoot(dir string) string {
 			d = parent
 		}
 	}
-	return dir
+	return dir, false
 }
 
 // within reports whether path is root or below it.
