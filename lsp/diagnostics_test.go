@@ -400,37 +400,58 @@ class handler(BaseHTTPRequestHandler):
 	})
 }
 
-// A file outside the workspace folders gets the project around it, as
-// gopls gives an orphan file in a module a view; a lone file outside every
-// project gets nothing.
+// A file outside the workspace folders gets the project around it when a
+// vercel.json marks it, as gopls gives an orphan file in a module a view;
+// not for an api/ folder alone (GOROOT has one), not around a workspace
+// folder, and not for a lone file.
 func TestProjectOutsideTheWorkspaceFolders(t *testing.T) {
 	dir := t.TempDir()
 	if err := lsptest.WriteTxtar(dir, `
--- one/vercel.json --
+-- ws/one/vercel.json --
 {}
--- one/api/a.py --
+-- ws/one/api/a.py --
 x = 1
+-- two/vercel.json --
+{}
 -- two/api/c.py --
 x = 1
--- notes/n.py --
+-- goroot/api/go1.txt --
+pkg
+-- goroot/src/net/x.py --
+x = 1
+-- ws/notes/n.py --
+x = 1
+-- ws/vercel.json --
+{}
+-- lone/n.py --
 x = 1
 `); err != nil {
 		t.Fatal(err)
 	}
-	o := testOpts{editor: lsptest.Options{Folders: []string{filepath.Join(dir, "one")}}}
+	o := testOpts{editor: lsptest.Options{Folders: []string{filepath.Join(dir, "ws", "one")}}}
 	runTestIn(t, dir, o, func(e *env) {
-		e.open("notes/n.py")
+		for _, f := range []string{"lone/n.py", "goroot/src/net/x.py", "ws/notes/n.py"} {
+			e.open(f)
+		}
 		e.open("two/api/c.py")
 		e.await("the other project's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("two/api/c.py", "py-no-entrypoint") })
-		e.open("one/api/a.py")
-		e.await("the workspace's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("one/api/a.py", "py-no-entrypoint") })
-		if _, err := e.ExecuteCommand(e.ctx, command.NewInspectCommand("", command.InspectArgs{URI: string(e.URI("notes/n.py"))})); err == nil {
-			t.Errorf("inspect of a lone file outside the workspace succeeded; want no folder for it")
+		e.open("ws/one/api/a.py")
+		e.await("the workspace's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("ws/one/api/a.py", "py-no-entrypoint") })
+		inspect := func(f string) (command.InspectResult, error) {
+			var res command.InspectResult
+			raw, err := e.ExecuteCommand(e.ctx, command.NewInspectCommand("", command.InspectArgs{URI: string(e.URI(f))}))
+			if err == nil {
+				err = json.Unmarshal(raw, &res)
+			}
+			return res, err
 		}
-		raw, err := e.ExecuteCommand(e.ctx, command.NewInspectCommand("", command.InspectArgs{URI: string(e.URI("two/api/c.py"))}))
+		for _, f := range []string{"lone/n.py", "goroot/src/net/x.py", "ws/notes/n.py"} {
+			if res, err := inspect(f); err == nil {
+				t.Errorf("inspect of %s found a folder at %s; want none", f, res.Root)
+			}
+		}
+		res, err := inspect("two/api/c.py")
 		e.must(err)
-		var res command.InspectResult
-		e.must(json.Unmarshal(raw, &res))
 		if res.Root != e.Path("two") {
 			t.Errorf("inspect of two/api/c.py has root %s, want the project in two/", res.Root)
 		}

@@ -164,8 +164,8 @@ func (s *server) changed(path string) *folder {
 //
 // With workspace folders, that is the innermost folder holding path; a
 // file outside all of them gets the project around it when guessRoot finds
-// one (a vercel.json or an api/ folder), as gopls gives orphan files in a
-// module a view, and nothing otherwise. Without workspace folders (an
+// a vercel.json that encloses no workspace folder, as gopls gives orphan
+// files in a module a view, and nothing otherwise. Without workspace folders (an
 // editor opening lone files; every folder is then implicit), each file
 // gets the project around it: the folder guessRoot finds, created the
 // first time one of its files is seen. A file opened outside any project
@@ -179,10 +179,12 @@ func (s *server) folderOrCreate(path string) (f *folder, created bool) {
 	if f != nil && !(f.implicit && allImplicit) {
 		return f, false
 	}
-	root, found := guessRoot(filepath.Dir(path))
-	if f == nil && !allImplicit && !found {
-		// Outside the workspace folders and in no project: a lone file
-		// (as gopls, which gives an orphan file a view only in a module).
+	root, marker := guessRoot(filepath.Dir(path))
+	if f == nil && !allImplicit && (marker != "vercel.json" || s.enclosesFolder(root)) {
+		// Outside the workspace folders, only a vercel.json marks a
+		// project (an api/ folder is too common: GOROOT has one), and
+		// never one around a workspace folder. Otherwise a lone file, as
+		// gopls gives an orphan file a view only in a module.
 		return nil, false
 	}
 	// A guess above f (a vercel.json created above a lone file's folder)
@@ -238,13 +240,13 @@ func (s *server) folderFor(path string) *folder {
 
 // guessRoot finds the project root of a file opened outside the workspace
 // folders: the nearest directory up from dir with a vercel.json, else with
-// an api/ directory (found), else dir itself.
-func guessRoot(dir string) (root string, found bool) {
+// an api/ directory, and the marker found; else dir itself and "".
+func guessRoot(dir string) (root, marker string) {
 	for _, marker := range []string{"vercel.json", "api"} {
 		d := dir
 		for range 32 {
 			if _, err := os.Stat(filepath.Join(d, marker)); err == nil {
-				return d, true
+				return d, marker
 			}
 			parent := filepath.Dir(d)
 			if parent == d {
@@ -253,7 +255,19 @@ func guessRoot(dir string) (root string, found bool) {
 			d = parent
 		}
 	}
-	return dir, false
+	return dir, ""
+}
+
+// enclosesFolder reports whether root holds a workspace folder.
+func (s *server) enclosesFolder(root string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.folders {
+		if within(root, f.root) {
+			return true
+		}
+	}
+	return false
 }
 
 // within reports whether path is root or below it.
