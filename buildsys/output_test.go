@@ -408,18 +408,25 @@ func TestCopyStaticProjectRoot(t *testing.T) {
 // build and the next.
 func TestRunKeepsItsFoldersOutOfStatic(t *testing.T) {
 	// The second time, the output and the cache are named through a
-	// symbolic link to the project: they are recognized by identity.
-	for _, viaLink := range []bool{false, true} {
+	// symbolic link to the project; the third time the cache is a link in
+	// the project to a folder elsewhere (a CI's mounted cache). They are
+	// recognized by identity.
+	for _, how := range []string{"inside", "via a link to the project", "a link in the project"} {
 		real := t.TempDir()
 		writeFile(t, filepath.Join(real, "api", "a.go"), "package handler\n\nimport \"net/http\"\n\nfunc Handler(w http.ResponseWriter, r *http.Request) {}\n")
 		writeFile(t, filepath.Join(real, "index.html"), "<h1>")
 		out, cache := "out", "ci-cache"
-		if viaLink {
+		switch how {
+		case "via a link to the project":
 			link := filepath.Join(t.TempDir(), "link")
 			if err := os.Symlink(real, link); err != nil {
 				t.Fatal(err)
 			}
 			out, cache = filepath.Join(link, "out"), filepath.Join(link, "ci-cache")
+		case "a link in the project":
+			if err := os.Symlink(t.TempDir(), filepath.Join(real, "ci-cache")); err != nil {
+				t.Fatal(err)
+			}
 		}
 		p, err := project.Load(t.Context(), real, project.Options{})
 		if err != nil {
@@ -435,7 +442,7 @@ func TestRunKeepsItsFoldersOutOfStatic(t *testing.T) {
 				names = append(names, name)
 			}
 			if !slices.Equal(names, []string{"index.html"}) {
-				t.Fatalf("out %s: static = %q, want just index.html", out, names)
+				t.Fatalf("%s: static = %q, want just index.html", how, names)
 			}
 		}
 	}
