@@ -58,8 +58,12 @@ func projectDir(pos []string, stderr io.Writer, name string) (string, bool) {
 		fmt.Fprintf(stderr, "lambdalens %s: expected at most one directory, got %d arguments\n", name, len(pos))
 		return "", false
 	}
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real // else the command reports the path as given
+	// Resolved from the absolute path: "." through a linked working
+	// directory is the link ($PWD) to filepath.Abs.
+	if abs, err := filepath.Abs(dir); err == nil {
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			dir = real // else the command reports the path as given
+		}
 	}
 	return dir, true
 }
