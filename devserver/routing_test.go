@@ -480,12 +480,18 @@ func TestFilesBesideAServerDoNotReload(t *testing.T) {
 func TestRoutingLegacyBuilds(t *testing.T) {
 	h := startHarness(t, map[string]string{
 		"api/index.go": goHandler("1"),
-		"vercel.json": `{"builds": [{"src": "api/*.go", "use": "@vercel/go"}],
-			"routes": [{"src": "/hello", "dest": "/api/index.go"}]}`,
+		"api/other.go": goHandler("1"),
+		"index.py":     pyHandler("1"),
+		"vercel.json": `{"builds": [{"src": "api/*.go", "use": "@vercel/go"}, {"src": "index.py", "use": "@vercel/python"}],
+			"routes": [{"src": "/hello", "dest": "/api/other.go"}]}`,
 	})
 	runRouteCases(t, h, []routeCase{
-		{name: "a route to the file", path: "/hello", status: 200, fn: "api/index.go", fnPath: "/hello"},
-		{name: "the file's own path", path: "/api/index.go", status: 200, fn: "api/index.go"},
-		{name: "no extensionless alias", path: "/api/index", status: 404},
+		{name: "a route to the file", path: "/hello", status: 200, fn: "api/other.go", fnPath: "/hello"},
+		{name: "the file's own path", path: "/api/other.go", status: 200, fn: "api/other.go"},
+		{name: "no extensionless alias", path: "/api/other", status: 404},
+		// vercel dev serves <path>/index.* at <path> (reference §3.3).
+		{name: "an index function at its folder", path: "/api", status: 200, fn: "api/index.go"},
+		{name: "with a slash", path: "/api/", status: 200, fn: "api/index.go"},
+		{name: "the root index", path: "/", status: 200, fn: "index.py"},
 	})
 }

@@ -46,11 +46,12 @@ type candidate struct {
 func (l *loader) discover(p *Project) error {
 	var cands []candidate
 	if len(p.Config.Builds) > 0 {
+		// Legacy builds name every entrypoint: no zero-config api/
+		// functions, and no server or app detection.
 		cands = l.buildsCandidates(p.Config)
 	} else {
-		cands = l.apiCandidates()
+		cands = append(l.apiCandidates(), l.serverCandidates(p.Config)...)
 	}
-	cands = append(cands, l.serverCandidates(p.Config)...)
 
 	haveApp := false
 	for _, c := range cands {

@@ -119,7 +119,7 @@ api/*.tmp.py
 ` + goHandler + `
 -- tools/y.py --
 ` + pyHandler, nil},
-		{"legacy builds decide the functions anywhere in the tree", `
+		{"legacy builds decide the functions anywhere in the tree, and no server or app is detected", `
 -- vercel.json --
 {"builds": [{"src": "handlers/*.go", "use": "@vercel/go"}, {"src": "py/**/*.py", "use": "@vercel/python"}]}
 -- handlers/a.go --
@@ -127,7 +127,18 @@ api/*.tmp.py
 -- py/sub/b.py --
 ` + pyHandler + `
 -- api/ignored.go --
-` + goHandler, []string{"handlers/a.go", "py/sub/b.py"}},
+` + goHandler + `
+-- go.mod --
+module example.com/legacy
+
+go 1.26
+-- main.go --
+package main
+
+import "os"
+
+func main() { _ = os.Getenv("PORT") }
+`, []string{"handlers/a.go", "py/sub/b.py"}},
 		{"go standalone server", `
 -- go.mod --
 module example.com/s

@@ -305,6 +305,13 @@ func (r *Router) lookup(p string, fs Filesystem) (string, bool) {
 	if try(dir + "index") {
 		return dir + "index", true
 	}
+	// A legacy "builds" function is named with its extension; vercel
+	// dev serves <path>/index.* at <path> too.
+	for _, ext := range []string{".go", ".py"} {
+		if c := dir + "index" + ext; try(c) && isFunction(fs, c) {
+			return c, true
+		}
+	}
 	return "", false
 }
 
