@@ -2,7 +2,6 @@ package devserver
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -79,7 +78,14 @@ func (s *Server) askLoaded(qs []loadQuestion, rebuild map[*function]rebuildCause
 			s.log.Debug("restarting: the process could not tell which files it loaded", "function", q.f.id, "err", errs[i])
 			cause.reason = "changed " + q.hits[0].Rel
 		case len(answers[i]) > 0:
-			cause.reason = "changed " + s.rel(answers[i][0])
+			// The answer is among the paths asked: name it as its event does.
+			cause.reason = "changed " + answers[i][0]
+			for _, ev := range q.hits {
+				if ev.Path == answers[i][0] {
+					cause.reason = "changed " + ev.Rel
+					break
+				}
+			}
 		default:
 			s.log.Debug("not restarting: the process has not loaded the changed files", "function", q.f.id, "files", len(q.hits))
 			q.f.noteChange(cause.structural)
@@ -95,12 +101,4 @@ func (f *function) noteChange(structural bool) {
 	f.mu.Lock()
 	f.inputsStale = f.inputsStale || structural
 	f.mu.Unlock()
-}
-
-// rel is p relative to the project root, slash-separated.
-func (s *Server) rel(p string) string {
-	if r, err := filepath.Rel(s.root, p); err == nil && !strings.HasPrefix(r, "..") {
-		return filepath.ToSlash(r)
-	}
-	return p
 }
