@@ -169,8 +169,8 @@ type requirementInclude struct {
 
 func requirementIncludeLines(b []byte) []requirementInclude {
 	var out []requirementInclude
-	for n, line := range requirementLines(b) {
-		line = strings.TrimSpace(line)
+	for _, l := range requirementLines(b) {
+		line := strings.TrimSpace(l.text)
 		if i := strings.Index(line, " #"); i >= 0 {
 			line = strings.TrimSpace(line[:i])
 		}
@@ -187,7 +187,7 @@ func requirementIncludeLines(b []byte) []requirementInclude {
 		if rest == "" || strings.Contains(rest, "://") {
 			continue
 		}
-		out = append(out, requirementInclude{opt: used, name: rest, line: n + 1})
+		out = append(out, requirementInclude{opt: used, name: rest, line: l.n})
 	}
 	return out
 }
@@ -283,7 +283,7 @@ func depsKey(root string, d *lambdaDeps, t pyTarget, installer string) (string, 
 		if d.src.ReqFile != "" {
 			// requirements.txt and its -r/-c includes (d.files then has
 			// nothing else); other sources' local paths are in src.Reqs.
-			local = append(local, localRequirementPaths(requirementLines(b), filepath.Dir(f))...)
+			local = append(local, localRequirementPaths(requirementTexts(b), filepath.Dir(f))...)
 		}
 	}
 	if err := hashLocalPaths(h, root, local); err != nil {

@@ -125,13 +125,52 @@ func hashLocalPaths(h hash.Hash, root string, paths []string) error {
 	return nil
 }
 
-// requirementLines returns the lines of a requirements file.
-func requirementLines(b []byte) []string {
+// requirementTexts returns the logical lines of a requirements file
+// without their numbers.
+func requirementTexts(b []byte) []string {
 	var out []string
+	for _, l := range requirementLines(b) {
+		out = append(out, l.text)
+	}
+	return out
+}
+
+// reqLine is one logical line of a requirements file: physical lines
+// ending in a backslash joined to the next, as pip reads them, numbered by
+// their first physical line.
+type reqLine struct {
+	text string
+	n    int // 1-based
+}
+
+// requirementLines returns the logical lines of a requirements file. As in
+// pip, a comment line never continues (its backslash is part of the
+// comment), and a continuation at the end of the file ends the line.
+func requirementLines(b []byte) []reqLine {
+	var out []reqLine
+	var cont []string
+	first := 0
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		out = append(out, sc.Text())
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		isComment := strings.HasPrefix(strings.TrimLeft(line, " \t"), "#")
+		if strings.HasSuffix(line, "\\") && !isComment {
+			if cont == nil {
+				first = n
+			}
+			cont = append(cont, strings.TrimSuffix(line, "\\"))
+			continue
+		}
+		if cont != nil {
+			out = append(out, reqLine{strings.Join(append(cont, line), ""), first})
+			cont = nil
+			continue
+		}
+		out = append(out, reqLine{line, n})
+	}
+	if cont != nil {
+		out = append(out, reqLine{strings.Join(cont, ""), first})
 	}
 	return out
 }

@@ -1,7 +1,9 @@
 package python
 
 import (
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -118,5 +120,43 @@ source = { virtual = "." }
 	}
 	if want := []string{"https://download.pytorch.org/whl/cpu"}; !slices.Equal(indexes, want) {
 		t.Errorf("indexes = %q, want %q (PyPI's, with or without a slash, is the default)", indexes, want)
+	}
+}
+
+// Lines ending in a backslash continue on the next, as pip reads them
+// (pip-compile --generate-hashes writes every pin that way); a comment
+// never continues, and the numbers are those of each logical line's first
+// physical line, for errors.
+func TestRequirementLinesJoinContinuations(t *testing.T) {
+	in := "flask==3.0.0 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n" +
+		"# a comment \\\n-r \\\r\n  base.txt\n./wheels/x.whl \\\n"
+	got := requirementLines([]byte(in))
+	want := []reqLine{
+		{"flask==3.0.0     --hash=sha256:aa     --hash=sha256:bb", 1},
+		{"# a comment \\", 4},
+		{"-r   base.txt", 5},
+		{"./wheels/x.whl ", 7},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("requirementLines =\n%+v\nwant\n%+v", got, want)
+	}
+	if got := parseRequirementIncludes([]byte(in)); !slices.Equal(got, []string{"base.txt"}) {
+		t.Errorf("includes = %q, want [base.txt]", got)
+	}
+	if got := localRequirementPaths(requirementTexts([]byte(in)), "/proj"); !slices.Equal(got, []string{"/proj/wheels/x.whl"}) {
+		t.Errorf("local paths = %q, want [/proj/wheels/x.whl]", got)
+	}
+}
+
+// A missing include on a continued line is reported at the line it
+// starts on, after continued lines before it.
+func TestRequirementIncludeLineAfterContinuations(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"requirements.txt": "flask==3.0.0 \\\n    --hash=sha256:aa\n--requirement \\\n  missing.txt\n",
+	})
+	_, err := requirementIncludes(filepath.Join(root, "requirements.txt"))
+	if err == nil || !strings.HasPrefix(err.Error(), "requirements.txt:3: --requirement missing.txt: ") {
+		t.Errorf("got %v, want an error at requirements.txt:3", err)
 	}
 }
