@@ -219,7 +219,7 @@ func copyStatic(p *project.Project, outDir string, own ownFolders) (map[string]s
 	skip := func(r string, isDir bool) bool {
 		r = path.Join(rel, r)
 		// holds stats the entry: a link to the cache is one of them too.
-		return rules.Ignored(r, isDir) || p.StaticExcluded(r) || own.holds(filepath.Join(p.Root, filepath.FromSlash(r)))
+		return rules.Ignored(r, isDir) || p.StaticExcluded(r, isDir) || own.holds(filepath.Join(p.Root, filepath.FromSlash(r)))
 	}
 	o := copyOptions{follow: true, skip: skip}
 	var overrides map[string]staticOverride

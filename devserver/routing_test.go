@@ -482,8 +482,14 @@ func TestRoutingLegacyBuilds(t *testing.T) {
 		"api/index.go": goHandler("1"),
 		"api/other.go": goHandler("1"),
 		"index.py":     pyHandler("1"),
-		"vercel.json": `{"builds": [{"src": "api/*.go", "use": "@vercel/go"}, {"src": "index.py", "use": "@vercel/python"}],
-			"routes": [{"src": "/hello", "dest": "/api/other.go"}]}`,
+		// Static files are those of @vercel/static builds alone, at
+		// their own paths; public/ is not served by itself.
+		"public/page.html":  "<p>public</p>",
+		"assets/logo.txt":   "logo",
+		"assets/x/deep.txt": "deep",
+		"vercel.json": `{"builds": [{"src": "api/*.go", "use": "@vercel/go"}, {"src": "index.py", "use": "@vercel/python"},
+			{"src": "assets/**", "use": "@vercel/static"}],
+			"routes": [{"src": "/hello", "dest": "/api/other.go"}, {"handle": "filesystem"}]}`,
 	})
 	runRouteCases(t, h, []routeCase{
 		{name: "a route to the file", path: "/hello", status: 200, fn: "api/other.go", fnPath: "/hello"},
@@ -493,5 +499,10 @@ func TestRoutingLegacyBuilds(t *testing.T) {
 		{name: "an index function at its folder", path: "/api", status: 200, fn: "api/index.go"},
 		{name: "with a slash", path: "/api/", status: 200, fn: "api/index.go"},
 		{name: "the root index", path: "/", status: 200, fn: "index.py"},
+		{name: "a static build's file at its path", path: "/assets/logo.txt", status: 200, bodyHas: "logo", ctype: "text/plain"},
+		{name: "deeper", path: "/assets/x/deep.txt", status: 200, bodyHas: "deep"},
+		{name: "public/ is not served by itself", path: "/page.html", status: 404},
+		{name: "nor under its own name", path: "/public/page.html", status: 404},
+		{name: "nor sources", path: "/vercel.json", status: 404},
 	})
 }

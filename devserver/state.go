@@ -116,6 +116,10 @@ func (s *Server) reportLoad(snap *snapshot, prev *snapshot) {
 		msg += ": " + strings.Join(ids, ", ")
 	}
 	switch {
+	case snap.proj.Legacy():
+		if len(snap.static) > 0 {
+			msg += fmt.Sprintf("; %d static file(s) from @vercel/static builds", len(snap.static))
+		}
 	case snap.proj.PublicDir == ".":
 		if len(snap.static) > 0 {
 			msg += fmt.Sprintf("; %d static file(s) in the project root (no public/)", len(snap.static))
@@ -140,7 +144,7 @@ func (s *Server) withStatic(snap *snapshot) *snapshot {
 
 // scanStatic lists the regular files below dir that the ignore rules keep
 // and excluded (given a slash path relative to root) does not drop.
-func scanStatic(root, dir string, ig *fileutil.Rules, excluded func(rel string) bool) map[string]struct{} {
+func scanStatic(root, dir string, ig *fileutil.Rules, excluded func(rel string, isDir bool) bool) map[string]struct{} {
 	files := make(map[string]struct{})
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -153,7 +157,7 @@ func scanStatic(root, dir string, ig *fileutil.Rules, excluded func(rel string) 
 		if err != nil {
 			return nil
 		}
-		if slashRel := filepath.ToSlash(rel); ig.Ignored(slashRel, d.IsDir()) || excluded(slashRel) {
+		if slashRel := filepath.ToSlash(rel); ig.Ignored(slashRel, d.IsDir()) || excluded(slashRel, d.IsDir()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

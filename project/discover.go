@@ -3,6 +3,7 @@ package project
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -140,7 +141,7 @@ func (l *loader) buildsCandidates(cfg *config.Config) []candidate {
 	seen := map[string]bool{}
 	for _, b := range cfg.Builds {
 		var lang runtimes.Language
-		switch b.Use {
+		switch config.BuilderName(b.Use) {
 		case "@vercel/go", "@now/go":
 			lang = runtimes.Go
 		case "@vercel/python", "@now/python":
@@ -170,6 +171,30 @@ func (l *loader) buildsCandidates(cfg *config.Config) []candidate {
 		}
 	}
 	return out
+}
+
+// staticBuilds returns the src globs of legacy @vercel/static builds,
+// warning about one that matches no file. The static folder is then the
+// project root even before a file matches: one created later is served.
+func (l *loader) staticBuilds(cfg *config.Config) []string {
+	var globs []string
+	for _, b := range cfg.Builds {
+		if name := config.BuilderName(b.Use); name != "@vercel/static" && name != "@now/static" {
+			continue
+		}
+		src := strings.TrimPrefix(b.Src, "/")
+		if src == "" {
+			continue // the config package reported it
+		}
+		globs = append(globs, src)
+		if !slices.ContainsFunc(l.files, func(f string) bool { ok, _ := doublestar.Match(src, f); return ok }) {
+			l.diags = append(l.diags, runtimes.Diagnostic{
+				File: config.File, Range: b.Range, Severity: runtimes.SeverityWarning, Code: "unused-build",
+				Message: fmt.Sprintf("builds entry %q (%s) matches no file; check the glob", b.Src, b.Use),
+			})
+		}
+	}
+	return globs
 }
 
 // serverCandidates finds a Go standalone server and a Python framework app.

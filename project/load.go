@@ -91,7 +91,14 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 		return nil, err
 	}
 	p.PythonVersion, _ = l.withDiags(l.pythonVersion())
-	p.PublicDir = l.publicDir(p.Config)
+	if p.Legacy() {
+		p.StaticGlobs = l.staticBuilds(p.Config)
+		if len(p.StaticGlobs) > 0 {
+			p.PublicDir = "."
+		}
+	} else {
+		p.PublicDir = l.publicDir(p.Config)
+	}
 
 	if err := l.discover(p); err != nil {
 		return nil, err

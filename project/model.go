@@ -1,10 +1,13 @@
 package project
 
 import (
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+
 	"github.com/lambdalens/lambdalens/project/config"
 	"github.com/lambdalens/lambdalens/project/routing"
 	"github.com/lambdalens/lambdalens/runtimes"
-	"strings"
 )
 
 // Project is the loaded model of one project directory.
@@ -21,9 +24,16 @@ type Project struct {
 	// PublicDir is the folder of static files, relative to Root:
 	// "public" (or vercel.json's outputDirectory) when it has files; "."
 	// when a project of api functions has no such folder, as Vercel then
-	// serves every other file (see StaticExcluded); empty when the
-	// project has no static files.
+	// serves every other file (see StaticExcluded); "." too with legacy
+	// builds that have a @vercel/static one (see StaticGlobs); empty when
+	// the project has no static files.
 	PublicDir string `json:"publicDir,omitempty"`
+	// StaticGlobs are the src globs of vercel.json's @vercel/static
+	// builds. With legacy builds they alone name the static files, each
+	// served at its own path ("public/a.css" at /public/a.css), as
+	// Vercel's static builder outputs them when not zero-config; a public
+	// folder is not served by itself.
+	StaticGlobs []string `json:"staticGlobs,omitempty"`
 	// GoVersion and PythonVersion are the detected language versions.
 	GoVersion     Version `json:"goVersion"`
 	PythonVersion Version `json:"pythonVersion"`
@@ -142,25 +152,67 @@ func (p *Project) HasErrors() bool {
 	return false
 }
 
-// StaticExcluded reports whether rel, a project file (slash path relative
-// to Root) under PublicDir, is nevertheless not a static file: with the
-// project root as PublicDir, the api folder, package.json, lock files and
-// README.md (reference §2.3; Vercel's static builder takes
-// "!{api/**,package.json}"). Files the ignore rules drop (Vercel's default
-// list, .vercelignore) are never static either; callers apply those.
-func (p *Project) StaticExcluded(rel string) bool {
+// StaticExcluded reports whether rel, a project file or folder (slash
+// path relative to Root) under PublicDir, is nevertheless not static, or
+// a folder that cannot hold a static file. With the project root as
+// PublicDir: for zero-config projects, the api folder, package.json,
+// lock files and README.md (reference §2.3; Vercel's static builder takes
+// "!{api/**,package.json}"); with legacy builds, every file no
+// @vercel/static glob matches, and the configuration and .env files
+// Vercel's static builder never outputs. Files the ignore rules drop
+// (Vercel's default list, .vercelignore) are never static either;
+// callers apply those.
+func (p *Project) StaticExcluded(rel string, isDir bool) bool {
 	if p.PublicDir != "." {
 		return false
 	}
+	if p.Legacy() {
+		if isDir {
+			return !p.staticFolder(rel)
+		}
+		if legacyNeverStatic[rel] || strings.HasPrefix(rel, ".env") {
+			return true
+		}
+		for _, g := range p.StaticGlobs {
+			if ok, _ := doublestar.Match(g, rel); ok {
+				return false
+			}
+		}
+		return true
+	}
 	return rel == "api" || strings.HasPrefix(rel, "api/") || rootPlatformFiles[rel]
 }
+
+// staticFolder reports whether folder rel may hold files a static glob
+// matches: it lies on the way to a glob's fixed base folder, or inside
+// it when the rest of the glob spans folders ("public/**", "{a,b}/x").
+func (p *Project) staticFolder(rel string) bool {
+	for _, g := range p.StaticGlobs {
+		base, pat := doublestar.SplitPattern(g)
+		onTheWay := base == rel || strings.HasPrefix(base, rel+"/")
+		inside := base == "." || strings.HasPrefix(rel, base+"/")
+		if onTheWay || inside && (strings.Contains(pat, "/") || strings.Contains(pat, "**")) {
+			return true
+		}
+	}
+	return false
+}
+
+// legacyNeverStatic are the files Vercel's static builder leaves out of
+// its output (besides .git/ and .env*).
+var legacyNeverStatic = map[string]bool{"vercel.json": true, ".vercelignore": true, "now.json": true, ".nowignore": true}
+
+// Legacy reports whether vercel.json has builds: then they alone name the
+// functions and the static files (no zero-config api/ functions, servers
+// or apps, no public folder by itself).
+func (p *Project) Legacy() bool { return p.Config != nil && len(p.Config.Builds) > 0 }
 
 // RootCanBeStatic reports whether the project root becomes the static
 // folder when there is no public folder and a file beside api/: the
 // project has functions, all of them zero-config api functions (not a
 // server or an app), and no legacy builds.
 func (p *Project) RootCanBeStatic() bool {
-	if len(p.Config.Builds) > 0 || len(p.Functions) == 0 {
+	if p.Legacy() || len(p.Functions) == 0 {
 		return false
 	}
 	for _, f := range p.Functions {

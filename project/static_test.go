@@ -1,6 +1,11 @@
 package project
 
-import "testing"
+import (
+	"slices"
+	"testing"
+
+	"github.com/lambdalens/lambdalens/project/config"
+)
 
 // TestStaticFolder: public/ when it has files; the project root for a
 // project of api functions without it (Vercel's "!{api/**,package.json}");
@@ -16,6 +21,8 @@ func TestStaticFolder(t *testing.T) {
 		{"no functions", "-- index.html --\nhi\n", ""},
 		{"a Go server", "-- go.mod --\nmodule example.com/s\n\ngo 1.26\n-- main.go --\npackage main\n\nimport \"os\"\n\nfunc main() { _ = os.Getenv(\"PORT\") }\n-- index.html --\nhi\n", ""},
 		{"legacy builds", "-- api/a.go --\n" + goHandler + "-- index.html --\nhi\n-- vercel.json --\n{\"builds\": [{\"src\": \"api/*.go\", \"use\": \"@vercel/go\"}]}\n", ""},
+		{"legacy builds ignore public/", "-- api/a.go --\n" + goHandler + "-- public/index.html --\nhi\n-- vercel.json --\n{\"builds\": [{\"src\": \"api/*.go\", \"use\": \"@vercel/go\"}]}\n", ""},
+		{"legacy static build", "-- api/a.go --\n" + goHandler + "-- public/index.html --\nhi\n-- vercel.json --\n{\"builds\": [{\"src\": \"api/*.go\", \"use\": \"@vercel/go@3.1.0\"}, {\"src\": \"public/**\", \"use\": \"@vercel/static\"}]}\n", "."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -30,11 +37,62 @@ func TestStaticFolder(t *testing.T) {
 		"api": true, "api/a.go": true, "api/data.json": true, "package.json": true, "README.md": true, "yarn.lock": true,
 		"index.html": false, "apis/x": false, "docs/README.md": false, "go.mod": false,
 	} {
-		if got := p.StaticExcluded(rel); got != want {
+		if got := p.StaticExcluded(rel, rel == "api"); got != want {
 			t.Errorf("StaticExcluded(%q) = %v, want %v", rel, got, want)
 		}
 	}
-	if (&Project{PublicDir: "public"}).StaticExcluded("public/api/x") {
+	if (&Project{PublicDir: "public"}).StaticExcluded("public/api/x", false) {
 		t.Error("StaticExcluded excludes files of a public folder")
+	}
+}
+
+// With legacy builds, the @vercel/static globs alone name the static
+// files, at their own paths; folders off every glob's way are skipped
+// whole; vercel.json and .env files are never static, as in Vercel's
+// static builder.
+func TestLegacyStaticBuilds(t *testing.T) {
+	p := mustLoad(t, writeTree(t, "-- api/a.go --\n"+goHandler+
+		"-- public/index.html --\nhi\n-- public/css/a.css --\nx\n-- docs/x.html --\nx\n-- .env --\nA=1\n-- vercel.json --\n"+
+		`{"builds": [{"src": "api/*.go", "use": "@vercel/go"}, {"src": "public/**", "use": "@vercel/static"},`+
+		` {"src": "/*", "use": "@now/static"}, {"src": "img/*.png", "use": "@vercel/static"}]}`+"\n"), Options{})
+	if want := []string{"public/**", "*", "img/*.png"}; !slices.Equal(p.StaticGlobs, want) {
+		t.Errorf("StaticGlobs = %q, want %q", p.StaticGlobs, want)
+	}
+	var unused []string
+	for _, d := range p.Diagnostics {
+		if d.Code == "unused-build" || d.Code == "build-use-unsupported" {
+			unused = append(unused, d.Code+": "+d.Message)
+		}
+	}
+	if want := []string{`unused-build: builds entry "img/*.png" (@vercel/static) matches no file; check the glob`}; !slices.Equal(unused, want) {
+		t.Errorf("diagnostics = %q, want %q", unused, want)
+	}
+	if len(p.Functions) != 1 || p.Functions[0].ID != "api/a.go" {
+		t.Errorf("functions = %v, want api/a.go alone", p.Functions)
+	}
+	for _, tc := range []struct {
+		rel   string
+		isDir bool
+		want  bool
+	}{
+		{"public/index.html", false, false},
+		{"public/css/a.css", false, false},
+		{"public", true, false},
+		{"public/css", true, false},
+		{"img", true, false},
+		{"docs", true, true},
+		{"docs/x.html", false, true},
+		{"api/a.go", false, true}, // "*" matches one segment only
+		{"index.html", false, false},
+		{"vercel.json", false, true},
+		{".env", false, true},
+		{".env.production", false, true},
+	} {
+		if got := p.StaticExcluded(tc.rel, tc.isDir); got != tc.want {
+			t.Errorf("StaticExcluded(%q, %v) = %v, want %v", tc.rel, tc.isDir, got, tc.want)
+		}
+	}
+	if name := config.BuilderName("@vercel/python@4.1.0"); name != "@vercel/python" {
+		t.Errorf("BuilderName = %q", name)
 	}
 }

@@ -284,8 +284,18 @@ const (
 	maxBuildSrcLen = 4096
 )
 
-// builtinBuilders are the "use" values lambdalens builds.
-var builtinBuilders = []string{"@vercel/go", "@vercel/python"}
+// BuilderName is a build's "use" without its version: "@vercel/go" for
+// "@vercel/go@3.1.0".
+func BuilderName(use string) string {
+	if i := strings.LastIndexByte(use, '@'); i > 0 {
+		return use[:i]
+	}
+	return use
+}
+
+// builtinBuilders are the "use" values lambdalens builds (the @now names
+// are the builders' names before Vercel's rename).
+var builtinBuilders = []string{"@vercel/go", "@vercel/python", "@vercel/static", "@now/go", "@now/python", "@now/static"}
 
 func (v *validator) builds(m *Node) {
 	if !v.want(m, m.Key, Array) {
@@ -341,13 +351,9 @@ func (v *validator) builder(p *Node, label string) string {
 	if !v.maxLen(p, label, "value-too-long", s, maxPatternLen) {
 		return ""
 	}
-	name := s
-	if i := strings.LastIndexByte(s, '@'); i > 0 {
-		name = s[:i]
-	}
-	if !slices.Contains(builtinBuilders, name) {
+	if !slices.Contains(builtinBuilders, BuilderName(s)) {
 		v.warnf(p.Range, "build-use-unsupported",
-			"builder %q is not supported by lambdalens; only @vercel/go and @vercel/python builds are run", shorten(s, 60))
+			"builder %q is not supported by lambdalens; only @vercel/go, @vercel/python and @vercel/static builds are run", shorten(s, 60))
 	}
 	return s
 }
