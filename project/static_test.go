@@ -53,7 +53,7 @@ func TestStaticFolder(t *testing.T) {
 func TestLegacyStaticBuilds(t *testing.T) {
 	p := mustLoad(t, writeTree(t, "-- api/a.go --\n"+goHandler+
 		"-- public/index.html --\nhi\n-- public/css/a.css --\nx\n-- docs/x.html --\nx\n-- .env --\nA=1\n-- vercel.json --\n"+
-		`{"builds": [{"src": "api/*.go", "use": "@vercel/go"}, {"src": "public/**", "use": "@vercel/static"},`+
+		`{"builds": [{"src": "api/*.go", "use": "@vercel/go@3.1.0"}, {"src": "public/**", "use": "@vercel/static"},`+
 		` {"src": "/*", "use": "@now/static"}, {"src": "img/*.png", "use": "@vercel/static"}]}`+"\n"), Options{})
 	if want := []string{"public/**", "*", "img/*.png"}; !slices.Equal(p.StaticGlobs, want) {
 		t.Errorf("StaticGlobs = %q, want %q", p.StaticGlobs, want)
