@@ -561,3 +561,20 @@ func TestOverflowForgetsChecksums(t *testing.T) {
 		t.Errorf("after an overflow, %d of the overflow and the save were kept, want both", len(got))
 	}
 }
+
+// A project given through a symbolic link to its folder is served, and
+// an edit in a subfolder reloads it: the watcher walks where the link
+// leads.
+func TestHotReloadThroughALinkedRoot(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "linked")
+	h := startHarness(t, map[string]string{"api/sub/a.go": goHandler("1")}, func(c *Config) {
+		if err := os.Symlink(c.Dir, link); err != nil {
+			t.Skipf("symlinks unavailable: %v", err)
+		}
+		c.Dir = link
+	})
+	h.waitVersion("/api/sub/a", "1")
+	waitInputs(t, h.srv, "api/sub/a")
+	h.write("api/sub/a.go", goHandler("2"))
+	h.waitVersion("/api/sub/a", "2")
+}

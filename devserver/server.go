@@ -145,6 +145,12 @@ func New(cfg Config) (*Server, error) {
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("creating dev server: %s is not a directory", root)
 	}
+	// A project given through a symbolic link (a linked workspace folder)
+	// is served and watched where it leads: the watcher does not enter a
+	// link, and the tools report the paths they were run in.
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
 	}

@@ -263,3 +263,20 @@ func TestIncludeFilesThroughASymlinkedFolder(t *testing.T) {
 		t.Fatalf("diagnostics %q %q, want one, for ../missing/**", got, msgs)
 	}
 }
+
+// A project given through a symbolic link to its folder (a workspace
+// opened through a linked path) has its files, under the path as given.
+func TestLoadThroughALinkedRoot(t *testing.T) {
+	dir := writeTree(t, "-- api/hello.go --\n"+goHandler+"-- public/index.html --\nhi\n")
+	link := filepath.Join(t.TempDir(), "linked")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Skipf("symlinks unavailable: %v", err)
+	}
+	p := mustLoad(t, link, Options{})
+	if p.Root != link {
+		t.Errorf("Root = %q, want the path as given, %q", p.Root, link)
+	}
+	if len(p.Functions) != 1 || p.Functions[0].File != "api/hello.go" || p.PublicDir != "public" {
+		t.Errorf("functions %v, public dir %q; want api/hello.go and public", p.Functions, p.PublicDir)
+	}
+}

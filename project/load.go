@@ -148,17 +148,24 @@ func (l *loader) sig(rel string) (fileSig, bool) {
 func (l *loader) walk() error {
 	seen := map[string]bool{}
 	l.dirents = map[string]fs.DirEntry{}
-	err := filepath.WalkDir(l.root, func(p string, d fs.DirEntry, err error) error {
+	// A root given through a symbolic link is walked where it leads
+	// (WalkDir does not enter a link); the files keep their paths below
+	// the root as given.
+	top := l.root
+	if real, err := filepath.EvalSymlinks(top); err == nil {
+		top = real
+	}
+	err := filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if p == l.root {
+			if p == top {
 				return err
 			}
 			return nil // unreadable entries are skipped, not fatal
 		}
-		if p == l.root {
+		if p == top {
 			return nil
 		}
-		rel := filepath.ToSlash(p[len(l.root)+1:])
+		rel := filepath.ToSlash(p[len(top)+1:])
 		if l.ig.Match(rel, d.IsDir()) {
 			if rel != ".git" && rel != ".vercel" {
 				l.ignored = append(l.ignored, rel)
