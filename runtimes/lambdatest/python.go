@@ -143,12 +143,24 @@ func Venv(t testing.TB, name, marker string, pkgs ...string) string {
 // lives outside the artifact too.
 func RICPython(t testing.TB) string {
 	t.Helper()
+	return RICPythonWith(t)
+}
+
+// RICPythonWith is RICPython with pinned packages ("six==1.15.0") installed
+// beside awslambdaric, as the managed runtime has its own boto3, six and
+// others on sys.path, in a venv of their own.
+func RICPythonWith(t testing.TB, pkgs ...string) string {
+	t.Helper()
 	v := HostPython(t)
 	ver := RICVersion
 	if v == "3.9" {
 		ver = RICVersion39
 	}
-	dir := Venv(t, "ric-py"+strings.ReplaceAll(v, ".", "")+"-"+ver, "", "awslambdaric=="+ver)
+	name := "ric-py" + strings.ReplaceAll(v, ".", "") + "-" + ver
+	for _, p := range pkgs {
+		name += "+" + strings.NewReplacer("==", "-", "/", "_").Replace(p)
+	}
+	dir := Venv(t, name, "", append([]string{"awslambdaric==" + ver}, pkgs...)...)
 	return filepath.Join(dir, "bin", "python")
 }
 
@@ -158,7 +170,13 @@ func RICPython(t testing.TB) string {
 // env, and _HANDLER and AWS_EXECUTION_ENV=AWS_Lambda_<runtime> set.
 func StartPython(t testing.TB, dir, handler, runtime string, env map[string]string) *Emulator {
 	t.Helper()
-	py := RICPython(t)
+	return StartPythonWith(t, RICPython(t), dir, handler, runtime, env)
+}
+
+// StartPythonWith is StartPython with py (from RICPythonWith) as the
+// runtime's interpreter.
+func StartPythonWith(t testing.TB, py, dir, handler, runtime string, env map[string]string) *Emulator {
+	t.Helper()
 	all := map[string]string{}
 	for k, v := range env {
 		all[k] = v

@@ -57,7 +57,9 @@ func TestSplitBundle(t *testing.T) {
 // Lambda's limit (the threshold lowered to one byte): its public packages
 // are left out of _vendor, uv and the config are shipped, and under the
 // emulator the first invocation installs them with uv from PyPI into the
-// temporary directory, where the app imports them from.
+// temporary directory, where the app imports them from. The runtime's
+// interpreter has an older six of its own (as Lambda's has its boto3, six
+// and urllib3): the locked version must win over it.
 func TestRuntimeInstall(t *testing.T) {
 	lambdatest.RequirePyPI(t)
 	uvBin := uvForTests(t)
@@ -135,7 +137,9 @@ def app(environ, start_response):
 	for k, v := range art.Environment {
 		env[k] = v
 	}
-	em := lambdatest.StartPython(t, out, art.Handler, art.Runtime, env)
+	// six 1.15.0 on the runtime's own sys.path, 1.16.0 in uv.lock.
+	py := lambdatest.RICPythonWith(t, "six==1.15.0")
+	em := lambdatest.StartPythonWith(t, py, out, art.Handler, art.Runtime, env)
 	for i := range 2 { // cold, then warm
 		res := invokeHTTP(t, em, lambdatest.EventVercel, "GET", "/api/index", nil, nil)
 		want := "six 1.16.0 idna 3.10 in " + tmp

@@ -41,7 +41,7 @@ __all__ = ["load", "detect", "InvalidEvent"]
 
 # __version__ changes whenever the adapter's behaviour does; lambdalens
 # puts it in its build cache keys.
-__version__ = "2"
+__version__ = "3"
 
 InvalidEvent = events.InvalidEvent
 

@@ -6,7 +6,8 @@ _uv/uv and _uv/_runtime_config.json instead of some of its public packages
 once per container, before the user's code is imported: it makes a venv
 under the temporary directory, runs `uv sync` for the function's
 pyproject.toml and uv.lock into it, leaving alone the packages bundled in
-_vendor, and adds the venv's site-packages to sys.path. Later invocations
+_vendor, and puts the venv's site-packages on sys.path right after
+_vendor, ahead of the managed runtime's own packages. Later invocations
 in the same container find the venv complete and only add it to sys.path.
 
 A failed install raises RuntimeError with uv's output: a function error,
@@ -45,14 +46,15 @@ def _site_packages(env_dir):
     )
 
 
-def install(task_root):
+def install(task_root, vendor=None):
     """Install the left-out packages of the function at task_root, if any,
-    and put them on sys.path. Returns the venv's directory, or None."""
+    and put them on sys.path right after vendor (the bundled packages'
+    directory, task_root/_vendor by default). Returns the venv's
+    directory, or None."""
     config_path = os.path.join(task_root, CONFIG)
     if not os.path.exists(config_path):
         return None  # every function without a runtime install: nothing imported
     import json
-    import site
     import subprocess
     import tempfile
     import time
@@ -117,5 +119,22 @@ def install(task_root):
             "lambdalens: installed the runtime dependencies in %.2fs\n"
             % (time.monotonic() - start)
         )
-    site.addsitedir(_site_packages(env_dir))
+    _add_first(_site_packages(env_dir), vendor or os.path.join(task_root, "_vendor"))
     return env_dir
+
+
+def _add_first(site_dir, vendor):
+    """Add site_dir (with its .pth files) to sys.path right after vendor,
+    or at the front when vendor is not on it. site.addsitedir appends, and
+    the runtime's own directories (/var/runtime, /var/lang/.../site-packages
+    with their boto3, botocore, six, urllib3) would then shadow the
+    versions uv.lock pins."""
+    import site
+
+    before = list(sys.path)
+    site.addsitedir(site_dir)
+    seen = set(before)
+    added = [p for p in sys.path if p not in seen]
+    rest = [p for p in before if p not in added]
+    at = rest.index(vendor) + 1 if vendor in rest else 0
+    sys.path[:] = rest[:at] + added + rest[at:]
