@@ -102,6 +102,16 @@ func TestLambdaStdlibApps(t *testing.T) {
 					if res := invokeHTTP(t, em, kind, "GET", route+"/boom", nil, nil); res.Status != 500 {
 						t.Errorf("GET boom: status %d body %q, want 500", res.Status, res.Body)
 					}
+					// ... and so is one that cuts the response's body short.
+					if res := invokeHTTP(t, em, kind, "GET", route+"/partial", nil, nil); res.Status != 500 {
+						t.Errorf("GET partial: status %d body %q, want 500", res.Status, res.Body)
+					}
+					// An exception after the app completed its response
+					// is logged; the response stands, as a server would
+					// have sent it already.
+					if res := invokeHTTP(t, em, kind, "GET", route+"/late", nil, nil); res.Status != 201 || string(res.Body) != "created" {
+						t.Errorf("GET late: status %d body %q, want 201 %q", res.Status, res.Body, "created")
+					}
 				})
 			}
 			// An event of no known shape is a function error.
@@ -114,6 +124,9 @@ func TestLambdaStdlibApps(t *testing.T) {
 			}
 			if !strings.Contains(em.Logs(), "boom from the") {
 				t.Errorf("the app's exception was not logged:\n%s", em.Logs())
+			}
+			if !strings.Contains(em.Logs(), "late failure from the") {
+				t.Errorf("the exception after the response was not logged:\n%s", em.Logs())
 			}
 		})
 	}

@@ -24,6 +24,11 @@ Errors: an event of an unknown shape raises InvalidEvent (a function
 error). An exception raised by the application while serving a request is
 logged with its traceback to stderr and answered with a plain-text 500,
 so the container stays warm and API Gateway does not turn it into a 502.
+An exception raised after the application completed its response (an
+ASGI app after its last body message, a handler class after writing a
+whole response, a WSGI iterable's close()) is logged the same way and the
+response is sent, as a server such as uvicorn or gunicorn would have sent
+it already.
 A failed ASGI lifespan startup raises (a function error); startup is tried
 again on the next invocation.
 """
@@ -32,10 +37,9 @@ import importlib.util
 import inspect
 import os
 import sys
-import traceback
 from http.server import BaseHTTPRequestHandler
 
-from . import asgi, events, handler, wsgi
+from . import asgi, errors, events, handler, wsgi
 
 __all__ = ["load", "detect", "InvalidEvent"]
 
@@ -130,12 +134,6 @@ def import_entrypoint(task_root, entrypoint, module_name):
     return module
 
 
-def _internal_error(req, kind):
-    print("lambdalens: %s %s failed in the %s application:\n%s"
-          % (req.method, req.path, kind, traceback.format_exc()), file=sys.stderr, flush=True)
-    return 500, [("Content-Type", "text/plain; charset=utf-8")], b"Internal Server Error"
-
-
 def load(task_root, entrypoint, module_name, variable="", hint=""):
     """Import the entrypoint and return the Lambda handler serving it."""
     loop = asgi.new_loop()
@@ -163,7 +161,7 @@ def load(task_root, entrypoint, module_name, variable="", hint=""):
         except asgi.LifespanFailed:
             raise
         except Exception:
-            status, headers, body = _internal_error(req, kind)
+            status, headers, body = errors.internal_error(req, kind)
         if req.method == "HEAD" or status in (204, 304) or 100 <= status < 200:
             body = b""
         return events.encode_response(shape, status, headers, body)

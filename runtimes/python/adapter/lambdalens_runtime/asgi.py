@@ -15,6 +15,8 @@ import sys
 import traceback
 from urllib.parse import unquote_to_bytes
 
+from . import errors
+
 # STARTUP_TIMEOUT bounds lifespan startup (Vercel's runtime waits 30 s).
 STARTUP_TIMEOUT = 30.0
 # SHUTDOWN_TIMEOUT bounds lifespan shutdown at exit.
@@ -196,6 +198,12 @@ class Runner(object):
 
         try:
             await self.app(scope, receive, send)
+        except Exception:
+            if not response["complete"]:
+                raise
+            # A background task failed after the last body message: a
+            # server has sent the response by then.
+            errors.after_response(req, "asgi")
         finally:
             done.set()
         if response["status"] is None:

@@ -10,6 +10,8 @@ nothing outlives the invocation.
 import http.client
 import io
 
+from . import errors
+
 # Request headers the adapter sets itself.
 _HOP_HEADERS = frozenset(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"])
 
@@ -110,13 +112,34 @@ def request_bytes(req):
 def call(handler_class, req):
     """Run handler_class on req; returns (status, [(name, value)], body)."""
     conn = _Connection(request_bytes(req), (req.remote_addr or "127.0.0.1", 0))
-    handler_class(conn, (req.remote_addr or "127.0.0.1", 0), _Server(req.host, int(req.port)))
-    raw = bytes(conn.out)
+    try:
+        handler_class(conn, (req.remote_addr or "127.0.0.1", 0), _Server(req.host, int(req.port)))
+    except Exception:
+        # A whole response written before the exception has gone out on
+        # a real server's socket: send it. Whole means a complete head and
+        # a body as long as its Content-Length or chunks say; a body with
+        # neither ends where the handler stopped, as it would when a
+        # server closes the connection.
+        try:
+            answer = _parse(bytes(conn.out), req.method)
+        except (http.client.HTTPException, RuntimeError):
+            answer = None
+        if answer is None:
+            raise
+        errors.after_response(req, "handler")
+        return answer
+    return _parse(bytes(conn.out), req.method)
+
+
+def _parse(raw, method):
+    """The response in raw as (status, headers, body). Raises
+    http.client.HTTPException when its head or its framed body (by
+    Content-Length or chunks) is incomplete."""
     if not raw:
         raise RuntimeError("the handler class wrote no response")
-    resp = http.client.HTTPResponse(_Replay(raw), method=req.method)
+    resp = http.client.HTTPResponse(_Replay(raw), method=method)
     resp.begin()
-    body = resp.read() if req.method != "HEAD" else b""
+    body = resp.read() if method != "HEAD" else b""
     headers = [(n, _utf8(v)) for n, v in resp.getheaders()
                if n.lower() not in ("connection", "transfer-encoding", "keep-alive")]
     return resp.status, headers, body

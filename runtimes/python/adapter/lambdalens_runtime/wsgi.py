@@ -4,6 +4,8 @@ import io
 import sys
 from urllib.parse import unquote_to_bytes
 
+from . import errors
+
 
 def _native(value):
     """A PEP 3333 native string: the UTF-8 bytes the value had on the wire,
@@ -98,15 +100,25 @@ def call(app, req):
             chunks.append(bytes(data))
 
     result = app(environ_for(req), start_response)
+    close = getattr(result, "close", None)
     try:
         for chunk in result:
             if chunk:
                 state["sent"] = True
                 chunks.append(bytes(chunk))
-    finally:
-        close = getattr(result, "close", None)
+    except BaseException:
         if close is not None:
             close()
+        raise
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            if state["status"] is None:
+                raise
+            # The body was produced whole: a server has sent it by the
+            # time close() runs.
+            errors.after_response(req, "wsgi")
     if state["status"] is None:
         raise RuntimeError("the WSGI application returned without calling start_response")
     try:

@@ -25,6 +25,16 @@ async def app(scope, receive, send):
     path = scope["path"]
     if path.endswith("/boom"):
         raise RuntimeError("boom from the ASGI app")
+    if path.endswith("/late"):
+        # A complete response, then an exception (as from a Starlette
+        # BackgroundTask): the response stands.
+        await send({"type": "http.response.start", "status": 201, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"created"})
+        raise RuntimeError("late failure from the ASGI app")
+    if path.endswith("/partial"):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"par", "more_body": True})
+        raise RuntimeError("boom from the ASGI app mid-body")
     if path.endswith("/missing"):
         await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]})
         await send({"type": "http.response.body", "body": b"not here"})

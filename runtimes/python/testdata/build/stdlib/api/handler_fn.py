@@ -12,6 +12,20 @@ class handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         if path.endswith("/boom"):
             raise RuntimeError("boom from the handler class")
+        if path.endswith("/late"):
+            # A complete response, then an exception: the response stands.
+            self.send_response(201)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "7")
+            self.end_headers()
+            self.wfile.write(b"created")
+            raise RuntimeError("late failure from the handler class")
+        if path.endswith("/partial"):
+            self.send_response(200)
+            self.send_header("Content-Length", "10")
+            self.end_headers()
+            self.wfile.write(b"par")
+            raise RuntimeError("boom from the handler class mid-body")
         if path.endswith("/missing"):
             self.send_response(404)
             self.send_header("Content-Type", "text/plain")

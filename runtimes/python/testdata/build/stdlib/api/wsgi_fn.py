@@ -3,11 +3,29 @@ from api._lib.echo import COOKIES, describe
 from . import sibling
 
 
+def _partial():
+    yield b"par"
+    raise RuntimeError("boom from the WSGI app mid-body")
+
+
+class _FailingClose(list):
+    def close(self):
+        raise RuntimeError("late failure from the WSGI app")
+
+
 def app(environ, start_response):
     path = environ["PATH_INFO"]
     body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     if path.endswith("/boom"):
         raise RuntimeError("boom from the WSGI app")
+    if path.endswith("/late"):
+        # The body is produced whole, then close() raises: the response
+        # stands.
+        start_response("201 Created", [("Content-Type", "text/plain")])
+        return _FailingClose([b"created"])
+    if path.endswith("/partial"):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return _partial()
     if path.endswith("/missing"):
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not here"]
