@@ -132,6 +132,37 @@ func TestLambdaStdlibApps(t *testing.T) {
 	}
 }
 
+// TestLambdaImportError runs a function whose entrypoint fails to import.
+// awslambdaric reports only "Unable to import module
+// 'vc__handler__python': No module named ...", with no traceback; the
+// adapter's log line must name the user's file and line.
+func TestLambdaImportError(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"api/broken.py": "import os\nimport lambdalens_no_such_module\n\n\ndef app(environ, start_response):\n    pass\n",
+	})
+	dir, art := mustBuild(t, &Runtime{}, buildSpec{root: root, file: "api/broken.py",
+		ep: runtimes.Entrypoint{Language: runtimes.Python, Kind: runtimes.KindFunction, Symbol: "app", AppKind: runtimes.AppWSGI}})
+	em := startFunction(t, dir, art)
+	raw, err := em.Invoke(context.Background(), lambdatest.Event(lambdatest.EventVercel, "GET", "/api/broken", nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if typ := functionErrorType(raw); typ != "Runtime.ImportModuleError" {
+		t.Errorf("got %s, want a Runtime.ImportModuleError function error", raw)
+	}
+	logs := em.Logs()
+	for _, want := range []string{
+		"lambdalens: importing api/broken.py failed:",
+		`api/broken.py", line 2`,
+		"No module named 'lambdalens_no_such_module'",
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log does not say %q:\n%s", want, logs)
+		}
+	}
+}
+
 func equalJSON(a, b any) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)

@@ -20,8 +20,11 @@ parameters, is ASGI; a callable of two positional parameters is WSGI. The
 name looked up is the one lambdalens' analysis found, else app, then
 application, then handler (in any case).
 
-Errors: an event of an unknown shape raises InvalidEvent (a function
-error). An exception raised by the application while serving a request is
+Errors: an entrypoint that fails to import is logged with its traceback
+to stderr ("lambdalens: importing api/x.py failed:") and the exception
+raised on, since awslambdaric's own report leaves the traceback of an
+ImportError out. An event of an unknown shape raises InvalidEvent (a
+function error). An exception raised by the application while serving a request is
 logged with its traceback to stderr and answered with a plain-text 500,
 so the container stays warm and API Gateway does not turn it into a 502.
 An exception raised after the application completed its response (an
@@ -37,6 +40,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import traceback
 from http.server import BaseHTTPRequestHandler
 
 from . import asgi, errors, events, handler, wsgi
@@ -137,7 +141,15 @@ def import_entrypoint(task_root, entrypoint, module_name):
 def load(task_root, entrypoint, module_name, variable="", hint=""):
     """Import the entrypoint and return the Lambda handler serving it."""
     loop = asgi.new_loop()
-    module = import_entrypoint(task_root, entrypoint, module_name)
+    try:
+        module = import_entrypoint(task_root, entrypoint, module_name)
+    except BaseException:
+        # awslambdaric reports an ImportError as "Unable to import module
+        # 'vc__handler__python'" without its traceback: name the file
+        # (and the line) that failed here.
+        print("lambdalens: importing %s failed:\n%s" % (entrypoint, traceback.format_exc()),
+              file=sys.stderr, flush=True)
+        raise
     name, obj = _find(module, variable)
     try:
         kind, app = detect(obj, hint)
