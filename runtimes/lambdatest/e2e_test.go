@@ -310,6 +310,10 @@ func e2eFunction(t *testing.T, funcDir string) {
 			len(fe.StackTrace) == 0 || !strings.Contains(fe.StackTrace[0], "example.com/fn/api.Handler") {
 			t.Fatalf("got %v (%s)", err, raw)
 		}
+		// The function's log has the panicking frame, not only the caller.
+		if logs := e.Logs(); !strings.Contains(logs, "stackTrace=") || !strings.Contains(logs, "example.com/fn/api.Handler (") {
+			t.Errorf("the log does not show the panic's stack trace:\n%s", logs)
+		}
 		// The runtime exits after a panic; RIE starts a new one.
 		raw, err = e.Invoke(ctx, VercelEvent("GET", "/after", nil, nil))
 		if err != nil {

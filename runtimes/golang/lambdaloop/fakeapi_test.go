@@ -107,11 +107,17 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // runLoop runs the invocation loop against f until it stops.
 func runLoop(t *testing.T, f *fakeRuntimeAPI, h http.Handler) error {
 	t.Helper()
+	return runLoopLogging(t, f, h, discardLogger())
+}
+
+// runLoopLogging is runLoop with the loop's logger.
+func runLoopLogging(t *testing.T, f *fakeRuntimeAPI, h http.Handler, log *slog.Logger) error {
+	t.Helper()
 	// No deadline here: the loop's context is the parent of each
 	// invocation's, whose deadline the tests check. The fake API answers
 	// every request, and go test's own timeout bounds the rest.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	l := &llLoop{api: llNewRuntimeAPI(f.addr()), handler: h, log: discardLogger(), busy: new(sync.Mutex)}
+	l := &llLoop{api: llNewRuntimeAPI(f.addr()), handler: h, log: log, busy: new(sync.Mutex)}
 	return l.run(ctx)
 }

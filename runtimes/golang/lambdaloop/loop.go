@@ -142,7 +142,14 @@ func (l *llLoop) invoke(ctx context.Context, inv llInvocation, event []byte) err
 	// Post with the loop's context: the invocation's deadline must not stop
 	// the runtime from reporting what happened.
 	if fe != nil {
-		l.log.Error("invocation failed", "requestId", inv.RequestID, "errorType", fe.Type, "error", fe.Message)
+		attrs := []any{"requestId", inv.RequestID, "errorType", fe.Type, "error", fe.Message}
+		if len(fe.StackTrace) > 0 {
+			// The Runtime API's copy goes to the caller only; the log is
+			// where the function's owner looks (aws-lambda-go logs the
+			// whole error document). One line, frames separated by "; ".
+			attrs = append(attrs, "stackTrace", strings.Join(fe.StackTrace, "; "))
+		}
+		l.log.Error("invocation failed", attrs...)
 		if err := l.api.postError(ctx, inv.RequestID, fe); err != nil {
 			return fmt.Errorf("reporting the failure of invocation %s: %w", inv.RequestID, err)
 		}

@@ -1,9 +1,11 @@
 package lambdaloop
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -120,7 +122,8 @@ func TestLoopPanics(t *testing.T) {
 				fakeEvent{id: "p", payload: vercelGet(t, tt.path)},
 				fakeEvent{id: "after", payload: vercelGet(t, "/")},
 			)
-			err := runLoop(t, f, http.HandlerFunc(panickyHandler))
+			var logs bytes.Buffer
+			err := runLoopLogging(t, f, http.HandlerFunc(panickyHandler), slog.New(slog.NewTextHandler(&logs, nil)))
 			if errors.Is(err, llErrShouldExit) != tt.wantExit {
 				t.Fatalf("loop ended with %v; want exit=%v", err, tt.wantExit)
 			}
@@ -152,6 +155,12 @@ func TestLoopPanics(t *testing.T) {
 					if strings.Contains(fr, "llServeHTTP") || strings.HasPrefix(fr, "runtime.") {
 						t.Errorf("stack trace has runtime-internal frame %q", fr)
 					}
+				}
+				// The function's log has the trace too (aws-lambda-go logs
+				// the whole error document): the Runtime API's copy goes
+				// to the caller only.
+				if line := logs.String(); !strings.Contains(line, "invocation failed") || !strings.Contains(line, ".panickyHandler (") || !strings.Contains(line, "loop_test.go:") {
+					t.Errorf("the log does not show the panicking frame:\n%s", line)
 				}
 			}
 		})
