@@ -43,6 +43,11 @@ func Handler(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/panic":
 		panic("handler panic on purpose")
+	case "/trailer":
+		w.Header().Set("Trailer", "X-Checksum")
+		w.Write([]byte("with a trailer"))
+		w.Header().Set("X-Checksum", "c0ffee")
+		return
 	case "/binary":
 		b := make([]byte, 256)
 		for i := range b {
@@ -294,6 +299,12 @@ func e2eFunction(t *testing.T, funcDir string) {
 			res, err = invoke("GET", "/missing", nil, nil)
 			if err != nil || res.Status != 404 || string(res.Body) != "404 page not found\n" {
 				t.Errorf("missing: %v %d %q", err, res.Status, res.Body)
+			}
+			// Lambda has no trailers: a trailer set after the body is a
+			// header, and no Trailer header announces it.
+			res, err = invoke("GET", "/trailer", nil, nil)
+			if err != nil || res.Status != 200 || res.Headers.Get("X-Checksum") != "c0ffee" || res.Headers.Get("Trailer") != "" {
+				t.Errorf("trailer: %v %d headers %v", err, res.Status, res.Headers)
 			}
 		})
 	}

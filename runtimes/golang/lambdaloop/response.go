@@ -13,7 +13,8 @@ import (
 
 // llResponseWriter buffers a handler's response in memory. It behaves like
 // net/http's server ResponseWriter where a buffered response allows: the
-// status defaults to 200, headers are snapshotted by WriteHeader, the
+// status defaults to 200, headers are snapshotted by WriteHeader (trailers,
+// which Lambda lacks, are read at the end and sent as headers), the
 // Content-Type is sniffed when the handler sets none, bodies are refused for
 // 204 and 304 and dropped for HEAD, and Flush is accepted (it can only
 // commit the status and headers: nothing reaches the client before the
@@ -84,19 +85,24 @@ type llResult struct {
 	body   []byte
 }
 
-// result finishes the response: default status, header snapshot and
-// Content-Type sniffing as net/http does them.
+// result finishes the response: default status, header snapshot,
+// trailers turned into headers, and Content-Type sniffing as net/http does
+// them.
 func (w *llResponseWriter) result() *llResult {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
 	res := &llResult{status: w.status, header: http.Header{}, body: w.body.Bytes()}
 	for name, vs := range w.sent {
-		if len(vs) == 0 {
+		if len(vs) == 0 || name == "Trailer" || strings.HasPrefix(name, http.TrailerPrefix) {
 			continue
 		}
 		c := textproto.CanonicalMIMEHeaderKey(name)
 		res.header[c] = append(res.header[c], vs...)
+	}
+	// A Lambda response has no trailers: they become headers.
+	for name, vs := range w.trailers() {
+		res.header[name] = vs
 	}
 	_, haveType := w.sent["Content-Type"]
 	hasCE := w.sent.Get("Content-Encoding") != ""
@@ -105,6 +111,49 @@ func (w *llResponseWriter) result() *llResult {
 		res.header.Set("Content-Type", http.DetectContentType(res.body))
 	}
 	return res
+}
+
+// trailers returns the handler's trailers as net/http's server would send
+// them: the names the Trailer header declared at WriteHeader, with their
+// values in the live header map, and the http.TrailerPrefix keys set at any
+// time. A trailer's values replace a header of the same name.
+func (w *llResponseWriter) trailers() http.Header {
+	var t http.Header
+	add := func(name string, vs []string) {
+		name = textproto.CanonicalMIMEHeaderKey(name)
+		if len(vs) == 0 || llBadTrailer[name] {
+			return
+		}
+		if t == nil {
+			t = http.Header{}
+		}
+		t[name] = vs
+	}
+	for k, vs := range w.header {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
+			add(name, vs)
+		}
+	}
+	for _, v := range w.sent["Trailer"] {
+		for _, name := range strings.Split(v, ",") {
+			name = textproto.TrimString(name)
+			if name != "" {
+				add(name, w.header.Values(name))
+			}
+		}
+	}
+	return t
+}
+
+// llBadTrailer holds the names net/http refuses as trailers
+// (httpguts.ValidTrailerHeader).
+var llBadTrailer = map[string]bool{
+	"Authorization": true, "Cache-Control": true, "Connection": true, "Content-Encoding": true,
+	"Content-Length": true, "Content-Range": true, "Content-Type": true, "Expect": true,
+	"Host": true, "Keep-Alive": true, "Max-Forwards": true, "Pragma": true,
+	"Proxy-Authenticate": true, "Proxy-Authorization": true, "Proxy-Connection": true,
+	"Range": true, "Realm": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
+	"Www-Authenticate": true,
 }
 
 // encodedBody returns the body as text when it is valid UTF-8 of a textual

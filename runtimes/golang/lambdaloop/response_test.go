@@ -3,6 +3,7 @@ package lambdaloop
 import (
 	"errors"
 	"net/http"
+	"reflect"
 	"testing"
 )
 
@@ -68,6 +69,40 @@ func TestResponseWriter(t *testing.T) {
 				t.Errorf("got %d %q %q, want %d %q %q", res.status, gotType, res.body, tt.wantStatus, tt.wantType, tt.wantBody)
 			}
 		})
+	}
+}
+
+// Lambda responses have no trailers: a handler's trailers, declared by a
+// Trailer header before WriteHeader and set after the body, or set under
+// http.TrailerPrefix at any time, become headers, and the Trailer header
+// announcing them is not sent.
+func TestResponseWriterTrailers(t *testing.T) {
+	w := llNewResponseWriter("GET")
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Add("Trailer", "X-Checksum, X-Count")
+	w.Header().Add("Trailer", "Content-Length") // not a valid trailer: ignored, as net/http does
+	w.Header().Set("X-Count", "early")
+	w.Header().Set(http.TrailerPrefix+"X-Early", "prefixed")
+	w.WriteHeader(200)
+	w.Write([]byte("body"))
+	w.Header().Set("X-Checksum", "abc")
+	w.Header().Set("X-Count", "4")
+	w.Header().Set("Content-Length", "999")
+	w.Header().Set(http.TrailerPrefix+"X-Late", "undeclared")
+	w.Header().Set("X-Not-A-Trailer", "set after the body")
+	res := w.result()
+	want := http.Header{
+		"Content-Type": {"text/plain"},
+		"X-Checksum":   {"abc"},
+		"X-Count":      {"4"},
+		"X-Late":       {"undeclared"},
+		"X-Early":      {"prefixed"},
+	}
+	if !reflect.DeepEqual(res.header, want) {
+		t.Errorf("headers\n got %v\nwant %v", res.header, want)
+	}
+	if string(res.body) != "body" {
+		t.Errorf("body %q", res.body)
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 // Version identifies the behaviour of the runtime sources. It is part of the
 // build cache key of every Go function, so bump it whenever a change to the
 // runtime files changes what a built bootstrap does.
-const Version = "3"
+const Version = "4"
 
 // runtimeFiles are the files that make up the runtime: everything in this
 // package except this file, doc.go and the tests. sources_test.go fails when
