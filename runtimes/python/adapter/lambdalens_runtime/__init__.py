@@ -47,8 +47,9 @@ from . import asgi, errors, events, handler, wsgi
 
 __all__ = ["load", "detect", "InvalidEvent"]
 
-# __version__ changes whenever the adapter's behaviour does; lambdalens
-# puts it in its build cache keys.
+# __version__ changes whenever the adapter's behaviour does, for people
+# reading a bundle; lambdalens's build cache keys hash every adapter file
+# (adapterDigest in build_trampoline.go), so they follow any change.
 __version__ = "3"
 
 InvalidEvent = events.InvalidEvent
