@@ -135,6 +135,12 @@ func (s *Server) dropIdleConns() {
 func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 	c := callFrom(pr.In.Context())
 	pr.SetURL(c.target)
+	// The client's 100-continue is answered here (net/http's server sends
+	// it when the body is read); on Vercel the body travels inside the
+	// invocation and no Expect reaches the function. Forwarded, it would
+	// hold the body for ExpectContinueTimeout at a server that never
+	// answers 100 (Python's BaseHTTPRequestHandler, wsgiref).
+	pr.Out.Header.Del("Expect")
 	// As http-proxy's xfwd, which vercel dev uses: X-Forwarded-For,
 	// -Proto and -Port add to what the client sent (a tunnel's), and
 	// X-Forwarded-Host keeps it. ReverseProxy removed them from Out.
