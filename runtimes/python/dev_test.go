@@ -283,6 +283,16 @@ func TestStartDevWSGIRef(t *testing.T) {
 			waitStderr(t, stderr, "(wsgi, wsgiref)")
 		})
 	}
+	t.Run("wsgi.input read whole", func(t *testing.T) {
+		t.Parallel()
+		root := t.TempDir()
+		writeTree(t, root, map[string]string{"app.py": rawInputWSGI})
+		p, _, err := startDev(t, root, "app.py", runtimes.Entrypoint{Kind: runtimes.KindApp, Symbol: "app", AppKind: runtimes.AppWSGI}, baseEnv("LAMBDALENS_DEV_SERVER=builtin"))
+		if err != nil {
+			t.Fatalf("StartDev: %v", err)
+		}
+		checkRawInput(t, "http://"+p.Addr())
+	})
 }
 
 func TestStartDevErrors(t *testing.T) {

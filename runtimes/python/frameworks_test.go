@@ -147,6 +147,18 @@ async def echo(request: Request):
 			},
 		},
 		{
+			// A plain WSGI app reading its input to the end, as PEP 3333
+			// lets it when the server simulates the end at CONTENT_LENGTH
+			// (Vercel's and the Lambda adapter's BytesIO): werkzeug hands
+			// over the socket, whose end never comes on a kept connection.
+			name:   "a WSGI app reading wsgi.input whole, under werkzeug",
+			file:   "raw.py",
+			ep:     runtimes.Entrypoint{Kind: runtimes.KindApp, Symbol: "app", AppKind: runtimes.AppWSGI},
+			files:  map[string]string{"raw.py": rawInputWSGI},
+			server: "(wsgi, werkzeug)",
+			check:  checkRawInput,
+		},
+		{
 			name: "Flask under werkzeug",
 			file: "index.py",
 			ep:   runtimes.Entrypoint{Kind: runtimes.KindApp, Framework: "flask"},
@@ -186,6 +198,26 @@ def hello(name):
 				t.Errorf("Err after Stop = %v", err)
 			}
 		})
+	}
+}
+
+// rawInputWSGI answers with the length of what wsgi.input.read() gave it.
+const rawInputWSGI = `import json
+
+
+def app(environ, start_response):
+    body = environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps({"got": len(body)}).encode()]
+`
+
+func checkRawInput(t *testing.T, base string) {
+	t.Helper()
+	if m := getJSON(t, "POST", base+"/x", "hello"); m["got"] != 5.0 {
+		t.Errorf("POST = %v, want got 5", m)
+	}
+	if m := getJSON(t, "GET", base+"/x", ""); m["got"] != 0.0 {
+		t.Errorf("GET = %v, want got 0", m)
 	}
 }
 

@@ -365,7 +365,32 @@ def _read_chunked(rfile):
             return None
 
 
+def sized_input(app):
+    """Hands the app its body as a file that ends at CONTENT_LENGTH.
+
+    werkzeug and wsgiref pass the connection itself as wsgi.input, whose
+    end never comes on a kept-alive connection: an app that reads it
+    without a size (allowed when the server simulates the end, PEP 3333)
+    would wait for good. Vercel and the Lambda adapter give a BytesIO of
+    the body; the dev server always sends a sized (or de-chunked) one.
+    """
+
+    def wrapped(environ, start_response):
+        if not environ.get("wsgi.input_terminated"):
+            try:
+                size = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                size = 0
+            body = environ["wsgi.input"].read(size) if size > 0 else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["wsgi.input_terminated"] = True
+        return app(environ, start_response)
+
+    return wrapped
+
+
 def run_wsgi(app, rel, builtin_only):
+    app = sized_input(app)
     if not builtin_only and importlib.util.find_spec("werkzeug") is not None:
         from werkzeug.serving import make_server
 
