@@ -125,6 +125,8 @@ async def app(scope, receive, send):
             if not m.get("more_body"):
                 break
         await respond(send, ("%s %d %s" % (scope["method"], n, h.hexdigest())).encode())
+    elif path == "/noresponse":
+        return
     else:
         await respond(send, ("%s %s %s" % (scope["state"].get("greeting"), scope["path"],
                                            scope["query_string"].decode())).encode(), status=203)
@@ -207,6 +209,17 @@ func TestStartDevBuiltinASGI(t *testing.T) {
 				t.Errorf("%s: POST /echo = %d %q, want 200 %q", tc.name, code, body, want)
 			}
 		}
+	})
+
+	// An app that returns without a response gets a 500 and the reason in
+	// the log, as under uvicorn (not a closed connection, which the dev
+	// server would answer 502 without saying why).
+	t.Run("no response", func(t *testing.T) {
+		code, body, _ := do(t, "GET", base+"/noresponse", nil)
+		if code != 500 || body != "Internal Server Error\n" {
+			t.Errorf("GET /noresponse = %d %q, want 500", code, body)
+		}
+		waitStderr(t, stderr, "ASGI callable returned without starting response")
 	})
 
 	t.Run("streaming response", func(t *testing.T) {

@@ -278,6 +278,18 @@ class Exchange:
         self.finished = True
         self.disconnected.set()
 
+    def internal_error(self):
+        """Answers 500 and closes, for an app that failed before its
+        response started."""
+        self.status = 500
+        self.out_headers = [(b"content-type", b"text/plain; charset=utf-8")]
+        self.started = True
+        self.keep_alive = False
+        body = b"Internal Server Error\n"
+        self.write_head(len(body))
+        self.writer.write(body)
+        self.finished = True
+
     async def run(self, app):
         broken = False
         try:
@@ -288,14 +300,7 @@ class Exchange:
             traceback.print_exc()
             broken = self.started
             if not self.started:
-                self.status = 500
-                self.out_headers = [(b"content-type", b"text/plain; charset=utf-8")]
-                self.started = True
-                self.keep_alive = False
-                body = b"Internal Server Error\n"
-                self.write_head(len(body))
-                self.writer.write(body)
-                self.finished = True
+                self.internal_error()
         if self.watcher is not None:
             self.watcher.cancel()
             await asyncio.gather(self.watcher, return_exceptions=True)
@@ -305,8 +310,11 @@ class Exchange:
             self.keep_alive = False
             return
         if not self.started:
-            self.keep_alive = False
-            return
+            # As uvicorn: the app's bug is said, and the client gets a 500
+            # rather than a closed connection (a 502 from the dev server).
+            sys.stderr.write("ERROR: ASGI callable returned without starting response.\n")
+            sys.stderr.flush()
+            self.internal_error()
         if not self.finished:
             if not self.head_sent:
                 self.write_head(0)
