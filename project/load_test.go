@@ -452,3 +452,35 @@ func TestDiagnosticString(t *testing.T) {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
+
+// Each go.mod syntax error is a diagnostic at its own line.
+func TestGoModProblems(t *testing.T) {
+	tests := []struct {
+		name, gomod string
+		want        []string // file:line:col:code
+	}{
+		// Each syntax error at its own line, not all at 1:1.
+		{"bad require", "module m\n\ngo 1.26\n\nrequire example.com/x\n", []string{"go.mod:5:1:go-mod-syntax"}},
+		{"two bad lines", "module m\n\ngo 1.26\nrequire example.com/x\nreplace a\n", []string{"go.mod:4:1:go-mod-syntax", "go.mod:5:1:go-mod-syntax"}},
+		{"scanner error", "module m\n\ngo 1.26 \"x\n", []string{"go.mod:3:11:go-mod-syntax"}}, // where modfile (and go) reports it
+		{"fine", "module m\n\ngo 1.26\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustLoad(t, writeTree(t, "-- go.mod --\n"+tt.gomod+"-- api/a.go --\n"+goHandler), Options{})
+			var got []string
+			for _, d := range p.Diagnostics {
+				if d.File != "go.mod" || d.Code == "go-version-newer" {
+					continue
+				}
+				got = append(got, d.File+":"+strconv.Itoa(d.Range.Start.Line)+":"+strconv.Itoa(d.Range.Start.Column)+":"+d.Code)
+				if d.Code == "go-mod-syntax" && strings.Contains(d.Message, "go.mod:") {
+					t.Errorf("message %q repeats the position", d.Message)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("go.mod diagnostics = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package project
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -58,10 +59,7 @@ func (l *loader) goVersion() (Version, []runtimes.Diagnostic) {
 			}
 		}
 		if err != nil {
-			diags = append(diags, runtimes.Diagnostic{
-				File: "go.mod", Severity: runtimes.SeverityError, Code: "go-mod-syntax",
-				Message: fmt.Sprintf("go.mod does not parse: %v", err),
-			})
+			diags = append(diags, goModSyntaxDiags(data, err)...)
 		} else {
 			var v Version
 			var rng runtimes.Range
@@ -93,6 +91,38 @@ func (l *loader) goVersion() (Version, []runtimes.Diagnostic) {
 		return Version{Value: inst, Source: "installed toolchain"}, diags
 	}
 	return Version{}, diags
+}
+
+// goModSyntaxDiags turns a go.mod parse error into one diagnostic per
+// problem, each at its own line (modfile reports them as an ErrorList).
+func goModSyntaxDiags(data []byte, err error) []runtimes.Diagnostic {
+	var list modfile.ErrorList
+	if !errors.As(err, &list) || len(list) == 0 {
+		return []runtimes.Diagnostic{{
+			File: "go.mod", Range: textRange(data, ""), Severity: runtimes.SeverityError, Code: "go-mod-syntax",
+			Message: fmt.Sprintf("go.mod does not parse: %v", err),
+		}}
+	}
+	var diags []runtimes.Diagnostic
+	for _, e := range list {
+		rng := textRange(data, "")
+		if e.Pos.Line > 0 {
+			// From the error's position to the end of its line.
+			start := min(max(e.Pos.Byte, 0), len(data))
+			end := bytes.IndexByte(data[start:], '\n')
+			if end < 0 {
+				end = len(data) - start
+			}
+			rng = rangeAt(data, start, start+end)
+		}
+		// The message without the file and line, which the range gives.
+		e.Filename, e.Pos = "", modfile.Position{}
+		diags = append(diags, runtimes.Diagnostic{
+			File: "go.mod", Range: rng, Severity: runtimes.SeverityError, Code: "go-mod-syntax",
+			Message: fmt.Sprintf("go.mod does not parse: %v", &e),
+		})
+	}
+	return diags
 }
 
 func syntaxRange(start, end modfile.Position) runtimes.Range {
