@@ -453,12 +453,16 @@ func TestDiagnosticString(t *testing.T) {
 	}
 }
 
-// Each go.mod syntax error is a diagnostic at its own line.
+// A go.mod the go command refuses is an error at load, where inspect, the
+// language server and dev show it, not only when a build fails.
 func TestGoModProblems(t *testing.T) {
 	tests := []struct {
 		name, gomod string
 		want        []string // file:line:col:code
 	}{
+		{"empty", "", []string{"go.mod:1:1:go-mod-no-module"}},
+		{"only go", "go 1.26\n", []string{"go.mod:1:1:go-mod-no-module"}},
+		{"only a comment", "// nothing\n", []string{"go.mod:1:1:go-mod-no-module"}},
 		// Each syntax error at its own line, not all at 1:1.
 		{"bad require", "module m\n\ngo 1.26\n\nrequire example.com/x\n", []string{"go.mod:5:1:go-mod-syntax"}},
 		{"two bad lines", "module m\n\ngo 1.26\nrequire example.com/x\nreplace a\n", []string{"go.mod:4:1:go-mod-syntax", "go.mod:5:1:go-mod-syntax"}},
@@ -474,6 +478,9 @@ func TestGoModProblems(t *testing.T) {
 					continue
 				}
 				got = append(got, d.File+":"+strconv.Itoa(d.Range.Start.Line)+":"+strconv.Itoa(d.Range.Start.Column)+":"+d.Code)
+				if d.Code == "go-mod-no-module" && !strings.Contains(d.Message, `"module example.com/app"`) {
+					t.Errorf("message %q does not say what to add", d.Message)
+				}
 				if d.Code == "go-mod-syntax" && strings.Contains(d.Message, "go.mod:") {
 					t.Errorf("message %q repeats the position", d.Message)
 				}

@@ -61,6 +61,14 @@ func (l *loader) goVersion() (Version, []runtimes.Diagnostic) {
 		if err != nil {
 			diags = append(diags, goModSyntaxDiags(data, err)...)
 		} else {
+			if mf.Module == nil {
+				// The go command refuses such a go.mod ("missing module
+				// declaration"), so every Go build would fail.
+				diags = append(diags, runtimes.Diagnostic{
+					File: "go.mod", Range: textRange(data, ""), Severity: runtimes.SeverityError, Code: "go-mod-no-module",
+					Message: `go.mod has no module directive: Go functions cannot be built; add a line such as "module example.com/app" at its top`,
+				})
+			}
 			var v Version
 			var rng runtimes.Range
 			switch {

@@ -164,7 +164,7 @@ func modulePath(gomod []byte) (string, error) {
 	if err := sc.Err(); err != nil {
 		return "", err
 	}
-	return "", errors.New("no module directive")
+	return "", errors.New(`no module directive; add a line such as "module example.com/app" at its top`)
 }
 
 // validImportPath reports whether the go command accepts p as the import
