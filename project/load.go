@@ -91,6 +91,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 		return nil, err
 	}
 	p.PythonVersion, _ = l.withDiags(l.pythonVersion())
+	l.diags = append(l.diags, l.tomlSyntax()...)
 	if p.Legacy() {
 		p.StaticGlobs = l.staticBuilds(p.Config)
 		if len(p.StaticGlobs) > 0 {

@@ -491,3 +491,34 @@ func TestGoModProblems(t *testing.T) {
 		})
 	}
 }
+
+// A pyproject.toml or Pipfile that is not TOML is an error at the place
+// the parser stopped, even when the Python version comes from elsewhere:
+// the Python runtime reads dependencies from it.
+func TestTOMLSyntax(t *testing.T) {
+	tests := []struct {
+		name, archive string
+		want          []string // file:line:col:code
+	}{
+		{"pyproject", "-- pyproject.toml --\n[project\ndependencies=[\"requests\"]\n", []string{"pyproject.toml:1:9:toml-syntax"}},
+		{"pyproject and .python-version", "-- .python-version --\n3.12\n-- pyproject.toml --\n[project]\nname = \"x\"\ndependencies = [\"requests\"\n", []string{"pyproject.toml:3:27:toml-syntax"}},
+		{"Pipfile", "-- Pipfile --\n[packages]\nrequests = \"*\"\nflask = \n", []string{"Pipfile:3:9:toml-syntax"}},
+		{"byte order mark", "-- pyproject.toml --\n\xef\xbb\xbf[project]\nname = x\n", []string{"pyproject.toml:2:8:toml-syntax"}},
+		{"fine", "-- pyproject.toml --\n[project]\ndependencies = [\"requests\"]\n-- Pipfile --\n[packages]\nrequests = \"*\"\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustLoad(t, writeTree(t, tt.archive+"-- api/hello.py --\n"+pyHandler), Options{})
+			var got []string
+			for _, d := range p.Diagnostics {
+				got = append(got, d.File+":"+strconv.Itoa(d.Range.Start.Line)+":"+strconv.Itoa(d.Range.Start.Column)+":"+d.Code)
+				if d.Severity != runtimes.SeverityError {
+					t.Errorf("%s: severity %v, want error", d, d.Severity)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("diagnostics = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

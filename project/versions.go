@@ -140,6 +140,50 @@ func syntaxRange(start, end modfile.Position) runtimes.Range {
 	}
 }
 
+// tomlSyntax reports a pyproject.toml or Pipfile at the root that is not
+// valid TOML, at the place the parser stopped. Whether or not it names the
+// Python version, the Python runtime reads dependencies from it, so every
+// Python build and dev process would fail on it.
+func (l *loader) tomlSyntax() []runtimes.Diagnostic {
+	var diags []runtimes.Diagnostic
+	for _, file := range []string{"pyproject.toml", "Pipfile"} {
+		data, err := l.read(file)
+		if err != nil {
+			continue
+		}
+		var doc map[string]any
+		if _, err := toml.Decode(string(data), &doc); err != nil {
+			diags = append(diags, tomlDiag(file, data, err))
+		}
+	}
+	return diags
+}
+
+// tomlDiag turns a toml.Decode error into a diagnostic at its position
+// (the first line when it has none).
+func tomlDiag(file string, data []byte, err error) runtimes.Diagnostic {
+	d := runtimes.Diagnostic{
+		File: file, Range: textRange(data, ""), Severity: runtimes.SeverityError, Code: "toml-syntax",
+		Message: fmt.Sprintf("%s is not valid TOML: %v; fix it, Python functions read their dependencies from it", file, err),
+	}
+	var pe toml.ParseError
+	if errors.As(err, &pe) && pe.Position.Line > 0 {
+		// Offsets are counted after a byte order mark, which the parser
+		// drops.
+		bom := 0
+		for _, m := range []string{"\xef\xbb\xbf", "\xff\xfe", "\xfe\xff"} {
+			if bytes.HasPrefix(data, []byte(m)) {
+				bom = len(m)
+				break
+			}
+		}
+		start := bom + pe.Position.Start
+		d.Range = rangeAt(data, start, start+max(pe.Position.Len, 0))
+		d.Message = fmt.Sprintf("%s is not valid TOML: %s; fix it, Python functions read their dependencies from it", file, pe.Message)
+	}
+	return d
+}
+
 var pyVersionRe = regexp.MustCompile(`(\d+)\.(\d+)`)
 
 // pythonVersion detects the Python version: .python-version, runtime.txt,
