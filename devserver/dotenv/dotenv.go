@@ -14,6 +14,10 @@
 //	second line"               # quoted values may span lines
 //	KEY=                       # empty value
 //
+// A quote that is never closed reads as the rest of its line, the quote
+// included, as with the npm package, and the lines after it are read as
+// usual.
+//
 // There is no variable expansion ("${OTHER}" stays as written), as with the
 // npm package. An inline comment needs a blank before the "#" so that
 // values such as URL fragments ("https://x/#top") survive; the npm package
@@ -181,24 +185,21 @@ func (p *parser) parseLine() {
 	}
 	p.pos++ // '='
 	p.skipBlanks()
-	value, ok := p.parseValue(start)
-	if !ok {
-		return
-	}
+	value := p.parseValue(start, key)
 	p.vars = append(p.vars, Var{Key: key, Value: value, Line: start})
 }
 
-// parseValue reads a value that starts at p.pos and consumes the rest of
-// its (last) line.
-func (p *parser) parseValue(start int) (string, bool) {
+// parseValue reads the value of key that starts at p.pos and consumes the
+// rest of its (last) line.
+func (p *parser) parseValue(start int, key string) string {
 	if p.pos >= len(p.src) {
-		return "", true
+		return ""
 	}
 	q := p.src[p.pos]
 	if q != '"' && q != '\'' && q != '`' {
-		raw := p.restOfLine()
-		return unquoted(raw), true
+		return unquoted(p.restOfLine())
 	}
+	quotePos, quoteLine := p.pos, p.line
 	p.pos++
 	var b strings.Builder
 	for p.pos < len(p.src) {
@@ -209,7 +210,7 @@ func (p *parser) parseValue(start int) (string, bool) {
 			if tail := strings.TrimSpace(p.restOfLine()); tail != "" && tail[0] != '#' {
 				p.problem(start, "unexpected %q after the closing quote", tail)
 			}
-			return b.String(), true
+			return b.String()
 		case c == '\\' && q == '"' && p.pos+1 < len(p.src):
 			p.pos += 2
 			switch e := p.src[p.pos-1]; e {
@@ -232,8 +233,14 @@ func (p *parser) parseValue(start int) (string, bool) {
 		b.WriteByte(c)
 		p.pos++
 	}
-	p.problem(start, "unterminated %c-quoted value", q)
-	return "", false
+	// No closing quote up to the end of the file. npm dotenv (the Vercel
+	// CLI's) then reads the line as an unquoted value, opening quote
+	// included, and goes on with the next line; so do we, rather than
+	// lose every variable after this one.
+	p.pos, p.line = quotePos, quoteLine
+	value := unquoted(p.restOfLine())
+	p.problem(start, "unterminated %c-quoted value: %s is read up to the end of its line, opening quote included, as the Vercel CLI reads it; add the closing %c", q, key, q)
+	return value
 }
 
 // unquoted trims an unquoted value and cuts an inline comment (a "#" at

@@ -40,7 +40,11 @@ func TestParse(t *testing.T) {
 		{name: "invalid names are read", in: "1BAD=x\nmy.key=y\nmy-key=z\n", want: []Var{{"1BAD", "x", 1}, {"my.key", "y", 2}, {"my-key", "z", 3}}},
 		{name: "no equals", in: "JUSTAKEY\nA=1\n", want: []Var{{"A", "1", 2}}, problems: []int{1}},
 		{name: "garbage line", in: "!!!\nA=1\n", want: []Var{{"A", "1", 2}}, problems: []int{1}},
-		{name: "unterminated quote", in: "A=1\nB=\"open\nC=3\n", want: []Var{{"A", "1", 1}}, problems: []int{2}},
+		// Issue: an unclosed quote lost every variable after it. As npm
+		// dotenv, its line is read unquoted, quote included.
+		{name: "unterminated quote", in: "A=1\nB=\"open\nC=3\n", want: []Var{{"A", "1", 1}, {"B", `"open`, 2}, {"C", "3", 3}}, problems: []int{2}},
+		{name: "unterminated quotes", in: "A='x # c\nB=`y\nC=\"z\\\"\nD=ok", want: []Var{{"A", "'x", 1}, {"B", "`y", 2}, {"C", `"z\"`, 3}, {"D", "ok", 4}}, problems: []int{1, 2, 3}},
+		{name: "quote closed lines later", in: "A=\"x\nB=y\nC=\"\nD=1\n", want: []Var{{"A", "x\nB=y\nC=", 1}, {"D", "1", 4}}},
 		{name: "text after closing quote", in: `A="x" y`, want: []Var{{"A", "x", 1}}, problems: []int{1}},
 		{name: "colon is not an assignment", in: "A: 1\n", problems: []int{1}},
 	}
@@ -113,7 +117,7 @@ func TestLoad(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"A=1\n", "export A='x'\n", "A=\"a\\nb\"\n", "A=\"multi\nline\"", "# c\nA=b # c\n",
-		"A=`x`", "=x", "A", "A=\"", "\ufeffA=1\r\nB=2", "A='unterminated\nB=1",
+		"A=`x`", "=x", "A", "A=\"", "\ufeffA=1\r\nB=2", "A='unterminated\nB=1", "A=\"open # c\nB=\"x\"\n",
 	} {
 		f.Add([]byte(s))
 	}
