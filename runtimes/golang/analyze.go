@@ -60,7 +60,7 @@ type Analysis struct {
 func AnalyzeFunction(file string, src []byte) Analysis {
 	g := parseGo(file, src)
 	a := Analysis{Imports: g.imports()}
-	g.syntaxDiagnostics()
+	g.syntaxDiagnostics("handler")
 
 	if g.f.Name.Name == "main" {
 		g.report(g.packageRange(), runtimes.SeverityError, CodePackageMain,
@@ -137,7 +137,7 @@ func AnalyzeFunction(file string, src []byte) Analysis {
 func AnalyzeServer(file string, src []byte) Analysis {
 	g := parseGo(file, src)
 	a := Analysis{Imports: g.imports()}
-	g.syntaxDiagnostics()
+	g.syntaxDiagnostics("main")
 
 	pkg := g.f.Name.Name
 	if pkg != "" && pkg != "main" {
@@ -266,8 +266,12 @@ func (g *goFile) hasSyntaxErrors() bool { return len(g.errs) > 0 }
 // syntaxDiagnostics reports the first parse errors: one per line, and
 // none at EOF after an earlier one. Their positions are recomputed from the
 // byte offset, because the parser's line and column honour //line
-// directives.
-func (g *goFile) syntaxDiagnostics() {
+// directives. A file without a package clause gets one diagnostic that says
+// so, suggesting "package <pkg>".
+func (g *goFile) syntaxDiagnostics(pkg string) {
+	if g.noPackageClause(pkg) {
+		return
+	}
 	errs := slices.Clone(g.errs)
 	slices.SortStableFunc(errs, func(a, b *scanner.Error) int { return cmp.Compare(a.Pos.Offset, b.Pos.Offset) })
 	lastLine, n := 0, 0
@@ -285,6 +289,53 @@ func (g *goFile) syntaxDiagnostics() {
 			break
 		}
 	}
+}
+
+// noPackageClause reports a file that does not start with a package clause
+// and returns true, or returns false. The parser's own errors for it are
+// unclear: for an empty file or one of comments only, two errors share
+// the EOF position and, sorted by message, "expected ';', found 'EOF'"
+// comes before "expected 'package', found 'EOF'".
+func (g *goFile) noPackageClause(pkg string) bool {
+	if g.f.Package.IsValid() || len(g.errs) == 0 {
+		return false
+	}
+	// The first token after the comments. A scanner error there (an
+	// unterminated comment, say) is the real problem: the parser's errors
+	// say it.
+	fset := token.NewFileSet()
+	tf := fset.AddFile("", -1, len(g.src))
+	var s scanner.Scanner
+	bad := false
+	s.Init(tf, g.src, func(token.Position, string) { bad = true }, scanner.ScanComments)
+	pos, tok, lit := s.Scan()
+	comments := false
+	for tok == token.COMMENT {
+		comments = true
+		pos, tok, lit = s.Scan()
+	}
+	if bad {
+		return false
+	}
+	clause := fmt.Sprintf("`package %s`", pkg)
+	switch {
+	case tok == token.EOF && !comments:
+		g.report(runtimes.Range{Start: g.at(0), End: g.at(0)}, runtimes.SeverityError, CodeSyntax,
+			fmt.Sprintf("the file is empty: a Go file starts with its package clause; write %s in it, or delete it", clause))
+	case tok == token.EOF:
+		g.report(runtimes.Range{Start: g.at(0), End: g.at(0)}, runtimes.SeverityError, CodeSyntax,
+			fmt.Sprintf("the file has only comments and no package clause: add %s after them", clause))
+	default:
+		off := tf.Offset(pos)
+		found := lit
+		if found == "" || tok == token.SEMICOLON {
+			found = tok.String()
+		}
+		start := g.at(off)
+		g.report(runtimes.Range{Start: start, End: g.at(off + tokenLen(g.src[off:]))}, runtimes.SeverityError, CodeSyntax,
+			fmt.Sprintf("expected the package clause, found %q: a Go file starts with %s", found, clause))
+	}
+	return true
 }
 
 // tokenLen is the length of the word or character that b starts with, so

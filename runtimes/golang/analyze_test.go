@@ -204,15 +204,44 @@ func TestAnalyzeFunction(t *testing.T) {
 			// The parser stays in sync after the broken line.
 			symbol: "Handler", pkg: "handler",
 		},
+		// Issue: an empty file was reported as "expected ';', found 'EOF'".
 		{
-			name:  "empty file",
-			src:   "",
-			codes: []string{CodeSyntax},
+			name:     "empty file",
+			src:      "",
+			codes:    []string{CodeSyntax},
+			messages: []string{"the file is empty", "`package handler`"},
 		},
 		{
-			name:  "not Go at all",
-			src:   "<?php echo 1; ?>\n",
-			codes: []string{CodeSyntax},
+			name:     "blank lines only",
+			src:      "\n\n  \n",
+			codes:    []string{CodeSyntax},
+			messages: []string{"the file is empty", "`package handler`"},
+		},
+		{
+			name:     "comments only",
+			src:      "// Package handler does things.\n/* more */\n",
+			codes:    []string{CodeSyntax},
+			messages: []string{"only comments and no package clause", "`package handler`"},
+		},
+		{
+			name:     "not Go at all",
+			src:      "<?php echo 1; ?>\n",
+			codes:    []string{CodeSyntax},
+			spans:    map[string]string{CodeSyntax: "<"},
+			messages: []string{`expected the package clause, found "<"`},
+		},
+		{
+			name:     "code before the package clause",
+			src:      "// hi\nfunc Handler() {}\n",
+			codes:    []string{CodeSyntax},
+			spans:    map[string]string{CodeSyntax: "func"},
+			messages: []string{`expected the package clause, found "func"`, "`package handler`"},
+		},
+		{
+			name:     "unterminated comment first",
+			src:      "/* never closed\n",
+			codes:    []string{CodeSyntax},
+			messages: []string{"comment not terminated"},
 		},
 		{
 			name:   "line directive does not move positions",
@@ -284,6 +313,12 @@ func TestAnalyzeServer(t *testing.T) {
 			codes:    []string{CodeServerNoMain},
 			spans:    map[string]string{CodeServerNoMain: "package main"},
 			messages: []string{"no func main"},
+		},
+		{
+			name:     "empty server",
+			src:      "",
+			codes:    []string{CodeSyntax, CodeServerPort},
+			messages: []string{"the file is empty", "`package main`"},
 		},
 		{
 			name:  "syntax error elsewhere",
