@@ -96,3 +96,25 @@ func TestLegacyStaticBuilds(t *testing.T) {
 		t.Errorf("BuilderName = %q", name)
 	}
 }
+
+// A builds entry whose src is invalid gets the one error about its src,
+// not also a warning that it (with an empty src) matches no file.
+func TestBuildWithInvalidSrc(t *testing.T) {
+	for _, src := range []string{`"["`, `""`, `1`} {
+		for _, use := range []string{"@vercel/go", "@vercel/static"} {
+			p := mustLoad(t, writeTree(t, "-- api/a.go --\n"+goHandler+"-- vercel.json --\n"+
+				`{"builds": [{"src": `+src+`, "use": "`+use+`"}, {"src": "api/*.go", "use": "@vercel/go"}]}`+"\n"), Options{})
+			var got []string
+			for _, d := range p.Diagnostics {
+				got = append(got, d.Code)
+			}
+			want := "build-src-glob"
+			if src == "1" {
+				want = "invalid-type"
+			}
+			if !slices.Equal(got, []string{want}) {
+				t.Errorf("src %s, use %s: diagnostics %q, want only %s\n%v", src, use, got, want, p.Diagnostics)
+			}
+		}
+	}
+}

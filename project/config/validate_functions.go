@@ -312,14 +312,21 @@ func (v *validator) builds(m *Node) {
 		v.members(b, label, []string{"src", "use", "config"}, func(p *Node, pl string) {
 			switch p.Key {
 			case "src":
+				// An entry whose src is reported here is dropped, as one
+				// with a bad "use" is: kept with an empty Src, it would
+				// also be warned about as matching no file.
 				s, sok := v.str(p, pl)
 				switch {
 				case !sok:
+					ok = false
 				case s == "":
 					v.errorf(p.Range, "build-src-glob", `%s cannot be empty; write a path or glob such as "api/*.go"`, pl)
+					ok = false
 				case !v.maxLen(p, pl, "value-too-long", s, maxBuildSrcLen):
+					ok = false
 				case !doublestar.ValidatePattern(s):
 					v.errorf(p.Range, "build-src-glob", "%s: %q is not a valid glob; check its [brackets] and {braces}", pl, shorten(s, 60))
+					ok = false
 				default:
 					build.Src = s
 				}
