@@ -218,6 +218,27 @@ func TestFunctionConfig(t *testing.T) {
 	}
 }
 
+// A community runtime is ignored: the .go file it names is built as Go,
+// and the warning and the model say so rather than "not built".
+func TestCommunityRuntime(t *testing.T) {
+	p := mustLoad(t, writeTree(t, "-- vercel.json --\n"+`{"functions": {"api/hello.go": {"runtime": "vercel-php@0.7.3", "memory": 256}}}`+
+		"\n-- api/hello.go --\n"+goHandler), Options{})
+	f := p.Function("api/hello")
+	if f == nil || f.Language() != runtimes.Go {
+		t.Fatalf("api/hello is not a Go function: %+v", f)
+	}
+	if f.Config.Runtime != "" || f.Config.Memory != 256 {
+		t.Errorf("config = %+v, want no runtime and the memory of the rule", f.Config)
+	}
+	var msgs []string
+	for _, d := range p.Diagnostics {
+		msgs = append(msgs, d.Message)
+	}
+	if len(msgs) != 1 || !strings.Contains(msgs[0], ".go with the Go runtime") || strings.Contains(msgs[0], "would serve are not built") {
+		t.Errorf("diagnostics %q, want one warning that .go files are built with the Go runtime", msgs)
+	}
+}
+
 func TestConflicts(t *testing.T) {
 	p := mustLoad(t, writeTree(t, `
 -- api/x.go --

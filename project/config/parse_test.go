@@ -107,7 +107,7 @@ func TestParseDiagnostics(t *testing.T) {
 		{"maxDuration bool", `{"functions": {"api/*.go": {"maxDuration": true}}}`, []want{e("invalid-type", "true")}, ""},
 		{"architecture", `{"functions": {"api/*.go": {"architecture": "arm"}}}`, []want{e("function-architecture", `"arm"`)}, ""},
 		{"runtime without version", `{"functions": {"api/*.php": {"runtime": "vercel-php"}}}`, []want{e("function-runtime-version", `"vercel-php"`)}, "vercel-php@0.7.3"},
-		{"community runtime", `{"functions": {"api/*.php": {"runtime": "vercel-php@0.7.3"}}}`, []want{w("function-runtime-unsupported", `"vercel-php@`)}, ""},
+		{"community runtime", `{"functions": {"api/*.php": {"runtime": "vercel-php@0.7.3"}}}`, []want{w("function-runtime-unsupported", `"vercel-php@`)}, ".go with the Go runtime"},
 		{"includeFiles wrong type", `{"functions": {"api/*.go": {"includeFiles": 3}}}`, []want{e("invalid-type", "3")}, "array of glob strings"},
 		{"includeFiles bad glob", `{"functions": {"api/*.go": {"includeFiles": ["ok/**", "b[d"]}}}`, []want{e("function-files-glob", `"b[d"`)}, "includeFiles[1]"},
 		{"excludeFiles too long", `{"functions": {"api/*.py": {"excludeFiles": "` + strings.Repeat("x", 257) + `"}}}`, []want{e("function-files-length", `"xxx`)}, ""},

@@ -47,7 +47,10 @@ type FunctionRule struct {
 	MaxDuration    int    `json:"maxDuration,omitempty"`
 	MaxDurationMax bool   `json:"maxDurationMax,omitempty"`
 	Architecture   string `json:"architecture,omitempty"`
-	Runtime        string `json:"runtime,omitempty"`
+	// Runtime is "runtime" when it names a runtime lambdalens implements
+	// (@vercel/go or @vercel/python with a version); "" when unset or a
+	// community runtime, which is warned about and ignored.
+	Runtime string `json:"runtime,omitempty"`
 	// IncludeFiles and ExcludeFiles accept a string or an array of strings
 	// in the file; both become a slice here.
 	IncludeFiles   []string `json:"includeFiles,omitempty"`

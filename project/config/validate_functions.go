@@ -165,8 +165,14 @@ func (v *validator) runtime(p *Node, label string) string {
 	}
 	name := s[:strings.LastIndexByte(s, '@')]
 	if !slices.Contains(builtinRuntimes, name) {
+		// Functions are found by extension and built by their language's
+		// runtime whatever "runtime" says, so the value is not kept: the
+		// model (and the editor's hover) would name a runtime that is not
+		// used.
 		v.warnf(p.Range, "function-runtime-unsupported",
-			"community runtime %q is not supported by lambdalens, which builds only Go and Python functions; files it would serve are not built", name)
+			"community runtime %q is not supported by lambdalens, which ignores it: files of this pattern are built by their extension, .go with the Go runtime and .py with the Python runtime, and other files are not built (Vercel would build them all with %s)",
+			name, name)
+		return ""
 	}
 	return s
 }
