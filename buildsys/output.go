@@ -285,12 +285,27 @@ func (o ownFolders) holds(p string) bool {
 	return err == nil && os.SameFile(up, o.parent)
 }
 
+// buildOutputEntries are the names a Build Output directory holds: what
+// this build writes (config.json, functions/, static/) and what vercel
+// build may add beside them (builds.json, diagnostics/, flags.json). The
+// value says whether the entry is a folder.
+var buildOutputEntries = map[string]bool{
+	configFile:    false,
+	functionsDir:  true,
+	staticDir:     true,
+	"builds.json": false,
+	"diagnostics": true,
+	"flags.json":  false,
+}
+
 // checkReplaceable refuses to replace out unless it is missing, an empty
-// directory or a previous Build Output (it holds config.json), and refuses
-// an out that contains the project root.
+// directory or a previous Build Output (notBuildOutput), and refuses an out
+// that contains the project root. Inside the project, outside .vercel/, an
+// existing out must be a Build Output even when empty: it is one of the
+// user's folders (public/, say), which a build must not take over.
 func checkReplaceable(root, out string) error {
 	if r, err := filepath.Rel(out, root); err == nil && (r == "." || !strings.HasPrefix(r, "..")) {
-		return fmt.Errorf("output directory %s contains the project %s", out, root)
+		return fmt.Errorf("output directory %s contains the project %s; choose another --out", out, root)
 	}
 	st, err := os.Lstat(out)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -300,19 +315,70 @@ func checkReplaceable(root, out string) error {
 		return fmt.Errorf("checking output directory: %w", err)
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("output %s exists and is not a directory", out)
+		return fmt.Errorf("output %s exists and is not a directory; choose another --out or remove it", out)
 	}
 	ents, err := os.ReadDir(out)
 	if err != nil {
 		return fmt.Errorf("checking output directory: %w", err)
 	}
+	why := notBuildOutput(out, ents)
+	if why == "" {
+		return nil
+	}
+	if rel, ok := projectFolder(root, out); ok {
+		return fmt.Errorf("refusing to replace %s: it is a folder of the project and not a Build Output directory (%s); choose another --out (the default is .vercel/output) or remove it", rel, why)
+	}
 	if len(ents) == 0 {
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(out, configFile)); err != nil {
-		return fmt.Errorf("refusing to replace %s: it is not empty and has no %s, so it is not a Build Output directory", out, configFile)
+	return fmt.Errorf("refusing to replace %s: it is not empty and not a Build Output directory (%s); choose another --out or remove it", out, why)
+}
+
+// notBuildOutput says why the folder dir, whose entries are ents, is not a
+// Build Output, or "" when it is one: its config.json is a JSON object
+// with "version": 3 and it holds nothing a Build Output does not.
+func notBuildOutput(dir string, ents []os.DirEntry) string {
+	if len(ents) == 0 {
+		return "it is empty"
 	}
-	return nil
+	for _, e := range ents {
+		isDir, ok := buildOutputEntries[e.Name()]
+		if !ok || e.IsDir() != isDir || !(e.IsDir() || e.Type().IsRegular()) {
+			return fmt.Sprintf("it holds %s, which a Build Output does not", e.Name())
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, configFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "it has no " + configFile
+	}
+	if err != nil {
+		return fmt.Sprintf("reading its %s: %v", configFile, err)
+	}
+	var cfg struct {
+		Version any `json:"version"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil || cfg.Version != float64(3) {
+		return fmt.Sprintf(`its %s is not a Build Output config with "version": 3`, configFile)
+	}
+	return ""
+}
+
+// projectFolder reports whether out lies inside the project root outside
+// .vercel/, and its path relative to the root. Both are compared where
+// symbolic links lead.
+func projectFolder(root, out string) (string, bool) {
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	if r, err := filepath.EvalSymlinks(out); err == nil {
+		out = r
+	}
+	rel, err := filepath.Rel(root, out)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	first, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+	return rel, first != ".vercel"
 }
 
 // replaceDir moves the finished staging directory to out, replacing what
