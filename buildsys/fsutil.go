@@ -16,7 +16,10 @@ type copyOptions struct {
 	// copies them otherwise.
 	link bool
 	// follow copies what a symlink to a regular file points at instead of
-	// recreating the link; links to anything else are an error.
+	// recreating the link, and leaves out every other link: a broken one
+	// (an editor's lock file, say) and one to a folder, which the dev
+	// server does not serve either (project.Load warns about those among
+	// static files).
 	follow bool
 	// skip leaves out the slash path (relative to the source) and, for a
 	// directory (isDir), everything under it. Nil skips nothing.
@@ -80,11 +83,8 @@ func copyTree(src, dst string, o copyOptions) error {
 			return linkOrCopy(p, target, perm, o.link)
 		case m&fs.ModeSymlink != 0 && o.follow:
 			st, err := os.Stat(p)
-			if err != nil {
-				return fmt.Errorf("following link %s: %w", p, err)
-			}
-			if !st.Mode().IsRegular() {
-				return fmt.Errorf("copying %s: a symlink to a %s, only links to regular files are supported", p, kind(st.Mode()))
+			if err != nil || !st.Mode().IsRegular() {
+				return nil
 			}
 			return copyFile(p, target, st.Mode().Perm())
 		case m&fs.ModeSymlink != 0:
@@ -100,13 +100,6 @@ func copyTree(src, dst string, o copyOptions) error {
 			return fmt.Errorf("copying %s: unsupported file type %s", p, m.Type())
 		}
 	})
-}
-
-func kind(m fs.FileMode) string {
-	if m.IsDir() {
-		return "directory"
-	}
-	return "special file"
 }
 
 func linkOrCopy(src, dst string, perm fs.FileMode, link bool) error {

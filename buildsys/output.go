@@ -193,7 +193,8 @@ func writeConfig(outDir string, routes []routing.Route, overrides map[string]sta
 // Vercel never uploads: its default ignore list and the project's
 // .vercelignore (or .nowignore), both relative to the project root, the
 // rules project.Load and the dev server apply. Links to files are followed
-// (the output must not point back into the tree).
+// (the output must not point back into the tree); broken links and links
+// to folders are left out, as the dev server leaves them out.
 //
 // It returns the overrides of the files it copied (nil when there are
 // none), as Vercel's writeStaticFile makes them: with cleanUrls, each

@@ -92,13 +92,32 @@ func TestCopyStatic(t *testing.T) {
 		t.Error("static file is a hardlink to the user's file")
 	}
 
-	// A link to a directory is refused; public outside the project too.
-	if err := os.Symlink(filepath.Join(p.Root, "shared", "dir"), filepath.Join(p.Root, "public", "dir")); err != nil {
-		t.Fatal(err)
+	// Issue 2: a link to a folder (a venv's lib64 -> lib), a link that
+	// loops and a broken link (an Emacs lock file) are left out, as the
+	// dev server leaves them out, instead of failing the build after
+	// every function compiled.
+	for name, target := range map[string]string{
+		"dir":                filepath.Join(p.Root, "shared", "dir"),
+		"loop":               ".",
+		".#index.html":       "root@host.1234:1700000000",
+		"css/lib64":          "../css",
+		"css/gone.css":       filepath.Join(p.Root, "nowhere.css"),
+		"css/site-alias.css": "site.css",
+	} {
+		if err := os.Symlink(target, filepath.Join(p.Root, "public", filepath.FromSlash(name))); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := copyStatic(p, t.TempDir(), ownFolders{}); err == nil || !strings.Contains(err.Error(), "directory") {
-		t.Errorf("copyStatic with a directory link: %v", err)
+	out = t.TempDir()
+	if _, err := copyStatic(p, out, ownFolders{}); err != nil {
+		t.Fatalf("copyStatic with links to folders and broken links: %v", err)
 	}
+	want["css/site-alias.css"] = want["css/site.css"]
+	if got := snapshot(t, filepath.Join(out, staticDir)); !mapsEqual(got, want) {
+		t.Errorf("static with links to folders and broken links = %v, want %v", got, want)
+	}
+
+	// Public outside the project is refused.
 	p.PublicDir = "../elsewhere"
 	if _, err := copyStatic(p, t.TempDir(), ownFolders{}); err == nil {
 		t.Error("copyStatic outside the project succeeded")

@@ -109,6 +109,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 	}
 	l.resolveConfig(p)
 	l.checkIncludeFiles(p)
+	l.checkStaticLinks(p)
 	l.routes(p)
 	p.Diagnostics = sortDiagnostics(l.diags)
 	return p, nil

@@ -1,10 +1,14 @@
 package project
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lambdalens/lambdalens/project/config"
+	"github.com/lambdalens/lambdalens/runtimes"
 )
 
 // TestStaticFolder: public/ when it has files; the project root for a
@@ -116,5 +120,45 @@ func TestBuildWithInvalidSrc(t *testing.T) {
 				t.Errorf("src %s, use %s: diagnostics %q, want only %s\n%v", src, use, got, want, p.Diagnostics)
 			}
 		}
+	}
+}
+
+// Issue 2: a symbolic link to a folder among the static files (a venv's
+// env/lib64 -> lib) is a warning when the project loads, so inspect, the
+// editor and dev say what the build leaves out. A broken link (an Emacs
+// lock file) is left out without a word, and so is a link to a folder
+// that is not a static file (under api/).
+func TestStaticLinkToFolder(t *testing.T) {
+	dir := writeTree(t, "-- api/index.py --\n"+pyHandler+"-- env/lib/python3.12/site.py --\nx\n-- env/pyvenv.cfg --\nhome = /usr/bin\n")
+	for name, target := range map[string]string{
+		"env/lib64":    "lib",
+		".#index.py":   "root@host.1234:1700000000",
+		"api/.#x.go":   "root@host.1234:1700000000",
+		"api/shared":   "../env",
+		"env/loop":     "loop",
+		"env/bin-link": "pyvenv.cfg",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := mustLoad(t, dir, Options{})
+	if p.PublicDir != "." {
+		t.Fatalf("PublicDir = %q, want the root", p.PublicDir)
+	}
+	if got, want := codes(p), []string{"env/lib64:0:" + CodeStaticLinkToFolder}; !slices.Equal(got, want) {
+		t.Fatalf("diagnostics = %q, want %q", got, want)
+	}
+	d := p.Diagnostics[0]
+	if d.Severity != runtimes.SeverityWarning || !strings.Contains(d.Message, "add env/lib64 (or a folder holding it) to .vercelignore") {
+		t.Errorf("diagnostic = %s, want a warning that says to add env/lib64 to .vercelignore", d)
+	}
+
+	// Ignored, it is not a static file and nothing is said.
+	if err := os.WriteFile(filepath.Join(dir, ".vercelignore"), []byte("env\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p := mustLoad(t, dir, Options{}); len(p.Diagnostics) != 0 {
+		t.Errorf("diagnostics with env ignored = %q, want none", codes(p))
 	}
 }
