@@ -11,7 +11,7 @@ import (
 )
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("build", "build [dir] [--out .vercel/output] [--arch x86_64|arm64] [--only PATTERN] [--zip] [--json]", stderr)
+	fs := newFlagSet("build", "build [dir] [--out .vercel/output] [--arch x86_64|arm64] [--only PATTERN] [--zip] [--json]", stdout, stderr)
 	out := fs.String("out", "", "Build Output directory (default <dir>/.vercel/output)")
 	arch := fs.String("arch", "", "build every function for this architecture (x86_64 or arm64), overriding vercel.json")
 	only := fs.String("only", "", "build only the functions whose ID or file matches this glob; the output then holds only those")

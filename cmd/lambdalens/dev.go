@@ -9,7 +9,7 @@ import (
 )
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("dev", "dev [dir] [--listen 127.0.0.1:3000] [--prewarm] [--json]", stderr)
+	fs := newFlagSet("dev", "dev [dir] [--listen 127.0.0.1:3000] [--prewarm] [--json]", stdout, stderr)
 	listen := fs.String("listen", devserver.DefaultListen, "address to listen on (host:port, :port or port); the next free port is used when it is taken")
 	prewarm := fs.Bool("prewarm", false, "start every function at startup instead of on its first request")
 	asJSON := fs.Bool("json", false, "print one JSON event per line (ready, request, build, process)")

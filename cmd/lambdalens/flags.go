@@ -9,28 +9,47 @@ import (
 	"path/filepath"
 )
 
-// newFlagSet returns a FlagSet whose usage text goes to stderr and names
-// the command.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+// flagSet is a command's flags and where its usage goes: stdout when it
+// was asked for (-h, "lambdalens help <cmd>"), stderr after a flag error.
+type flagSet struct {
+	*flag.FlagSet
+	synopsis       string
+	stdout, stderr io.Writer
+}
+
+// newFlagSet returns the flags of the command name, whose usage line is
+// synopsis. Flag errors go to stderr.
+func newFlagSet(name, synopsis string, stdout, stderr io.Writer) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: lambdalens %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
+	// The flag package calls Usage both for -h and after an error, before
+	// saying which; parseInterspersed prints it, knowing.
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, synopsis: synopsis, stdout: stdout, stderr: stderr}
+}
+
+// printUsage writes the usage line and the flags to w.
+func (fs *flagSet) printUsage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: lambdalens %s\n\nFlags:\n", fs.synopsis)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(fs.stderr)
 }
 
 // parseInterspersed parses flags that may come before or after positional
 // arguments ("inspect examples/go-api --json"). It returns the positional
-// arguments, or an exit code when parsing stopped (0 for -h).
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+// arguments, or an exit code when parsing stopped: 0 for -h, with the
+// usage on stdout; 2 for a bad flag, with the error and the usage on
+// stderr.
+func parseInterspersed(fs *flagSet, args []string) ([]string, int, bool) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.printUsage(fs.stdout)
 				return nil, 0, false
 			}
+			fs.printUsage(fs.stderr)
 			return nil, 2, false
 		}
 		args = fs.Args()

@@ -13,7 +13,7 @@ import (
 )
 
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("inspect", "inspect [dir] [--json]", stderr)
+	fs := newFlagSet("inspect", "inspect [dir] [--json]", stdout, stderr)
 	asJSON := fs.Bool("json", false, "print the whole project model as JSON")
 	pos, code, ok := parseInterspersed(fs, args)
 	if !ok {

@@ -11,7 +11,7 @@ import (
 )
 
 func runLSP(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("lsp", "lsp [--stdio | --listen 127.0.0.1:PORT] [--log FILE]", stderr)
+	fs := newFlagSet("lsp", "lsp [--stdio | --listen 127.0.0.1:PORT] [--log FILE]", stdout, stderr)
 	listen := fs.String("listen", "", "serve clients over TCP on this address instead of stdio (for debugging)")
 	logFile := fs.String("log", "", "append the server's log to this file (default: stderr)")
 	verbose := fs.Bool("verbose", false, "log every detail")

@@ -150,7 +150,7 @@ func TestExitCodes(t *testing.T) {
 		stderr     string
 		stdoutNone string // must not appear on stdout
 	}{
-		{args: []string{"version", "--help"}, code: 0, stderr: "Usage: lambdalens version"},
+		// Help asked for is on stdout: testdata/script/help.txtar.
 		{args: []string{"version", "extra"}, code: 2, stderr: "Usage: lambdalens version"},
 		{args: []string{"build", "--jobs", "-1", fn}, code: 2, stderr: "--jobs must be 0 (one per CPU) or more, not -1"},
 		{args: []string{"dev", missing}, code: 1, stderr: "no such file or directory"},

@@ -46,11 +46,12 @@ func versionString() string {
 
 func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
-		fmt.Fprintln(stderr, "Usage: lambdalens version")
 		switch args[0] {
 		case "-h", "-help", "--help":
+			fmt.Fprintln(stdout, "Usage: lambdalens version")
 			return 0
 		}
+		fmt.Fprintln(stderr, "Usage: lambdalens version")
 		return 2
 	}
 	fmt.Fprintf(stdout, "lambdalens %s (%s, %s/%s)\n", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
