@@ -543,3 +543,33 @@ func TestTOMLSyntax(t *testing.T) {
 		})
 	}
 }
+
+// Issue 4: a function file named api/a\b.go is an error when the project
+// loads, as "?" and "#" are, so inspect, the editor and dev report it and
+// the build refuses it before building, instead of failing on its ID. With
+// legacy builds, whose IDs are file paths, too.
+func TestBackslashInFunctionName(t *testing.T) {
+	for name, extra := range map[string]string{
+		"zero-config": "",
+		"legacy":      "-- vercel.json --\n{\"builds\": [{\"src\": \"api/*.go\", \"use\": \"@vercel/go\"}]}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := mustLoad(t, writeTree(t, "-- api/a\\b.go --\n"+goHandler+"-- api/ok.go --\n"+goHandler+extra), Options{})
+			var found bool
+			for _, d := range p.Diagnostics {
+				if d.File == `api/a\b.go` && d.Code == "invalid-path-segment" && d.Severity == runtimes.SeverityError &&
+					strings.Contains(d.Message, `segment "a\b.go": a backslash cannot appear in a function's path; rename the file`) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("diagnostics = %q, want an invalid-path-segment error on api/a\\b.go", codes(p))
+			}
+			for _, fn := range p.Functions {
+				if strings.Contains(fn.ID, `\`) {
+					t.Errorf("function %q kept", fn.ID)
+				}
+			}
+		})
+	}
+}

@@ -72,6 +72,13 @@ func (l *loader) routes(p *Project) {
 			// A function of a legacy "builds" entry is its file, extension
 			// included (functions/api/index.go.func), with no route of its
 			// own: the filesystem serves it at its path (reference §7).
+			if err := routing.CheckFileChars(f.File); err != nil {
+				l.diags = append(l.diags, runtimes.Diagnostic{
+					File: f.File, Range: f.Entrypoint.SymbolRange, Severity: runtimes.SeverityError, Code: err.Code,
+					Message: err.Error() + ": this file is not served",
+				})
+				continue
+			}
 			f.ID = f.File
 			f.Route = routing.FileRoute{ID: f.File, Pattern: "/" + f.File, Src: "^/" + regexp.QuoteMeta(f.File) + "$", Dest: "/" + f.File}
 			kept = append(kept, f)

@@ -22,7 +22,7 @@ const (
 	// others.
 	CodeOptionalCatchAllNotLast = "optional-catch-all-not-last"
 	// CodeInvalidPathSegment: a segment cannot become part of a route
-	// (empty, "[]", "[[name]]", a bad parameter name, "?" or "#").
+	// (empty, "[]", "[[name]]", a bad parameter name, "?", "#" or "\\").
 	CodeInvalidPathSegment = "invalid-path-segment"
 	// CodeConflictingFilePath: two functions serve the same paths.
 	CodeConflictingFilePath = "conflicting-file-path"
@@ -82,6 +82,9 @@ func parseSegments(p string, stripExt bool) (segs []fileSeg, ext string, err *Ro
 	}
 	if p == "" {
 		return fail(0, CodeInvalidPathSegment, "the path is empty")
+	}
+	if err := CheckFileChars(p); err != nil {
+		return nil, "", err
 	}
 	parts := strings.Split(p, "/")
 	for i, s := range parts {
@@ -167,6 +170,22 @@ func checkParamName(name string) string {
 
 // catchAllRe matches one or more segments without empty ones.
 const catchAllRe = `([^/]+(?:/[^/]+)*)`
+
+// CheckFileChars returns a *RouteError when the function file path p holds
+// a backslash, which no function's path may hold, routed or not (a legacy
+// "builds" function's ID is its path): the ID names the function's folder
+// in the Build Output, where a backslash is a folder separator on Windows
+// and not elsewhere, so the build refuses it.
+func CheckFileChars(p string) *RouteError {
+	i := strings.IndexByte(p, '\\')
+	if i < 0 {
+		return nil
+	}
+	seg := strings.Count(p[:i], "/")
+	s := strings.Split(p, "/")[seg]
+	return &RouteError{File: p, Code: CodeInvalidPathSegment, Segment: seg,
+		Message: fmt.Sprintf(`segment "%s": a backslash cannot appear in a function's path; rename the file`, s)}
+}
 
 // ForFile returns the route of a function file such as
 // "api/users/[id].go" (slash-separated, relative to the project root).

@@ -154,6 +154,11 @@ func TestForFileErrors(t *testing.T) {
 		{"", CodeInvalidPathSegment, 0},
 		{"api/wh?t.go", CodeInvalidPathSegment, 1},
 		{"api/a#b.go", CodeInvalidPathSegment, 1},
+		// Issue 4: a backslash is refused here, when the project loads,
+		// not by the build after inspect passed it.
+		{`api/a\b.go`, CodeInvalidPathSegment, 1},
+		{`api\x/[id].go`, CodeInvalidPathSegment, 0},
+		{`api/[a\b].go`, CodeInvalidPathSegment, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
