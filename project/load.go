@@ -75,10 +75,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 		return nil, fmt.Errorf("loading project %s: not a directory", dir)
 	}
 	l := &loader{ctx: ctx, root: root, opts: opts}
-	vi, err := fileutil.ReadIgnoreFile(l.read)
-	if err != nil {
-		return nil, fmt.Errorf("loading project %s: %w", dir, err)
-	}
+	vi := l.readIgnoreFile()
 	l.ig = fileutil.NewRules(fileutil.VercelDefaults, vi)
 	if err := l.walk(); err != nil {
 		return nil, err
@@ -113,6 +110,34 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 	l.routes(p)
 	p.Diagnostics = sortDiagnostics(l.diags)
 	return p, nil
+}
+
+// readIgnoreFile returns .vercelignore, else .nowignore (as
+// fileutil.ReadIgnoreFile), nil when there is none. One that is a folder
+// is a warning and counts as absent, as for Vercel and the build; one that
+// cannot be read is an error. Either way the project loads: the ignore
+// files are user input like any other.
+func (l *loader) readIgnoreFile() []byte {
+	for _, name := range fileutil.IgnoreFiles {
+		b, err := l.read(name)
+		switch {
+		case err == nil:
+			return b
+		case errors.Is(err, fs.ErrNotExist):
+		case fileutil.IsFolderError(err):
+			l.diags = append(l.diags, runtimes.Diagnostic{
+				File: name, Severity: runtimes.SeverityWarning, Code: "ignore-file-folder",
+				Message: fmt.Sprintf("%s is a folder, so no ignore rules are read from it (Vercel does not read it either); remove the folder, or make %s a file of ignore patterns", name, name),
+			})
+		default:
+			l.diags = append(l.diags, runtimes.Diagnostic{
+				File: name, Severity: runtimes.SeverityError, Code: "ignore-file-unreadable",
+				Message: fmt.Sprintf("reading %s: %v; make it readable or remove it", name, err),
+			})
+			return nil
+		}
+	}
+	return nil
 }
 
 func (l *loader) withDiags(v Version, d []runtimes.Diagnostic) (Version, error) {

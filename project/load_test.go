@@ -355,6 +355,33 @@ func TestBrokenConfigStillLoads(t *testing.T) {
 	}
 }
 
+// Issue 5: a .vercelignore that is a folder does not stop the load: it is
+// a warning naming it and saying what to do, and the project loads as
+// without it (with .nowignore, when there is one, as for Vercel).
+func TestIgnoreFileFolderStillLoads(t *testing.T) {
+	dir := writeTree(t, "-- api/a.go --\n"+goHandler+"-- api/b.go --\n"+goHandler+"-- .vercelignore/notes.txt --\napi/b.go\n")
+	p, err := Load(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatalf("Load with a .vercelignore folder: %v", err)
+	}
+	if got, want := codes(p), []string{".vercelignore:0:ignore-file-folder"}; !slices.Equal(got, want) {
+		t.Fatalf("diagnostics = %q, want %q", got, want)
+	}
+	if d := p.Diagnostics[0]; d.Severity != runtimes.SeverityWarning || !strings.Contains(d.Message, "remove the folder, or make .vercelignore a file of ignore patterns") {
+		t.Errorf("diagnostic = %s, want a warning saying what to do", d)
+	}
+	if got := ids(p); !slices.Equal(got, []string{"api/a", "api/b"}) {
+		t.Errorf("functions = %q, want both", got)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, ".nowignore"), []byte("api/b.go\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(mustLoad(t, dir, Options{})); !slices.Equal(got, []string{"api/a"}) {
+		t.Errorf("functions with a .nowignore = %q, want api/b ignored", got)
+	}
+}
+
 func TestOverlay(t *testing.T) {
 	dir := writeTree(t, `
 -- api/a.go --

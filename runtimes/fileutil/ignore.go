@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"syscall"
 
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -31,17 +32,26 @@ var IgnoreFiles = []string{".vercelignore", ".nowignore"}
 
 // ReadIgnoreFile returns the content of the first of IgnoreFiles that read
 // (given a name relative to the project root) finds; nil when there is none.
+// An ignore file that is a folder counts as absent, as for Vercel, which
+// reads an ignore file it cannot read as empty; project.Load warns about
+// it (IsFolderError tells that error).
 func ReadIgnoreFile(read func(name string) ([]byte, error)) ([]byte, error) {
 	for _, name := range IgnoreFiles {
 		b, err := read(name)
 		if err == nil {
 			return b, nil
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
+		if !errors.Is(err, fs.ErrNotExist) && !IsFolderError(err) {
 			return nil, fmt.Errorf("reading %s: %w", name, err)
 		}
 	}
 	return nil, nil
+}
+
+// IsFolderError reports whether err is reading a folder as a file (as
+// os.ReadFile of a folder fails).
+func IsFolderError(err error) bool {
+	return errors.Is(err, syscall.EISDIR)
 }
 
 // ignoreRule is one line of an ignore file in gitignore syntax.

@@ -3,6 +3,8 @@ package fileutil
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -85,6 +87,23 @@ func TestReadIgnoreFile(t *testing.T) {
 	clear(files)
 	if b, err := ReadIgnoreFile(read); err != nil || b != nil {
 		t.Errorf("with none: %q, %v; want nil", b, err)
+	}
+	// Issue 5: a .vercelignore that is a folder counts as absent (then
+	// .nowignore is read), as for Vercel; it is not an error that stops
+	// project.Load or the build.
+	dirs := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dirs, ".vercelignore"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fromDisk := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dirs, name)) }
+	if b, err := ReadIgnoreFile(fromDisk); err != nil || b != nil {
+		t.Errorf("with a .vercelignore folder: %q, %v; want nil, nil", b, err)
+	}
+	if err := os.WriteFile(filepath.Join(dirs, ".nowignore"), []byte("legacy"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ReadIgnoreFile(fromDisk); err != nil || string(b) != "legacy" {
+		t.Errorf("with a .vercelignore folder and a .nowignore: %q, %v; want .nowignore's", b, err)
 	}
 	broken := func(string) ([]byte, error) { return nil, fs.ErrPermission }
 	if _, err := ReadIgnoreFile(broken); !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), ".vercelignore") {
