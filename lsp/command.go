@@ -162,8 +162,11 @@ func (h *commandHandler) Inspect(ctx context.Context, args command.InspectArgs) 
 		return nil, fmt.Errorf("inspecting %s: %w", f.root, err)
 	}
 	p := snap.project
-	_, base := f.devInfo()
-	res := &command.InspectResult{Root: f.root, DevURL: base, Functions: []command.FunctionInfo{}, Problems: []command.Problem{}}
+	status, base := f.devInfo()
+	res := &command.InspectResult{
+		Root: f.root, DevURL: base, DevState: status.commandState(),
+		Functions: []command.FunctionInfo{}, Problems: []command.Problem{},
+	}
 	for _, fn := range p.Functions {
 		res.Functions = append(res.Functions, command.FunctionInfo{
 			ID: fn.ID, File: fn.File, Language: string(fn.Language()), Kind: string(fn.Kind()),

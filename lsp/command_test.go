@@ -389,6 +389,100 @@ func TestInspect(t *testing.T) {
 	})
 }
 
+// inspect runs lambdalens.inspect on the workspace.
+func (e *env) inspect() command.InspectResult {
+	e.t.Helper()
+	raw, err := e.ExecuteCommand(e.ctx, command.NewInspectCommand("", command.InspectArgs{}))
+	e.must(err)
+	var res command.InspectResult
+	e.must(json.Unmarshal(raw, &res))
+	return res
+}
+
+// heldDevStarts returns a config whose dev server starts wait, once in
+// progress, until release is closed; entered receives once per start.
+func heldDevStarts() (cfg lsp.Config, entered <-chan struct{}, release chan struct{}) {
+	in := make(chan struct{}, 4)
+	release = make(chan struct{})
+	cfg = lsp.WithBeforeDevStart(lsp.Config{Runtimes: realRuntimes()}, func(ctx context.Context) {
+		in <- struct{}{}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	})
+	return cfg, in, release
+}
+
+// waitFor receives from ch, failing the test at its deadline.
+func (e *env) waitFor(what string, ch <-chan struct{}) {
+	e.t.Helper()
+	select {
+	case <-ch:
+	case <-e.ctx.Done():
+		e.t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// lambdalens.inspect says whether the dev server is stopped, starting or
+// running: dev.start replies before the start ends, so without devState a
+// client cannot tell a start in progress from one that failed.
+func TestInspectDevState(t *testing.T) {
+	t.Run("starting then running", func(t *testing.T) {
+		cfg, entered, release := heldDevStarts()
+		o := testOpts{cfg: cfg, editor: lsptest.Options{InitializationOptions: map[string]any{
+			"diagnosticsDelay": "1ms", "devListen": "127.0.0.1:0",
+		}}}
+		runTest(t, goFunction, o, func(e *env) {
+			if got := e.inspect(); got.DevState != command.DevStopped || got.DevURL != "" {
+				t.Fatalf("before the start: devState %q, devUrl %q; want stopped and no URL", got.DevState, got.DevURL)
+			}
+			_, err := e.ExecuteCommand(e.ctx, command.NewDevStartCommand("", command.DevStartArgs{}))
+			e.must(err)
+			e.waitFor("the start to begin", entered)
+			if got := e.inspect(); got.DevState != command.DevStarting || got.DevURL != "" {
+				t.Errorf("while starting: devState %q, devUrl %q; want starting and no URL", got.DevState, got.DevURL)
+			}
+			close(release)
+			e.await("the dev server's URL", func(s *lsptest.State) bool { return s.ShownContaining("running at") != nil })
+			base := urlRE.FindString(e.State().ShownContaining("running at").Message)
+			if got := e.inspect(); got.DevState != command.DevRunning || got.DevURL != base {
+				t.Errorf("running: devState %q, devUrl %q; want running at %s", got.DevState, got.DevURL, base)
+			}
+			_, err = e.ExecuteCommand(e.ctx, command.NewDevStopCommand("", command.DevStopArgs{}))
+			e.must(err)
+			e.await("stopped", func(s *lsptest.State) bool { return s.ShownContaining("lambdalens dev: stopped") != nil })
+			if got := e.inspect(); got.DevState != command.DevStopped || got.DevURL != "" {
+				t.Errorf("after stop: devState %q, devUrl %q; want stopped and no URL", got.DevState, got.DevURL)
+			}
+		})
+	})
+	t.Run("stopped after a failed start", func(t *testing.T) {
+		cfg, entered, release := heldDevStarts()
+		// 192.0.2.1 (TEST-NET-1) is no address of this machine: listening
+		// fails with "cannot assign requested address".
+		o := testOpts{cfg: cfg, editor: lsptest.Options{InitializationOptions: map[string]any{
+			"diagnosticsDelay": "1ms", "devListen": "192.0.2.1:3000",
+		}}}
+		runTest(t, goFunction, o, func(e *env) {
+			_, err := e.ExecuteCommand(e.ctx, command.NewDevStartCommand("", command.DevStartArgs{}))
+			e.must(err)
+			e.waitFor("the start to begin", entered)
+			if got := e.inspect(); got.DevState != command.DevStarting {
+				t.Errorf("while starting: devState %q, want starting", got.DevState)
+			}
+			close(release)
+			e.await("the start's error", func(s *lsptest.State) bool {
+				m := s.ShownContaining("lambdalens dev: starting the dev server")
+				return m != nil && m.Type == protocol.MessageTypeError
+			})
+			if got := e.inspect(); got.DevState != command.DevStopped || got.DevURL != "" {
+				t.Errorf("after the failed start: devState %q, devUrl %q; want stopped and no URL", got.DevState, got.DevURL)
+			}
+		})
+	})
+}
+
 // The generated commands are the ones the server declares.
 func TestDeclaredCommands(t *testing.T) {
 	runTest(t, goFunction, testOpts{noInit: true}, func(e *env) {

@@ -12,6 +12,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/lambdalens/lambdalens/devserver"
+	"github.com/lambdalens/lambdalens/lsp/command"
 	"github.com/lambdalens/lambdalens/project"
 	"github.com/lambdalens/lambdalens/runtimes"
 )
@@ -32,6 +33,17 @@ const (
 	devStarting
 	devRunning
 )
+
+// commandState is st as lambdalens.inspect reports it.
+func (st devStatus) commandState() command.DevState {
+	switch st {
+	case devStarting:
+		return command.DevStarting
+	case devRunning:
+		return command.DevRunning
+	}
+	return command.DevStopped
+}
 
 // devInfo returns the dev server's status and URL.
 func (f *folder) devInfo() (devStatus, string) {
@@ -90,6 +102,9 @@ func (f *folder) launchDev(ctx context.Context, starting chan struct{}) (string,
 		Events:   f.devEvent,
 	})
 	if err == nil {
+		if hook := f.s.cfg.beforeDevStart; hook != nil {
+			hook(ctx)
+		}
 		err = srv.Start(ctx)
 	}
 	f.mu.Lock()

@@ -36,6 +36,11 @@ type Config struct {
 	// Settings for the keys), e.g. from command-line flags. Nil means the
 	// built-in defaults.
 	Settings map[string]any
+
+	// beforeDevStart, when set, runs in a dev server start after the
+	// folder is marked starting and before the dev server listens. A test
+	// seam (export_test.go): it lets tests hold a start in progress.
+	beforeDevStart func(ctx context.Context)
 }
 
 // ErrNoShutdown is returned (wrapped) by Run and Listen's sessions when the

@@ -125,11 +125,26 @@ type InspectResult struct {
 	Root string `json:"root"`
 	// DevURL is the running dev server's URL; empty when it is stopped.
 	DevURL string `json:"devUrl,omitempty"`
+	// DevState is the dev server's state: "stopped", "starting" (a start
+	// is in progress: dev.start and dev.open reply before it ends) or
+	// "running" (DevURL is set). A start that fails goes back to
+	// "stopped".
+	DevState DevState `json:"devState"`
 	// Functions are sorted by ID.
 	Functions []FunctionInfo `json:"functions"`
 	// Problems are the project's diagnostics.
 	Problems []Problem `json:"problems"`
 }
+
+// DevState is the state of a project's dev server.
+type DevState string
+
+// The values of DevState.
+const (
+	DevStopped  DevState = "stopped"
+	DevStarting DevState = "starting"
+	DevRunning  DevState = "running"
+)
 
 // FunctionInfo describes one function of an InspectResult.
 type FunctionInfo struct {
