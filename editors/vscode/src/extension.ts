@@ -20,9 +20,7 @@ import { SECTION, serverSettings } from './settings';
 import { type DevState, renderStatus, stateFromInspect } from './status';
 import { registerTaskProvider } from './taskProvider';
 
-/** How long the status bar waits for a started dev server's URL. */
-const START_TIMEOUT_MS = 60_000;
-/** How often it asks meanwhile. */
+/** How often the status bar asks for the dev state while a start is in progress. */
 const START_POLL_MS = 500;
 
 let controller: Controller | undefined;
@@ -47,7 +45,6 @@ class Controller {
   /** Commands registered while there is no client, so that they explain why. */
   private fallbacks: vscode.Disposable[] = [];
   private state: DevState = { kind: 'connecting' };
-  private startDeadline = 0;
   private inspectTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   /**
@@ -267,13 +264,10 @@ class Controller {
   }
 
   private commandRan(command: string): void {
-    if (command === serverCommands.devStart.id || command === serverCommands.devOpen.id) {
-      this.startDeadline = Date.now() + START_TIMEOUT_MS;
-      if (this.state.kind !== 'running') {
-        this.setState({ kind: 'starting' });
-      }
-    } else if (command === serverCommands.devStop.id) {
-      this.startDeadline = 0;
+    // Shown until the server's answer to inspect says otherwise: the
+    // server starts in the background after replying.
+    if ((command === serverCommands.devStart.id || command === serverCommands.devOpen.id) && this.state.kind !== 'running') {
+      this.setState({ kind: 'starting' });
     }
     this.scheduleInspect();
   }
@@ -300,14 +294,10 @@ class Controller {
       this.output.debug(`lambdalens: asking for the dev server state: ${errorText(err)}`);
       return;
     }
-    const pending = Date.now() < this.startDeadline;
-    const next = stateFromInspect(this.state, result, pending);
-    if (next.kind === 'running') {
-      this.startDeadline = 0;
-    }
+    const next = stateFromInspect(this.state, result);
     this.setState(next);
-    // While a start is pending, ask again: the server replies to
-    // dev.start before its dev server listens.
+    // While the server says a start is in progress, ask again: it replies
+    // to dev.start before its dev server listens.
     clearTimeout(this.pollTimer);
     if (next.kind === 'starting') {
       this.pollTimer = setTimeout(() => void this.inspect(), START_POLL_MS);

@@ -1,6 +1,6 @@
 // The status bar item's model: the dev server's state, as learned from the
-// server (lambdalens.inspect's devUrl), rendered to text, tooltip and click
-// action. Free of the vscode API so that it can be tested.
+// server (lambdalens.inspect's devState and devUrl), rendered to text,
+// tooltip and click action. Free of the vscode API so that it can be tested.
 
 export type DevState =
   /** No server: not installed, or it gave up after crashes. */
@@ -9,7 +9,7 @@ export type DevState =
   | { kind: 'connecting' }
   /** The dev server is not running. */
   | { kind: 'stopped' }
-  /** lambdalens.dev.start was sent, and no URL is known yet. */
+  /** A start is in progress (the server says so, or dev.start was just sent). */
   | { kind: 'starting' }
   | { kind: 'running'; url: string };
 
@@ -63,16 +63,22 @@ export function renderStatus(state: DevState): StatusView {
 /**
  * stateFromInspect reads lambdalens.inspect's result. A missing or
  * malformed result keeps the previous state, so that one failed request
- * does not flip the item. While a start is pending, "no URL yet" is still
- * "starting" (the server replies to dev.start before the server listens).
+ * does not flip the item. The server's devState decides: dev.start is
+ * answered before the start ends, and only the server knows whether it is
+ * still starting or has failed. A server too old to send devState is
+ * running when it gives a URL, else stopped.
  */
-export function stateFromInspect(previous: DevState, result: unknown, startPending: boolean): DevState {
+export function stateFromInspect(previous: DevState, result: unknown): DevState {
   if (typeof result !== 'object' || result === null) {
     return previous;
   }
-  const url = (result as { devUrl?: unknown }).devUrl;
-  if (typeof url === 'string' && url !== '') {
-    return { kind: 'running', url };
+  const { devUrl: url, devState } = result as { devUrl?: unknown; devState?: unknown };
+  const hasUrl = typeof url === 'string' && url !== '';
+  switch (devState) {
+    case 'starting':
+      return { kind: 'starting' };
+    case 'stopped':
+      return { kind: 'stopped' };
   }
-  return startPending ? { kind: 'starting' } : { kind: 'stopped' };
+  return hasUrl ? { kind: 'running', url } : { kind: 'stopped' };
 }

@@ -14,15 +14,22 @@ test('renderStatus', () => {
 
 test('stateFromInspect', () => {
   const stopped: DevState = { kind: 'stopped' };
-  const cases: Array<{ name: string; prev: DevState; result: unknown; pending: boolean; want: DevState }> = [
-    { name: 'url', prev: stopped, result: { devUrl: 'http://127.0.0.1:3001' }, pending: false, want: { kind: 'running', url: 'http://127.0.0.1:3001' } },
-    { name: 'url while pending', prev: { kind: 'starting' }, result: { devUrl: 'http://x' }, pending: true, want: { kind: 'running', url: 'http://x' } },
-    { name: 'no url', prev: { kind: 'running', url: 'http://x' }, result: { root: '/p' }, pending: false, want: stopped },
-    { name: 'no url yet', prev: stopped, result: { root: '/p', devUrl: '' }, pending: true, want: { kind: 'starting' } },
-    { name: 'bad result keeps state', prev: { kind: 'running', url: 'http://x' }, result: null, pending: false, want: { kind: 'running', url: 'http://x' } },
-    { name: 'non-object', prev: stopped, result: 'x', pending: true, want: stopped },
+  const starting: DevState = { kind: 'starting' };
+  const running: DevState = { kind: 'running', url: 'http://x' };
+  const cases: Array<{ name: string; prev: DevState; result: unknown; want: DevState }> = [
+    { name: 'running', prev: stopped, result: { devState: 'running', devUrl: 'http://127.0.0.1:3001' }, want: { kind: 'running', url: 'http://127.0.0.1:3001' } },
+    { name: 'starting', prev: stopped, result: { root: '/p', devState: 'starting' }, want: starting },
+    { name: 'started', prev: starting, result: { devState: 'running', devUrl: 'http://x' }, want: running },
+    // dev.start was sent and its start failed: no "starting" for a minute.
+    { name: 'failed start', prev: starting, result: { root: '/p', devState: 'stopped' }, want: stopped },
+    { name: 'stopped', prev: running, result: { root: '/p', devState: 'stopped' }, want: stopped },
+    // A server without devState: the URL decides.
+    { name: 'old server, url', prev: stopped, result: { devUrl: 'http://x' }, want: running },
+    { name: 'old server, no url', prev: starting, result: { root: '/p', devUrl: '' }, want: stopped },
+    { name: 'bad result keeps state', prev: running, result: null, want: running },
+    { name: 'non-object', prev: starting, result: 'x', want: starting },
   ];
   for (const c of cases) {
-    assert.deepEqual(stateFromInspect(c.prev, c.result, c.pending), c.want, c.name);
+    assert.deepEqual(stateFromInspect(c.prev, c.result), c.want, c.name);
   }
 });
