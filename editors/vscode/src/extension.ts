@@ -18,6 +18,7 @@ import { RestartPolicy } from './restart';
 import { findServer, INSTALL_COMMAND } from './serverPath';
 import { SECTION, serverSettings } from './settings';
 import { type DevState, renderStatus, stateFromInspect } from './status';
+import { targetUri, uriCommands } from './target';
 import { registerTaskProvider } from './taskProvider';
 
 /** How often the status bar asks for the dev state while a start is in progress. */
@@ -45,6 +46,8 @@ class Controller {
   /** Commands registered while there is no client, so that they explain why. */
   private fallbacks: vscode.Disposable[] = [];
   private state: DevState = { kind: 'connecting' };
+  /** The URIs of the workspace folders that are projects, when last started. */
+  private projects: string[] = [];
   private inspectTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   /**
@@ -80,7 +83,9 @@ class Controller {
   }
 
   private async startNow(): Promise<void> {
-    const folders = await this.projectFolders();
+    const projects = await this.projectFolders();
+    this.projects = projects.map((p) => p.folder.uri.toString());
+    const folders = projects.map((p) => `${p.folder.name} (${p.reason})`);
     if (folders.length === 0) {
       this.output.info('lambdalens: no workspace folder is a lambdalens project (no vercel.json, api/, Go server or Python app); the language server is not started');
       this.setState({ kind: 'noServer', reason: 'No lambdalens project in this window' });
@@ -116,7 +121,7 @@ class Controller {
       onCommandRan: (command) => this.commandRan(command),
       onLenses: () => this.scheduleInspect(),
       activeUri: () => this.activeUri(),
-      uriCommands: new Set(Object.values(serverCommands).filter((c) => (c.arguments as readonly string[]).includes('uri')).map((c) => c.id)),
+      uriCommands: uriCommands(serverCommands),
     });
     this.client = client;
     client.onDidChangeState((e) => {
@@ -183,8 +188,8 @@ class Controller {
   }
 
   /** projectFolders lists the workspace folders that are projects. */
-  private async projectFolders(): Promise<string[]> {
-    const out: string[] = [];
+  private async projectFolders(): Promise<Array<{ folder: vscode.WorkspaceFolder; reason: string }>> {
+    const out: Array<{ folder: vscode.WorkspaceFolder; reason: string }> = [];
     for (const f of vscode.workspace.workspaceFolders ?? []) {
       if (f.uri.scheme !== 'file') {
         continue;
@@ -196,7 +201,7 @@ class Controller {
         ),
       );
       if (reason !== undefined) {
-        out.push(`${f.name} (${reason})`);
+        out.push({ folder: f, reason });
       }
     }
     return out;
@@ -251,16 +256,16 @@ class Controller {
   }
 
   /**
-   * activeUri is the active editor's file when a workspace folder holds it
-   * (the server refuses others, such as a file of GOROOT opened by Go to
-   * Definition), else the first folder.
+   * activeUri is the active editor's file when a workspace folder that is a
+   * project holds it (the server refuses files outside the folders, such as
+   * one of GOROOT opened by Go to Definition, and would run a dev server
+   * for a folder that is no project), else the first project folder.
    */
   private activeUri(): string | undefined {
     const doc = vscode.window.activeTextEditor?.document;
-    if (doc?.uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(doc.uri) !== undefined) {
-      return doc.uri.toString();
-    }
-    return vscode.workspace.workspaceFolders?.[0]?.uri.toString();
+    const active =
+      doc?.uri.scheme === 'file' ? { uri: doc.uri.toString(), folder: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.toString() } : undefined;
+    return targetUri(active, this.projects);
   }
 
   private commandRan(command: string): void {
