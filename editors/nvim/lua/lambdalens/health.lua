@@ -65,7 +65,7 @@ function M.check()
 
   local clients = ll.clients()
   if #clients == 0 then
-    info('no lambdalens client is running (open a file of a project with vercel.json, api/, go.mod or pyproject.toml)')
+    info('no lambdalens client is running (open a file of a project: a folder with vercel.json, api/, go.mod and a Go server such as main.go, or a Python manifest and an app such as main.py)')
   end
   for _, c in ipairs(clients) do
     local dir = c.config and c.config.root_dir or '?'

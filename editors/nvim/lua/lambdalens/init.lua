@@ -199,7 +199,7 @@ function M.execute(id, args, on_result)
   local bufnr = vim.api.nvim_get_current_buf()
   local client = buffer_client(bufnr)
   if not client then
-    echo('lambdalens: no language server is running for this buffer (is it in a project with vercel.json, api/, go.mod or pyproject.toml?)', 'WarningMsg', true)
+    echo('lambdalens: no language server is running for this buffer (is it in a project: a folder with vercel.json, api/, go.mod and a Go server such as main.go, or a Python manifest and an app such as main.py?)', 'WarningMsg', true)
     return
   end
   local arg = vim.tbl_extend('force', { uri = project_uri(client, bufnr) }, args or {})
