@@ -1,7 +1,9 @@
 -- End-to-end test of the Neovim plugin against the real `lambdalens lsp`:
 -- open a handler, wait for the ▶ Run dev server lens, run it through
 -- Neovim's own lens runner, check the dev server over HTTP, see the lens
--- turn into the URL, build, plant a type error, stop, and :checkhealth.
+-- turn into the URL, build, plant a type error, stop, :checkhealth, and
+-- kill the server with a lens request in flight to see a new client get
+-- lenses again.
 --
 -- Run by test/run.sh:
 --   WS=<copy of examples/go-api> LAMBDALENS_BIN=<binary> PLUGIN=<editors/nvim> \
@@ -304,6 +306,76 @@ step(':checkhealth lambdalens', function()
   end
   if text:find('ERROR', 1, true) then
     return 'the report has errors:\n' .. text
+  end
+end)
+
+--- read returns a file's content, or nil.
+local function read(path)
+  local f = io.open(path, 'rb')
+  if not f then
+    return nil
+  end
+  local data = f:read('*a')
+  f:close()
+  return data
+end
+
+--- server_pid returns the pid of this Neovim's `<bin> lsp` child (from
+--- /proc, Linux only), or nil.
+local function server_pid()
+  local self = vim.fn.getpid()
+  local dir = uv.fs_scandir('/proc')
+  while dir do
+    local name = uv.fs_scandir_next(dir)
+    if not name then
+      break
+    end
+    if name:match('^%d+$') then
+      -- pid (comm) state ppid ...: comm may hold spaces, so look after ')'.
+      local ppid = (read('/proc/' .. name .. '/stat') or ''):match('%)%s+%S+%s+(%d+)')
+      if tonumber(ppid) == self and read('/proc/' .. name .. '/cmdline') == bin .. '\0lsp\0' then
+        return tonumber(name)
+      end
+    end
+  end
+  return nil
+end
+
+step('lenses refresh again after the server died with a lens request in flight', function()
+  local pid = server_pid()
+  if not pid then
+    return 'no "' .. bin .. ' lsp" child process'
+  end
+  local old = client.id
+  uv.kill(pid, 'sigstop') -- it cannot answer now
+  ll.refresh(buf) -- a lens request whose answer never comes
+  uv.kill(pid, 'sigkill')
+  if not wait(20000, function()
+    return vim.lsp.client_is_stopped(old)
+  end) then
+    return 'client ' .. old .. ' still running after its server was killed'
+  end
+  local answered = {} -- client ids whose lenses were shown
+  local on_codelens = vim.lsp.codelens.on_codelens
+  vim.lsp.codelens.on_codelens = function(err, result, ctx)
+    table.insert(answered, ctx.client_id)
+    return on_codelens(err, result, ctx)
+  end
+  vim.api.nvim_set_current_buf(buf) -- :checkhealth opened its own
+  vim.cmd('edit') -- starts a new client, as :LspRestart would
+  client = wait(15000, function()
+    local c = ll.clients(buf)[1]
+    return c and c.id ~= old and c.initialized and c
+  end)
+  local shown = client and wait(30000, function()
+    return vim.tbl_contains(answered, client.id)
+  end)
+  vim.lsp.codelens.on_codelens = on_codelens
+  if not client then
+    return 'no new client attached to api/hello.go'
+  end
+  if not shown then
+    return 'the new client was never asked for lenses: the buffer stayed marked busy by the dead one'
   end
 end)
 

@@ -100,8 +100,12 @@ end
 
 -- Lenses ------------------------------------------------------------------
 
---- In-flight lens requests by buffer: 'busy', or 'again' when a refresh
---- was asked for meanwhile (the answer on its way may be stale then).
+--- In-flight lens requests by buffer: { client_id, again }, again set when
+--- a refresh was asked for meanwhile (the answer on its way may be stale
+--- then). A request counts only while its client is the buffer's: when a
+--- server dies, Neovim drops the handlers of its pending requests, so a
+--- request of a client that is gone would keep the buffer busy for good,
+--- even for the client started after it (:LspRestart).
 local refreshing = {}
 
 --- refresh asks the server for the lenses of bufnr and shows them. Unlike
@@ -115,27 +119,31 @@ function M.refresh(bufnr)
   if not vim.api.nvim_buf_is_loaded(bufnr) then
     return
   end
-  if refreshing[bufnr] then
-    refreshing[bufnr] = 'again'
-    return
-  end
   local client = M.clients(bufnr)[1]
   if not client then
+    refreshing[bufnr] = nil
     return
   end
-  refreshing[bufnr] = 'busy'
+  local busy = refreshing[bufnr]
+  if busy and busy.client_id == client.id then
+    busy.again = true
+    return
+  end
+  local this = { client_id = client.id, again = false }
+  refreshing[bufnr] = this
   local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
   local sent = request(client, 'textDocument/codeLens', params, function(err, result, ctx)
-    local again = refreshing[bufnr] == 'again'
-    refreshing[bufnr] = nil
+    if refreshing[bufnr] == this then
+      refreshing[bufnr] = nil
+    end
     ctx = ctx or {}
     ctx.bufnr, ctx.client_id = bufnr, client.id
     vim.lsp.codelens.on_codelens(err, result, ctx)
-    if again then
+    if this.again then
       M.refresh(bufnr)
     end
   end, bufnr)
-  if not sent then
+  if not sent and refreshing[bufnr] == this then
     refreshing[bufnr] = nil
   end
 end
