@@ -193,6 +193,9 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.ln = ln
 	addr := ln.Addr().(*net.TCPAddr)
+	if _, want, _ := splitListen(s.cfg.Listen); want != 0 && want != addr.Port {
+		s.warn(fmt.Sprintf("port %d is in use; listening on %d instead", want, addr.Port))
+	}
 	s.port = strconv.Itoa(addr.Port)
 	s.portValue = []string{s.port}
 	host := addr.IP.String()

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"runtime"
 	"strconv"
@@ -164,6 +165,12 @@ func TestListenPicksTheNextFreePort(t *testing.T) {
 	}
 	if resp, _ := h.get("/"); resp.StatusCode != 200 {
 		t.Errorf("GET / = %d", resp.StatusCode)
+	}
+	// The move is said: a port given explicitly may be what another tool
+	// (a tunnel, an OAuth callback) expects.
+	want := fmt.Sprintf("port %d is in use; listening on %s instead", port, got)
+	if n := h.events.count(func(ev Event) bool { return ev.Type == EventWarning && ev.Message == want }); n != 1 {
+		t.Errorf("%d warnings %q; events: %v", n, want, h.events.snapshot())
 	}
 }
 
