@@ -46,6 +46,7 @@ type fakeRuntime struct {
 
 	mu     sync.Mutex
 	starts map[string]int // StartDev calls by file
+	cache  string         // the CacheDir of the last StartDev
 	asked  map[string]int // LoadTracker questions by file
 	live   map[*fakeProc]bool
 	// inputsExtra are directories (relative to the root) every function
@@ -91,6 +92,7 @@ func (rt *fakeRuntime) liveProcs() []*fakeProc {
 func (rt *fakeRuntime) StartDev(ctx context.Context, req runtimes.DevRequest) (runtimes.DevProcess, error) {
 	rt.mu.Lock()
 	rt.starts[req.File]++
+	rt.cache = req.CacheDir
 	rt.mu.Unlock()
 	src, err := os.ReadFile(filepath.Join(req.Root, filepath.FromSlash(req.File)))
 	if err != nil {

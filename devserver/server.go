@@ -2,6 +2,8 @@ package devserver
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -205,6 +207,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.hostPort = net.JoinHostPort(host, s.port)
 	s.url = "http://" + s.hostPort
 
+	s.useWritableCache()
 	snap, err := s.load(ctx, nil)
 	if err != nil {
 		return s.failStart(ctx, err)
@@ -364,6 +367,29 @@ func (s *Server) warn(msg string) {
 	// for --verbose, not a second time by default.
 	s.log.Debug(msg)
 	s.out.emit(Event{Type: EventWarning, Message: msg})
+}
+
+// useWritableCache makes sure the processes' scratch folder can be
+// written: a project on a read-only disk (a mounted volume, a checkout in
+// a read-only store) gets one in the user's cache folder, named by the
+// project's path, instead of every function failing with "permission
+// denied".
+func (s *Server) useWritableCache() {
+	err := os.MkdirAll(s.cacheDir, 0o755)
+	if err == nil {
+		return
+	}
+	base, uerr := os.UserCacheDir()
+	if uerr != nil {
+		base = os.TempDir()
+	}
+	sum := sha256.Sum256([]byte(s.root))
+	alt := filepath.Join(base, "lambdalens", "dev", hex.EncodeToString(sum[:8]))
+	if aerr := os.MkdirAll(alt, 0o755); aerr != nil {
+		return // the first build says why it cannot write
+	}
+	s.warn(fmt.Sprintf("cannot write %s (%v); build caches go to %s", s.cacheDir, err, alt))
+	s.cacheDir = alt
 }
 
 // splitListen parses Config.Listen.

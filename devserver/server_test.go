@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -171,6 +173,31 @@ func TestListenPicksTheNextFreePort(t *testing.T) {
 	want := fmt.Sprintf("port %d is in use; listening on %s instead", port, got)
 	if n := h.events.count(func(ev Event) bool { return ev.Type == EventWarning && ev.Message == want }); n != 1 {
 		t.Errorf("%d warnings %q; events: %v", n, want, h.events.snapshot())
+	}
+}
+
+// A project whose .vercel/cache cannot be made (a read-only disk; here a
+// file named .vercel) gets its build caches in the user's cache folder,
+// with a warning, instead of failing every function.
+func TestUnwritableCacheFolder(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	h := startHarness(t, map[string]string{".vercel": "not a folder", "api/a.go": goHandler("1")})
+	h.waitVersion("/api/a", "1")
+	base, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.goRT.mu.Lock()
+	cache := h.goRT.cache
+	h.goRT.mu.Unlock()
+	if !strings.HasPrefix(cache, filepath.Join(base, "lambdalens", "dev")+string(filepath.Separator)) {
+		t.Errorf("CacheDir = %q, want one under %s", cache, base)
+	}
+	if n := h.events.count(func(ev Event) bool {
+		return ev.Type == EventWarning && strings.HasPrefix(ev.Message, "cannot write ") && strings.HasSuffix(ev.Message, "build caches go to "+cache)
+	}); n != 1 {
+		t.Errorf("%d warnings about the cache folder; events: %v", n, h.events.snapshot())
 	}
 }
 
