@@ -42,9 +42,9 @@ func New(ctx context.Context, root string, ignore IgnoreFunc, onEvents func([]Ev
 	if onEvents == nil {
 		return nil, errors.New("watching files: onEvents is nil")
 	}
-	abs, err := filepath.Abs(root)
+	abs, err := resolveRoot(root)
 	if err != nil {
-		return nil, fmt.Errorf("watching %s: %w", root, err)
+		return nil, err
 	}
 	if ignore == nil {
 		ignore = func(string, bool) bool { return false }

@@ -105,6 +105,22 @@ type Watcher interface {
 // and, for a directory, everything below it is of no interest.
 type IgnoreFunc func(rel string, isDir bool) bool
 
+// resolveRoot returns root as an absolute path, through the symbolic
+// links that lead to it: a root given through a link (a linked workspace
+// folder) is watched where it leads, since neither the walk nor the
+// events enter a link. Event.Path is then under the resolved root;
+// Event.Rel is the same either way.
+func resolveRoot(root string) (string, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", fmt.Errorf("watching %s: %w", root, err)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	return abs, nil
+}
+
 // relPath returns path relative to root with forward slashes.
 func relPath(root, path string) (string, bool) {
 	rel, err := filepath.Rel(root, path)

@@ -279,3 +279,29 @@ func TestOpString(t *testing.T) {
 		t.Errorf("Event.String = %q", got)
 	}
 }
+
+// A root given through a symbolic link (a linked workspace folder) is
+// watched where it leads, subfolders included; events keep their paths
+// relative to it.
+func TestWatcherThroughALinkedRoot(t *testing.T) {
+	for name, start := range implementations {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, "api", "sub", "a.go"), "package a")
+			link := filepath.Join(t.TempDir(), "linked")
+			if err := os.Symlink(dir, link); err != nil {
+				t.Skipf("symlinks unavailable: %v", err)
+			}
+			r := newRecorder()
+			w, err := start(t.Context(), link, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			write(t, filepath.Join(dir, "api", "sub", "b.go"), "package a")
+			r.waitFor(t, Create|Write, "api/sub/b.go")
+			write(t, filepath.Join(dir, "top.txt"), "x")
+			r.waitFor(t, Create|Write, "top.txt")
+		})
+	}
+}
