@@ -88,7 +88,6 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 		return nil, err
 	}
 	p.PythonVersion, _ = l.withDiags(l.pythonVersion())
-	l.diags = append(l.diags, l.tomlSyntax()...)
 	if p.Legacy() {
 		p.StaticGlobs = l.staticBuilds(p.Config)
 		if len(p.StaticGlobs) > 0 {
@@ -101,6 +100,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Project, error) {
 	if err := l.discover(p); err != nil {
 		return nil, err
 	}
+	l.diags = append(l.diags, l.tomlSyntax(p.HasPython())...)
 	if p.PublicDir == "" && l.rootStatic(p) {
 		p.PublicDir = "."
 	}

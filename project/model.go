@@ -142,6 +142,16 @@ func (p *Project) FunctionByFile(file string) *Function {
 	return nil
 }
 
+// HasPython reports whether any function runs on Python.
+func (p *Project) HasPython() bool {
+	for _, f := range p.Functions {
+		if f.Language() == runtimes.Python {
+			return true
+		}
+	}
+	return false
+}
+
 // HasErrors reports whether any diagnostic is an error.
 func (p *Project) HasErrors() bool {
 	for _, d := range p.Diagnostics {

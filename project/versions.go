@@ -141,10 +141,10 @@ func syntaxRange(start, end modfile.Position) runtimes.Range {
 }
 
 // tomlSyntax reports a pyproject.toml or Pipfile at the root that is not
-// valid TOML, at the place the parser stopped. Whether or not it names the
-// Python version, the Python runtime reads dependencies from it, so every
-// Python build and dev process would fail on it.
-func (l *loader) tomlSyntax() []runtimes.Diagnostic {
+// TOML: an error when the project has Python functions (they read their
+// dependencies and version from it), a warning otherwise (a Go project's
+// [tool.black] settings break no build of it).
+func (l *loader) tomlSyntax(hasPython bool) []runtimes.Diagnostic {
 	var diags []runtimes.Diagnostic
 	for _, file := range []string{"pyproject.toml", "Pipfile"} {
 		data, err := l.read(file)
@@ -153,7 +153,12 @@ func (l *loader) tomlSyntax() []runtimes.Diagnostic {
 		}
 		var doc map[string]any
 		if _, err := toml.Decode(string(data), &doc); err != nil {
-			diags = append(diags, tomlDiag(file, data, err))
+			d := tomlDiag(file, data, err)
+			if !hasPython {
+				d.Severity = runtimes.SeverityWarning
+				d.Message = strings.Replace(d.Message, "Python functions read", "a Python function would read", 1)
+			}
+			diags = append(diags, d)
 		}
 	}
 	return diags

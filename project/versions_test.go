@@ -78,3 +78,21 @@ func TestTOMLSyntax(t *testing.T) {
 		})
 	}
 }
+
+// Without Python functions, a broken pyproject.toml (a Go project's tool
+// settings) is a warning: it breaks no build of the project.
+func TestTOMLSyntaxWithoutPython(t *testing.T) {
+	p := mustLoad(t, writeTree(t, "-- pyproject.toml --\n[tool.black\nline-length = 100\n-- go.mod --\nmodule m\n\ngo 1.26\n-- api/a.go --\n"+goHandler), Options{})
+	var found bool
+	for _, d := range p.Diagnostics {
+		if d.Code == "toml-syntax" {
+			found = true
+			if d.Severity != runtimes.SeverityWarning || !strings.Contains(d.Message, "a Python function would read") {
+				t.Errorf("%s: want a warning", d)
+			}
+		}
+	}
+	if !found || p.HasErrors() {
+		t.Errorf("diagnostics %v: want one toml-syntax warning and no error", p.Diagnostics)
+	}
+}
