@@ -60,6 +60,8 @@ type fakeRuntime struct {
 	inputsCalls int
 	// buildDelay is added to every StartDev, whatever the file says.
 	buildDelay atomic.Int64 // nanoseconds
+	// panics counts the handlers that panicked (X-Fake: panic).
+	panics atomic.Int64
 	// sseRelease lets the SSE test finish a stream once it has read the
 	// first event.
 	sseRelease chan struct{}
@@ -315,6 +317,11 @@ func (p *fakeProc) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case mode == "crash":
 		p.exit(errors.New("exit status 3"))
+		panic(http.ErrAbortHandler)
+	case mode == "panic":
+		// A Go handler's panic: the process lives on, the connection is
+		// closed without an answer.
+		p.rt.panics.Add(1)
 		panic(http.ErrAbortHandler)
 	case strings.HasPrefix(mode, "sleep="):
 		d, _ := time.ParseDuration(strings.TrimPrefix(mode, "sleep="))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -252,7 +253,16 @@ func classifyProxyError(ctx context.Context, c *call, err error) error {
 		return newHTTPError(http.StatusBadGateway, codeExternal, fmt.Errorf("proxying to %s: %w", c.target.Host, err))
 	}
 	e := newHTTPError(http.StatusBadGateway, codeNoResponse, fmt.Errorf("proxying to %s at %s: %w", c.fnID, c.target.Host, err))
-	if c.inst != nil && c.inst.exited() {
+	exited := c.inst != nil && c.inst.exited()
+	if !isDialError(err) && (exited || errors.Is(err, errStale) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isConnReset(err)) {
+		// The process had the request and dropped it (a Go handler's
+		// panic, a crash): as vercel dev answers a proxy error, 500
+		// FUNCTION_INVOCATION_FAILED (reference §3.4). One it could not
+		// be reached at stays 502 NO_RESPONSE_FROM_FUNCTION.
+		e = newHTTPError(http.StatusInternalServerError, codeInvocation, fmt.Errorf("proxying to %s at %s: %w", c.fnID, c.target.Host, err))
+		e.Detail = "The function closed the connection without answering; its log above says why."
+	}
+	if exited {
 		e.Detail = "The function process exited while handling the request."
 		if perr := c.inst.proc.Err(); perr != nil {
 			e.Detail += "\n" + perr.Error()
@@ -261,6 +271,12 @@ func classifyProxyError(ctx context.Context, c *call, err error) error {
 		}
 	}
 	return e
+}
+
+// isDialError reports a failure to connect: nothing was sent.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // bufferPool recycles the ReverseProxy's copy buffers without allocating

@@ -86,16 +86,29 @@ func TestProxyErrors(t *testing.T) {
 				return m
 			}
 
-			// The process dies mid-request: 502, then the next request
-			// gets a new process. (A POST: an idempotent request sent on a
-			// kept-alive connection is replayed once, as Go's transport
-			// does, and would crash the next process too.)
+			// The process dies mid-request: 500 FUNCTION_INVOCATION_FAILED,
+			// as vercel dev answers a proxy error (reference §3.4), then
+			// the next request gets a new process.
 			before := h.getEcho("/api/hello", nil)
-			resp, body := h.do("POST", "/api/hello", hdr("crash"), nil)
-			check(resp, body, http.StatusBadGateway, codeNoResponse)
+			resp, body := h.do("GET", "/api/hello", hdr("crash"), nil)
+			check(resp, body, http.StatusInternalServerError, codeInvocation)
 			after := h.getEcho("/api/hello", nil)
 			if after.PID == before.PID {
 				t.Errorf("the crashed process (pid %d) still answers", before.PID)
+			}
+
+			// A handler's panic closes the connection without an answer:
+			// 500 as well, and the handler ran once, on the kept-alive
+			// connection the request before used (it is not sent again,
+			// as http.Transport would send a GET).
+			panics := h.goRT.panics.Load()
+			resp, body = h.do("GET", "/api/hello", hdr("panic"), nil)
+			check(resp, body, http.StatusInternalServerError, codeInvocation)
+			if n := h.goRT.panics.Load() - panics; n != 1 {
+				t.Errorf("the panicking handler ran %d times, want 1", n)
+			}
+			if again := h.getEcho("/api/hello", nil); again.PID != after.PID {
+				t.Errorf("a handler's panic replaced the process (pid %d, then %d)", after.PID, again.PID)
 			}
 
 			// maxDuration of 1 s exceeded: 504, and the process that still
