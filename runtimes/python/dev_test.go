@@ -3,6 +3,7 @@ package python
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -80,7 +81,7 @@ func TestStartDevHandler(t *testing.T) {
 	}
 }
 
-const asgiApp = `import asyncio, hashlib, os
+const asgiApp = `import asyncio, hashlib, os, sys
 
 release = None
 
@@ -127,10 +128,36 @@ async def app(scope, receive, send):
         await respond(send, ("%s %d %s" % (scope["method"], n, h.hexdigest())).encode())
     elif path == "/noresponse":
         return
+    elif path == "/mark":
+        # A line in the log after everything before it.
+        print("MARK", scope["query_string"].decode(), file=sys.stderr, flush=True)
+        await respond(send, b"marked")
+    elif path == "/longpoll":
+        # Returns without a response once the client has gone.
+        mark = os.path.join(os.path.dirname(__file__), "..", "longpoll")
+        open(mark + ".waiting", "w").close()
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        open(mark + ".left", "w").close()
     else:
         await respond(send, ("%s %s %s" % (scope["state"].get("greeting"), scope["path"],
                                            scope["query_string"].decode())).encode(), status=203)
 `
+
+// waitFile waits until path exists, for up to 10 s.
+func waitFile(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not appear within 10 s", path)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition, with a deadline
+	}
+}
 
 // StartDev tells the user on the process's stderr, once per Runtime, that a
 // project without dependencies runs on the system Python; a restart says
@@ -220,6 +247,39 @@ func TestStartDevBuiltinASGI(t *testing.T) {
 			t.Errorf("GET /noresponse = %d %q, want 500", code, body)
 		}
 		waitStderr(t, stderr, "ASGI callable returned without starting response")
+		// HEAD gets the status without a body.
+		if code, body, _ := do(t, "HEAD", base+"/noresponse", nil); code != 500 || body != "" {
+			t.Errorf("HEAD /noresponse = %d %q, want 500 without a body", code, body)
+		}
+		waitStderrCount(t, stderr, "ASGI callable returned without starting response", 2)
+	})
+
+	// An app that returns on http.disconnect, after its client left,
+	// has no one to answer: nothing is reported.
+	t.Run("client gone", func(t *testing.T) {
+		const msg = "ASGI callable returned without starting response"
+		before := strings.Count(stderr.String(), msg)
+		ctx, cancel := context.WithCancel(t.Context())
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/longpoll", nil)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if resp, err := client.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		waitFile(t, filepath.Join(root, "longpoll.waiting"))
+		cancel()
+		<-done
+		waitFile(t, filepath.Join(root, "longpoll.left"))
+		// A line logged after the app returned: what it printed is there.
+		if code, _, _ := do(t, "GET", base+"/mark?after-longpoll", nil); code != 200 {
+			t.Fatalf("GET /mark = %d", code)
+		}
+		waitStderr(t, stderr, "MARK after-longpoll")
+		if strings.Count(stderr.String(), msg) != before {
+			t.Errorf("a long poll whose client left was reported as an app error:\n%s", stderr.String())
+		}
 	})
 
 	t.Run("streaming response", func(t *testing.T) {

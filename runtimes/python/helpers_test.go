@@ -114,14 +114,20 @@ func do(t *testing.T, method, url string, body io.Reader) (int, string, http.Hea
 // copied by another goroutine and may lag behind the port report.
 func waitStderr(t *testing.T, out *syncBuffer, want string) {
 	t.Helper()
+	waitStderrCount(t, out, want, 1)
+}
+
+// waitStderrCount waits until the child's output contains want n times.
+func waitStderrCount(t *testing.T, out *syncBuffer, want string, n int) {
+	t.Helper()
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	for !strings.Contains(out.String(), want) {
+	for strings.Count(out.String(), want) < n {
 		select {
 		case <-deadline.C:
-			t.Errorf("child output does not contain %q:\n%s", want, out)
+			t.Errorf("child output does not contain %q %d times:\n%s", want, n, out)
 			return
 		case <-tick.C:
 		}

@@ -287,7 +287,8 @@ class Exchange:
         self.keep_alive = False
         body = b"Internal Server Error\n"
         self.write_head(len(body))
-        self.writer.write(body)
+        if not self.no_body:  # HEAD
+            self.writer.write(body)
         self.finished = True
 
     async def run(self, app):
@@ -307,6 +308,11 @@ class Exchange:
         if broken:
             # Close without completing the response so that the client
             # sees a truncated body rather than a clean one.
+            self.keep_alive = False
+            return
+        if not self.started and self.disconnected.is_set():
+            # The client left (a long poll that returns on
+            # http.disconnect): no one to answer, nothing to report.
             self.keep_alive = False
             return
         if not self.started:
