@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
-
 	"github.com/lambdalens/lambdalens/project/config"
 	"github.com/lambdalens/lambdalens/runtimes"
 )
@@ -152,8 +150,7 @@ func (l *loader) buildsCandidates(cfg *config.Config) []candidate {
 		src := strings.TrimPrefix(b.Src, "/")
 		matched := false
 		for _, f := range l.files {
-			ok, _ := doublestar.Match(src, f)
-			if !ok || seen[f] || (lang == runtimes.Go && strings.HasSuffix(f, "_test.go")) {
+			if !buildMatch(src, f) || seen[f] || (lang == runtimes.Go && strings.HasSuffix(f, "_test.go")) {
 				continue
 			}
 			if (lang == runtimes.Go) != strings.HasSuffix(f, ".go") || (lang == runtimes.Python) != strings.HasSuffix(f, ".py") {
@@ -187,7 +184,7 @@ func (l *loader) staticBuilds(cfg *config.Config) []string {
 			continue // the config package reported it
 		}
 		globs = append(globs, src)
-		if !slices.ContainsFunc(l.files, func(f string) bool { ok, _ := doublestar.Match(src, f); return ok }) {
+		if !slices.ContainsFunc(l.files, func(f string) bool { return buildMatch(src, f) }) {
 			l.diags = append(l.diags, runtimes.Diagnostic{
 				File: config.File, Range: b.Range, Severity: runtimes.SeverityWarning, Code: "unused-build",
 				Message: fmt.Sprintf("builds entry %q (%s) matches no file; check the glob", b.Src, b.Use),

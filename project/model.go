@@ -184,13 +184,24 @@ func (p *Project) StaticExcluded(rel string, isDir bool) bool {
 			return true
 		}
 		for _, g := range p.StaticGlobs {
-			if ok, _ := doublestar.Match(g, rel); ok {
+			if buildMatch(g, rel) {
 				return false
 			}
 		}
 		return true
 	}
 	return rel == "api" || strings.HasPrefix(rel, "api/") || rootPlatformFiles[rel]
+}
+
+// buildMatch reports whether a builds entry's src names rel: the file
+// itself, brackets and all ("blog/[slug].html"), or a glob matching it, as
+// Vercel's builders take a src (entrypoint === filename || minimatch).
+func buildMatch(src, rel string) bool {
+	if src == rel {
+		return true
+	}
+	ok, _ := doublestar.Match(src, rel)
+	return ok
 }
 
 // staticFolder reports whether folder rel may hold files a static glob

@@ -162,3 +162,21 @@ func TestStaticLinkToFolder(t *testing.T) {
 		t.Errorf("diagnostics with env ignored = %q, want none", codes(p))
 	}
 }
+
+// A builds entry's src names a file with brackets as it is, as Vercel's
+// builders take it (entrypoint === filename), besides as a glob.
+func TestBuildsSrcNamesABracketedFile(t *testing.T) {
+	p := mustLoad(t, writeTree(t, "-- api/[id].go --\n"+goHandler+"-- blog/[slug].html --\nx\n-- vercel.json --\n"+
+		`{"builds": [{"src": "api/[id].go", "use": "@vercel/go"}, {"src": "blog/[slug].html", "use": "@vercel/static"}]}`+"\n"), Options{})
+	if len(p.Functions) != 1 || p.Functions[0].File != "api/[id].go" {
+		t.Errorf("functions = %v, want api/[id].go", p.Functions)
+	}
+	if p.StaticExcluded("blog/[slug].html", false) || p.StaticExcluded("blog", true) {
+		t.Error("blog/[slug].html is not static")
+	}
+	for _, d := range p.Diagnostics {
+		if d.Code == "unused-build" {
+			t.Errorf("diagnostic %s", d)
+		}
+	}
+}
