@@ -163,6 +163,9 @@ func requirementLines(b []byte) []reqLine {
 			continue
 		}
 		if cont != nil {
+			if isComment {
+				line = " " + line // pip's way: the comment is then stripped
+			}
 			out = append(out, reqLine{strings.Join(append(cont, line), ""), first})
 			cont = nil
 			continue

@@ -143,6 +143,10 @@ func TestRequirementLinesJoinContinuations(t *testing.T) {
 	if got := parseRequirementIncludes([]byte(in)); !slices.Equal(got, []string{"base.txt"}) {
 		t.Errorf("includes = %q, want [base.txt]", got)
 	}
+	// A comment ends a continued line, and stays a comment.
+	if got := parseRequirementIncludes([]byte("-r base.txt\\\n# note\n")); !slices.Equal(got, []string{"base.txt"}) {
+		t.Errorf("includes before a comment = %q, want [base.txt]", got)
+	}
 	if got := localRequirementPaths(requirementTexts([]byte(in)), "/proj"); !slices.Equal(got, []string{"/proj/wheels/x.whl"}) {
 		t.Errorf("local paths = %q, want [/proj/wheels/x.whl]", got)
 	}
