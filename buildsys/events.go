@@ -80,6 +80,9 @@ func errText(err error) string {
 type Summary struct {
 	// Root is the project root.
 	Root string
+	// Legacy is set when vercel.json has builds, which name every
+	// function (no zero-config api/ functions, servers or apps).
+	Legacy bool
 	// OutDir is the Build Output directory written; empty when the build
 	// failed and nothing was written.
 	OutDir string

@@ -65,7 +65,7 @@ func (r *runner) newEvent(stage Stage, fn *project.Function) Event {
 
 func (r *runner) run(ctx context.Context) (*Summary, error) {
 	p := r.project
-	sum := &Summary{Root: p.Root}
+	sum := &Summary{Root: p.Root, Legacy: p.Legacy()}
 
 	parent := filepath.Dir(r.outDir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {

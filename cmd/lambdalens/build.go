@@ -70,7 +70,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	})
 	if err == nil {
 		if len(sum.Functions) == 0 {
-			fmt.Fprintf(stderr, "lambdalens build: %s in %s\n", noFunctions, dir)
+			fmt.Fprintf(stderr, "lambdalens build: %s in %s\n", noFunctions(sum.Legacy), dir)
 		}
 		return 0
 	}

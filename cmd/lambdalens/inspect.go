@@ -45,13 +45,19 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return 0
 }
 
-// noFunctions says what a project without functions lacks.
-const noFunctions = "no functions found (looked for api/**/*.go, api/**/*.py, a Go server and a Python app)"
+// noFunctions says what a project without functions lacks: where it
+// looked (legacy builds name every function).
+func noFunctions(legacy bool) string {
+	if legacy {
+		return "no functions found (vercel.json's builds name no @vercel/go or @vercel/python file)"
+	}
+	return "no functions found (looked for api/**/*.go, api/**/*.py, a Go server and a Python app)"
+}
 
 // printFunctions writes the table of functions.
 func printFunctions(w io.Writer, p *project.Project) {
 	if len(p.Functions) == 0 {
-		fmt.Fprintln(w, noFunctions)
+		fmt.Fprintln(w, noFunctions(p.Legacy()))
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
