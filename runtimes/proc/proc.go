@@ -276,6 +276,9 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 		se.ExitCode, se.Signal = exitStatus(cmd.ProcessState)
 	} else if errors.Is(werr, context.DeadlineExceeded) && ctx.Err() == nil {
 		se.Err = fmt.Errorf("no port reported within %s (mode %s)", ready, mode)
+		if mode == PortEnv {
+			se.Err = fmt.Errorf("nothing accepted connections on 127.0.0.1:%d within %s; a server must listen on the port the PORT environment variable gives it", w.envPort, ready)
+		}
 	}
 	return nil, se
 }

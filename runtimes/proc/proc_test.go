@@ -158,6 +158,14 @@ func TestStartErrors(t *testing.T) {
 			t.Errorf("Stderr = %q, want the child's output", se.Stderr)
 		}
 	})
+	// A server that ignores PORT is told what it is expected to do.
+	t.Run("silent server", func(t *testing.T) {
+		t.Parallel()
+		_, err := startChild(t, "silent", Config{Port: PortEnv, ReadyTimeout: 2 * time.Second, GracePeriod: 100 * time.Millisecond})
+		if err == nil || !strings.Contains(err.Error(), "within 2s; a server must listen on the port the PORT environment variable gives it") {
+			t.Errorf("err = %v, want the PORT hint", err)
+		}
+	})
 	t.Run("context ends", func(t *testing.T) {
 		t.Parallel()
 		self, _ := os.Executable()
