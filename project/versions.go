@@ -83,7 +83,7 @@ func (l *loader) goVersion() (Version, []runtimes.Diagnostic) {
 				if inst := installedGo(); inst != "" && compareVersions(v.Value, inst) > 0 {
 					diags = append(diags, runtimes.Diagnostic{
 						File: "go.mod", Range: rng, Severity: runtimes.SeverityWarning, Code: "go-version-newer",
-						Message: fmt.Sprintf("go.mod asks for Go %s but the installed toolchain is %s: builds will try to download a toolchain; install Go %s or lower the version", v.Value, inst, v.Value),
+						Message: fmt.Sprintf("go.mod asks for Go %s but the installed toolchain is %s: the go command downloads Go %s for builds (with GOTOOLCHAIN=local they fail); install it or lower the version", v.Value, inst, v.Value),
 					})
 				}
 				return v, diags
