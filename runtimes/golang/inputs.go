@@ -26,10 +26,11 @@ const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports |
 // Inputs returns what a dev process or build of req.File depends on:
 //
 //   - Dirs: the directory of every package in the entry's import closure
-//     that belongs to a main module, a go.work module or a module replaced
-//     by a local directory (not the standard library, not the module cache
-//     nor vendored copies); any .go file added, removed or changed there
-//     matters (Exts is [".go"]);
+//     that is not read from GOROOT or the module cache: main and go.work
+//     modules, modules replaced by a local directory and vendored copies
+//     (go build reads vendor/, so an edit there matters, as it does to
+//     CacheKey); any .go file added, removed or changed there matters
+//     (Exts is [".go"]);
 //   - Files: go.mod and go.sum of those modules, go.work and go.work.sum,
 //     vendor/modules.txt, the files the packages embed, and the go.mod
 //     files that would change the entry's module if they appeared (between
@@ -63,13 +64,20 @@ func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runti
 	if err != nil {
 		return runtimes.Inputs{}, fmt.Errorf("%s: %w", op, err)
 	}
+	goenv, err := r.goEnv(ctx, p)
+	if err != nil {
+		return runtimes.Inputs{}, fmt.Errorf("%s: %w", op, err)
+	}
 
 	t := p.t
 	dirs := map[string]bool{t.pkgDir: true}
 	files := map[string]bool{}
 	trees := map[string]bool{}
 	packages.Visit(pkgs, nil, func(pkg *packages.Package) {
-		if !localModule(pkg.Module) {
+		// The standard library (no module) and the module cache are the
+		// toolchain's; everything else is the user's to edit. The same
+		// line as hashClosure's.
+		if pkg.Module == nil || inModCache(pkg, goenv.modCache) {
 			return
 		}
 		if dir := filepath.Clean(pkg.Dir); pkg.Dir != "" {
@@ -139,12 +147,6 @@ func (r *Runtime) load(ctx context.Context, p *plan) ([]*packages.Package, error
 		return nil, fmt.Errorf("listing packages: %w", err)
 	}
 	return pkgs, nil
-}
-
-// localModule reports whether packages of m are the user's code: a main or
-// workspace module, or a module replaced by a directory.
-func localModule(m *packages.Module) bool {
-	return m != nil && (m.Main || m.Replace != nil && m.Replace.Version == "")
 }
 
 // realPath maps a path the go command reported to the file on disk behind
