@@ -48,6 +48,9 @@ type plan struct {
 	pkg  string
 	env  []string
 	args []string // go build flags, without -overlay, -o and the package
+	// work is the user's go.work the module builds in ("" for none); env
+	// names a copy of it (layWork).
+	work string
 }
 
 // planSpec says what to plan.
@@ -85,6 +88,11 @@ func (r *Runtime) plan(ctx context.Context, spec planSpec) (*plan, error) {
 	if t.virtualMod {
 		p.env = mergeEnv(p.env, []string{"GOWORK=off"})
 		if goVersion, err = r.toolchainVersion(ctx, spec.settings.env); err != nil {
+			return nil, err
+		}
+	}
+	if !t.virtualMod {
+		if p.work, err = p.layWork(filepath.Join(spec.scratch, "work")); err != nil {
 			return nil, err
 		}
 	}

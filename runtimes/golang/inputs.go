@@ -192,7 +192,7 @@ func (p *plan) moduleFiles() []string {
 		return out
 	}
 	out = append(out, filepath.Join(t.modDir, "vendor", "modules.txt"))
-	if work := findWork(t.modDir, p.env); work != "" {
+	if work := p.work; work != "" {
 		out = append(out, work, work+".sum", filepath.Join(filepath.Dir(work), "vendor", "modules.txt"))
 	}
 	return out
