@@ -27,6 +27,7 @@ const (
 	CodeServerNotMain    = "go-server-not-main"
 	CodeServerNoMain     = "go-server-no-main"
 	CodeServerPort       = "go-server-port"
+	CodeCgo              = "go-cgo"
 )
 
 // maxSyntaxDiagnostics caps the go-syntax diagnostics of one file. The
@@ -61,6 +62,7 @@ func AnalyzeFunction(file string, src []byte) Analysis {
 	g := parseGo(file, src)
 	a := Analysis{Imports: g.imports()}
 	g.syntaxDiagnostics("handler")
+	g.cgoDiagnostics()
 
 	if g.f.Name.Name == "main" {
 		g.report(g.packageRange(), runtimes.SeverityError, CodePackageMain,
@@ -138,6 +140,7 @@ func AnalyzeServer(file string, src []byte) Analysis {
 	g := parseGo(file, src)
 	a := Analysis{Imports: g.imports()}
 	g.syntaxDiagnostics("main")
+	g.cgoDiagnostics()
 
 	pkg := g.f.Name.Name
 	if pkg != "" && pkg != "main" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/build"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -51,6 +52,8 @@ type plan struct {
 	// work is the user's go.work the module builds in ("" for none); env
 	// names a copy of it (layWork).
 	work string
+	// bctx decides which files of a folder the go command compiles.
+	bctx *build.Context
 }
 
 // planSpec says what to plan.
@@ -97,6 +100,7 @@ func (r *Runtime) plan(ctx context.Context, spec planSpec) (*plan, error) {
 		}
 	}
 	bctx := buildContext(spec.settings)
+	p.bctx = bctx
 	switch spec.wrap {
 	case wrapChild:
 		p.pkg = layWrapper(p.ov, t, packageLayout{}, wrapChild)
@@ -156,6 +160,13 @@ func (r *Runtime) compile(ctx context.Context, p *plan, op, out string, log *slo
 	}
 	m := &outputMapper{root: p.t.root, cwd: p.t.modDir, ov: p.ov, file: p.t.file, genImport: p.t.genImport}
 	mapped, diags := m.mapOutput(string(output))
+	if notes, cgo := p.cgoNotes(diags); notes != "" {
+		if mapped != "" && !strings.HasSuffix(mapped, "\n") {
+			mapped += "\n"
+		}
+		mapped += notes
+		diags = append(diags, cgo...)
+	}
 	return &runtimes.BuildError{Op: op, Output: mapped, Diagnostics: diags, Err: err}
 }
 
