@@ -519,6 +519,7 @@ func (f *function) remove() {
 	f.removed = true
 	old := f.cur.Swap(nil)
 	f.mu.Unlock()
+	f.s.outside.update(f, nil)
 	if old != nil {
 		f.s.retire(old)
 	}

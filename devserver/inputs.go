@@ -158,6 +158,7 @@ func (f *function) refreshInputs(rt runtimes.Runtime, def *project.Function, gen
 	unjudged, lost := f.unjudged, f.unjudgedLost
 	f.unjudged, f.unjudgedLost = nil, false
 	f.mu.Unlock()
+	f.s.outside.update(f, set)
 	if lost {
 		f.changed("file events arrived before its inputs were known", false)
 		return

@@ -206,6 +206,11 @@ func (r *reloader) process(events []watch.Event) {
 			overflow, reload = true, true
 			continue
 		}
+		if outsideRoot(ev.Rel) {
+			// A folder outside the root that inputs name: the project
+			// model is the root's; the functions are matched below.
+			continue
+		}
 		// Without a static folder, a file appearing outside api/ may make
 		// the project root one (project.Project.PublicDir), if the project
 		// is of the kind whose root can be.

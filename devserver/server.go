@@ -120,9 +120,11 @@ type Server struct {
 	// inputsJudged counts finished refreshInputs calls, for tests.
 	inputsJudged atomic.Int64
 	watcher      watch.Watcher
-	closeOnce    sync.Once
-	closeErr     error
-	started      atomic.Bool
+	// outside watches the folders outside the root that inputs name.
+	outside   outsideWatch
+	closeOnce sync.Once
+	closeErr  error
+	started   atomic.Bool
 }
 
 // New validates cfg and returns a Server that has not started yet.
@@ -174,6 +176,7 @@ func New(cfg Config) (*Server, error) {
 		serveErr: make(chan error, 1),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.outside.s = s
 	s.proxy, s.extProxy = s.newProxies()
 	return s, nil
 }
@@ -218,11 +221,16 @@ func (s *Server) Start(ctx context.Context) error {
 	s.reloads = newReloader(s)
 	s.reloads.prime(s.root)
 	w, err := watch.New(s.ctx, s.root, ignoreWatch, s.reloads.enqueue, s.log)
-	if err != nil {
+	polling := err != nil
+	if polling {
 		s.warn(fmt.Sprintf("file notifications unavailable (%v); polling for changes instead", err))
 		w, err = watch.NewPoll(s.ctx, s.root, ignoreWatch, s.reloads.enqueue, s.log, 0)
 	}
 	if err != nil {
+		return s.failStart(ctx, err)
+	}
+	if err := s.outside.start(polling); err != nil {
+		w.Close()
 		return s.failStart(ctx, err)
 	}
 	s.watcher = w
@@ -285,6 +293,9 @@ func (s *Server) close(ctx context.Context) error {
 		if err := s.watcher.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("closing file watcher: %w", err))
 		}
+	}
+	if err := s.outside.close(); err != nil {
+		errs = append(errs, fmt.Errorf("closing the watcher of folders outside the project: %w", err))
 	}
 	if s.front != nil {
 		// Requests still running past the grace (streams) are cut.
