@@ -62,7 +62,7 @@ func AnalyzeFunction(file string, src []byte) Analysis {
 	g := parseGo(file, src)
 	a := Analysis{Imports: g.imports()}
 	g.syntaxDiagnostics("handler")
-	g.cgoDiagnostics()
+	cgo := g.cgoDiagnostics()
 
 	if g.f.Name.Name == "main" {
 		g.report(g.packageRange(), runtimes.SeverityError, CodePackageMain,
@@ -118,7 +118,8 @@ func AnalyzeFunction(file string, src []byte) Analysis {
 			g.report(g.rangeOf(d.Name.Pos(), d.Name.End()), runtimes.SeverityError,
 				CodeHandlerSignature, g.signatureMessage(d))
 		}
-		if len(nearMisses) == 0 {
+		// A cgo file is not compiled at all: its warning says so.
+		if len(nearMisses) == 0 && !cgo {
 			msg := "no exported func(http.ResponseWriter, *http.Request): " +
 				"this file is compiled with its package but is not a function"
 			if len(unexported) > 0 {

@@ -24,8 +24,9 @@ func cgoNote(rel string) string {
 	return rel + ` uses cgo (import "C"); lambdalens builds Go with CGO_ENABLED=0, so it is left out`
 }
 
-// cgoDiagnostics reports an import of "C" as a warning at the import.
-func (g *goFile) cgoDiagnostics() {
+// cgoDiagnostics reports an import of "C" as a warning at the import,
+// and whether there was one.
+func (g *goFile) cgoDiagnostics() bool {
 	for _, imp := range g.f.Imports {
 		if imp.Path == nil {
 			continue
@@ -34,9 +35,10 @@ func (g *goFile) cgoDiagnostics() {
 			g.report(g.rangeOf(imp.Pos(), imp.End()), runtimes.SeverityWarning, CodeCgo,
 				`this file uses cgo (import "C"); lambdalens builds Go with CGO_ENABLED=0 (static binaries for Lambda), `+
 					"so it is left out of the build and what it declares is undefined")
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // cgoNotes looks, after a failed build, for files left out because they

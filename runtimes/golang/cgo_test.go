@@ -53,6 +53,9 @@ func TestAnalyzeFunctionWarnsOfCgo(t *testing.T) {
 	a := AnalyzeFunction("api/cadd.go", []byte(cadd))
 	found := false
 	for _, d := range a.Diagnostics {
+		if d.Code == CodeHelperFile {
+			t.Errorf("a cgo file is not compiled with its package: %+v", d)
+		}
 		if d.Code == CodeCgo {
 			found = true
 			if d.Severity != runtimes.SeverityWarning || d.Range.Start.Line != 4 || !strings.Contains(d.Message, "CGO_ENABLED=0") {
