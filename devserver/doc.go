@@ -30,7 +30,7 @@
 //
 // Proxy failures map to Vercel's errors with errors.Is, never by error
 // text: an unreachable process is 502 NO_RESPONSE_FROM_FUNCTION, a request
-// the process dropped (a crash, a Go handler's panic) 500
+// the process dropped (a crash) or a Go handler's panic 500
 // FUNCTION_INVOCATION_FAILED, a request
 // past the function's maxDuration 504 FUNCTION_INVOCATION_TIMEOUT, a body
 // over 4.5 MB 413 FUNCTION_PAYLOAD_TOO_LARGE.

@@ -56,10 +56,21 @@ func Handler(w http.ResponseWriter, r *http.Request) {
 import (
 	"fmt"
 	"net/http"
+	"sync/atomic"
 )
 
+var panics atomic.Int64
+
 func Handler(w http.ResponseWriter, r *http.Request) {
-	fmt.Fprintf(w, "user %s", r.URL.Query().Get("id"))
+	switch id := r.URL.Query().Get("id"); id {
+	case "panic":
+		panics.Add(1)
+		panic("boom")
+	case "panics":
+		fmt.Fprintf(w, "panics %d", panics.Load())
+	default:
+		fmt.Fprintf(w, "user %s", id)
+	}
 }
 `,
 		"main.go": `package main
@@ -142,6 +153,16 @@ func main() {
 		if code, body := get(path); code != 200 || body != want {
 			t.Errorf("GET %s = %d %q, want %q", path, code, body, want)
 		}
+	}
+
+	// A handler's panic, on the kept-alive connection of the request
+	// before: 500 FUNCTION_INVOCATION_FAILED naming the panic, and the
+	// handler ran once in the same process.
+	if code, body := get("/api/users/panic"); code != 500 || !strings.Contains(body, "FUNCTION_INVOCATION_FAILED") || !strings.Contains(body, "The handler panicked: boom") {
+		t.Errorf("GET /api/users/panic = %d %q, want 500 FUNCTION_INVOCATION_FAILED with the panic", code, body)
+	}
+	if code, body := get("/api/users/panics"); code != 200 || body != "panics 1" {
+		t.Errorf("after one panicking request: %d %q, want \"panics 1\"", code, body)
 	}
 
 	// Edit the handler: the new text is served, the other function is not

@@ -319,10 +319,13 @@ func (p *fakeProc) serve(w http.ResponseWriter, r *http.Request) {
 		p.exit(errors.New("exit status 3"))
 		panic(http.ErrAbortHandler)
 	case mode == "panic":
-		// A Go handler's panic: the process lives on, the connection is
-		// closed without an answer.
+		// A Go handler's panic, as the dev wrapper answers it
+		// (runtimes.PanicHeader); the process lives on.
 		p.rt.panics.Add(1)
-		panic(http.ErrAbortHandler)
+		w.Header().Set(runtimes.PanicHeader, "1")
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte("panic: boom\n"))
+		return
 	case strings.HasPrefix(mode, "sleep="):
 		d, _ := time.ParseDuration(strings.TrimPrefix(mode, "sleep="))
 		t := time.NewTimer(d)

@@ -26,6 +26,11 @@ const (
 	hopMaxIdlePerHost = 256
 	// hopIdleTimeout closes connections idle for longer.
 	hopIdleTimeout = 90 * time.Second
+	// hopPeekAfter is the idle time after which a connection is checked
+	// for a close by the process even for a request that could be resent
+	// (servers close idle connections after seconds: uvicorn and Node
+	// 5 s, gunicorn 2 s).
+	hopPeekAfter = 500 * time.Millisecond
 	// hopMaxHead bounds a response head: 10 MB, the default of
 	// http.Transport's MaxResponseHeaderBytes (the fallback's).
 	hopMaxHead = 10 << 20
@@ -85,12 +90,9 @@ type hopConn struct {
 	idleAt time.Time
 }
 
-// errStale marks the end of a connection before any byte of the response
-// arrived. A kept-alive connection the process closed while it was idle
-// is found by the peek before it is used, so this is the process
-// dropping the request it had: its handler failed (a Go panic closes the
-// connection) or it exited.
-var errStale = errors.New("the process closed the connection without answering")
+// errStale marks a failure on a reused connection before any byte of the
+// response arrived: the process had closed it while it was idle.
+var errStale = errors.New("kept-alive connection closed by the process")
 
 // RoundTrip implements http.RoundTripper.
 func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -107,34 +109,52 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.fallback.RoundTrip(req)
 	}
 	trace := httptrace.ContextClientTrace(ctx)
-	pc, reused, err := t.conn(ctx, req.URL.Host)
-	if err != nil {
+	resent := false
+	for {
+		pc, reused, err := t.conn(ctx, req.URL.Host, !resent && replayable(req))
+		if err != nil {
+			return nil, err
+		}
+		if !reused && c != nil {
+			c.freshConn.Store(true)
+		}
+		if trace != nil && trace.GotConn != nil {
+			trace.GotConn(httptrace.GotConnInfo{Conn: pc.nc, Reused: reused, WasIdle: reused})
+		}
+		resp, err := pc.exchange(ctx, req, body, trace)
+		if err == nil {
+			return resp, nil
+		}
+		pc.nc.Close()
+		// Like http.Transport: a request that failed on a kept-alive
+		// connection before any response byte came back (the process
+		// closed it as the request went out) is sent again on another
+		// one, when the request may run twice. Once: a handler that kills
+		// the connection every time must not run once per pooled one.
+		if reused && !resent && errors.Is(err, errStale) && ctx.Err() == nil && replayable(req) {
+			resent = true
+			continue
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, fmt.Errorf("%w (%w)", context.Cause(ctx), err)
+		}
 		return nil, err
 	}
-	if !reused && c != nil {
-		c.freshConn.Store(true)
+}
+
+// replayable reports whether a request may be sent twice, as
+// http.Transport decides: an idempotent method, or an idempotency key.
+func replayable(req *http.Request) bool {
+	if idempotent(req.Method) {
+		return true
 	}
-	if trace != nil && trace.GotConn != nil {
-		trace.GotConn(httptrace.GotConnInfo{Conn: pc.nc, Reused: reused, WasIdle: reused})
-	}
-	resp, err := pc.exchange(ctx, req, body, trace)
-	if err == nil {
-		return resp, nil
-	}
-	pc.nc.Close()
-	// Unlike http.Transport, a request that failed on a kept-alive
-	// connection is never sent again: the peek in conn found the
-	// connections the process had closed, so the process had this request,
-	// and its handler would run twice (a panicking GET: two stack traces,
-	// twice its side effects).
-	if cerr := ctx.Err(); cerr != nil {
-		return nil, fmt.Errorf("%w (%w)", context.Cause(ctx), err)
-	}
-	return nil, err
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
 }
 
 // takes reports whether the request goes on the direct path and reads its
-// body, when it has one, into memory (head and body leave in one write).
+// body, when it has one, into memory (so that it can be resent).
 func (t *hopTransport) takes(req *http.Request) (body []byte, ok bool, err error) {
 	if req.URL.Scheme != "http" || len(req.Header["Upgrade"]) > 0 || len(req.Trailer) > 0 ||
 		len(req.TransferEncoding) > 0 || req.Header.Get("Expect") != "" {
@@ -154,8 +174,10 @@ func (t *hopTransport) takes(req *http.Request) (body []byte, ok bool, err error
 	return body, true, nil
 }
 
-// conn returns an idle connection to host, or dials one.
-func (t *hopTransport) conn(ctx context.Context, host string) (pc *hopConn, reused bool, err error) {
+// conn returns an idle connection to host, or dials one. canResend says
+// that a request failing on a connection the process closed will be
+// sent again.
+func (t *hopTransport) conn(ctx context.Context, host string, canResend bool) (pc *hopConn, reused bool, err error) {
 	now := time.Now()
 	for {
 		t.mu.Lock()
@@ -168,12 +190,14 @@ func (t *hopTransport) conn(ctx context.Context, host string) (pc *hopConn, reus
 		list[len(list)-1] = nil
 		t.idle[host] = list[:len(list)-1]
 		t.mu.Unlock()
+		idle := now.Sub(pc.idleAt)
 		// A process may close kept-alive connections (uvicorn does after
-		// 5 s, a Go server after a handler's panic); one non-blocking
-		// peek finds out before the request is sent, where http.Transport
-		// has a goroutine per connection waiting for it (and sends a
-		// request that failed on one again).
-		if idle := now.Sub(pc.idleAt); idle > t.idleTimeout || pc.br.Buffered() > 0 || pc.closedByPeer(idle) {
+		// 5 s); one non-blocking peek finds out before the request is
+		// sent, where http.Transport has a goroutine per connection
+		// waiting for it. Under load that peek is a system call per
+		// request, so a connection idle for less than hopPeekAfter is
+		// not peeked when the request can be resent.
+		if idle > t.idleTimeout || pc.br.Buffered() > 0 || (!canResend || idle > hopPeekAfter) && pc.closedByPeer(idle) {
 			pc.nc.Close()
 			continue
 		}

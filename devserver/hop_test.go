@@ -131,10 +131,7 @@ func TestHopTransportLeavesStreamsAndUpgradesToTheFallback(t *testing.T) {
 	}
 }
 
-// A kept-alive connection the process closed while it was idle is found
-// by the peek and left for a new one: every round succeeds, on a
-// connection of its own.
-func TestHopTransportSkipsAConnectionClosedWhileIdle(t *testing.T) {
+func TestHopTransportResendsOnAConnectionClosedWhileIdle(t *testing.T) {
 	var mu sync.Mutex
 	var conns []net.Conn
 	hs := startHopServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -344,9 +341,9 @@ func TestHopTransportBodylessAndTrailers(t *testing.T) {
 }
 
 // A handler that kills its connection without answering (a Go handler's
-// panic) ran already: the request is never sent again, whatever its
-// method (http.Transport would send a GET or a keyed POST twice).
-func TestHopTransportNeverResends(t *testing.T) {
+// panic) ran already: the request is sent again only when it may run
+// twice, and only once.
+func TestHopTransportResendsOnlyReplayableRequestsOnce(t *testing.T) {
 	var runs sync.Map // path → *atomic.Int64
 	count := func(path string) *atomic.Int64 {
 		n, _ := runs.LoadOrStore(path, new(atomic.Int64))
@@ -399,8 +396,8 @@ func TestHopTransportNeverResends(t *testing.T) {
 	}{
 		{"POST", "/charge", nil, 1},
 		{"DELETE", "/item", nil, 1},
-		{"POST", "/keyed", http.Header{"Idempotency-Key": {"k1"}}, 1},
-		{"GET", "/crash", nil, 1},
+		{"POST", "/keyed", http.Header{"Idempotency-Key": {"k1"}}, 2},
+		{"GET", "/crash", nil, 2},
 		{"GET", "/hints", nil, 1},
 	}
 	for _, tt := range tests {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/lambdalens/lambdalens/runtimes"
 )
 
 // maxBodyBytes is the largest request body a function accepts: Vercel's
@@ -199,6 +201,12 @@ var port80 = []string{"80"}
 // modifyResponse decorates the upstream's response (reference §3.5): the
 // function's own cache-control and the route's headers' keys it set win.
 func (s *Server) modifyResponse(res *http.Response) error {
+	if res.StatusCode == http.StatusInternalServerError && res.Header[runtimes.PanicHeader] != nil {
+		// Read to the end (it is short), so that the connection goes
+		// back to the pool.
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 4<<10))
+		return &panicError{msg: strings.TrimSpace(strings.TrimPrefix(string(b), "panic: "))}
+	}
 	c := callFrom(res.Request.Context())
 	decorate(res.Header, c.vals[0:1:1], c.routeHeaders)
 	if c.status != 0 && res.StatusCode != http.StatusSwitchingProtocols {
@@ -252,11 +260,18 @@ func classifyProxyError(ctx context.Context, c *call, err error) error {
 	case c.external:
 		return newHTTPError(http.StatusBadGateway, codeExternal, fmt.Errorf("proxying to %s: %w", c.target.Host, err))
 	}
+	var pe *panicError
+	if errors.As(err, &pe) {
+		e := newHTTPError(http.StatusInternalServerError, codeInvocation, fmt.Errorf("%s: %w", c.fnID, err))
+		e.Detail = "The handler panicked: " + pe.msg + "\nIts stack is in the log."
+		return e
+	}
 	e := newHTTPError(http.StatusBadGateway, codeNoResponse, fmt.Errorf("proxying to %s at %s: %w", c.fnID, c.target.Host, err))
 	exited := c.inst != nil && c.inst.exited()
 	if !isDialError(err) && (exited || errors.Is(err, errStale) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isConnReset(err)) {
-		// The process had the request and dropped it (a Go handler's
-		// panic, a crash): as vercel dev answers a proxy error, 500
+		// The process had the request and dropped it (a crash, a
+		// handler that aborted the connection): as vercel dev answers a
+		// proxy error, 500
 		// FUNCTION_INVOCATION_FAILED (reference §3.4). One it could not
 		// be reached at stays 502 NO_RESPONSE_FROM_FUNCTION.
 		e = newHTTPError(http.StatusInternalServerError, codeInvocation, fmt.Errorf("proxying to %s at %s: %w", c.fnID, c.target.Host, err))
@@ -272,6 +287,12 @@ func classifyProxyError(ctx context.Context, c *call, err error) error {
 	}
 	return e
 }
+
+// panicError is a dev process's answer to a handler that panicked
+// (runtimes.PanicHeader).
+type panicError struct{ msg string }
+
+func (e *panicError) Error() string { return "the handler panicked: " + e.msg }
 
 // isDialError reports a failure to connect: nothing was sent.
 func isDialError(err error) bool {

@@ -88,24 +88,28 @@ func TestProxyErrors(t *testing.T) {
 
 			// The process dies mid-request: 500 FUNCTION_INVOCATION_FAILED,
 			// as vercel dev answers a proxy error (reference §3.4), then
-			// the next request gets a new process.
+			// the next request gets a new process. (A POST: an idempotent
+			// request sent on a kept-alive connection is sent once more, as
+			// Go's transport does, and would crash the next process too.)
 			before := h.getEcho("/api/hello", nil)
-			resp, body := h.do("GET", "/api/hello", hdr("crash"), nil)
+			resp, body := h.do("POST", "/api/hello", hdr("crash"), nil)
 			check(resp, body, http.StatusInternalServerError, codeInvocation)
 			after := h.getEcho("/api/hello", nil)
 			if after.PID == before.PID {
 				t.Errorf("the crashed process (pid %d) still answers", before.PID)
 			}
 
-			// A handler's panic closes the connection without an answer:
-			// 500 as well, and the handler ran once, on the kept-alive
-			// connection the request before used (it is not sent again,
-			// as http.Transport would send a GET).
+			// A handler's panic, answered by the dev wrapper: 500 as
+			// well, with the panic's value, and the handler ran once; the
+			// process and its connection stay.
 			panics := h.goRT.panics.Load()
 			resp, body = h.do("GET", "/api/hello", hdr("panic"), nil)
 			check(resp, body, http.StatusInternalServerError, codeInvocation)
 			if n := h.goRT.panics.Load() - panics; n != 1 {
 				t.Errorf("the panicking handler ran %d times, want 1", n)
+			}
+			if !bytes.Contains(body, []byte("The handler panicked: boom")) {
+				t.Errorf("the panic's page does not say what panicked: %q", body)
 			}
 			if again := h.getEcho("/api/hello", nil); again.PID != after.PID {
 				t.Errorf("a handler's panic replaced the process (pid %d, then %d)", after.PID, again.PID)

@@ -187,6 +187,13 @@ type Runtime interface {
 	CacheKey(ctx context.Context, req BuildRequest) (string, error)
 }
 
+// PanicHeader marks a dev process's answer to a handler that panicked
+// before its response started (Go's dev wrapper answers the panic itself:
+// net/http's server would close the connection, which the dev server
+// cannot tell from one closed while idle). The body is "panic: <value>";
+// the dev server shows its FUNCTION_INVOCATION_FAILED page instead.
+const PanicHeader = "X-Lambdalens-Panic"
+
 // DevRequest asks a runtime to start a dev process.
 type DevRequest struct {
 	// Root is the absolute project root.

@@ -6,8 +6,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,4 +113,88 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// A handler's panic before its response starts is answered by the
+// wrapper (500, PanicHeader, the panic's value) on a connection that stays
+// open, so the dev server can tell it from a connection closed while idle;
+// one after the response started cuts it, as net/http does. The handler
+// still sees the writer's optional interfaces.
+func TestDevWrapperAnswersPanics(t *testing.T) {
+	requireGo(t)
+	t.Parallel()
+	p := loadProject(t, "panics")
+	var stderr syncBuffer
+	pr, err := testRuntime().StartDev(t.Context(), runtimes.DevRequest{
+		Root: p.root, File: "api/panics.go", Entrypoint: function("Handler"), CacheDir: t.TempDir(), Stderr: &stderr,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Stop(context.Background())
+	base := "http://" + pr.Addr()
+	client := &http.Client{Timeout: 30 * time.Second}
+	get := func(path string) (*http.Response, string, bool, error) {
+		t.Helper()
+		reused := false
+		ctx := httptrace.WithClientTrace(t.Context(), &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused }})
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+path, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, "", reused, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp, string(b), reused, err
+	}
+	if _, body, _, err := get("/"); err != nil || body != "ok" {
+		t.Fatalf("GET / = %q, %v", body, err)
+	}
+	resp, body, reused, err := get("/before")
+	if err != nil || resp.StatusCode != 500 || resp.Header.Get(runtimes.PanicHeader) != "1" || body != "panic: boom\n" || resp.Header.Get("X-Set-Before") != "" {
+		t.Fatalf("GET /before = %v %q %v (header %v), want 500 with %s and the panic, without the handler's headers", resp, body, err, resp.Header, runtimes.PanicHeader)
+	}
+	if !reused {
+		t.Error("GET /before did not reuse the kept-alive connection")
+	}
+	if _, body, reused, err := get("/"); err != nil || body != "ok" || !reused {
+		t.Errorf("GET / after the panic = %q, %v, reused %v: the connection should have stayed open", body, err, reused)
+	}
+	if _, _, _, err := get("/after"); err == nil {
+		t.Error("GET /after: the response of a handler that panicked after it started was not cut")
+	}
+	if _, _, _, err := get("/abort"); err == nil {
+		t.Error("GET /abort: http.ErrAbortHandler did not abort")
+	}
+	if _, body, _, err := get("/iface"); err != nil || body != "y y y y" {
+		t.Errorf("GET /iface = %q, %v; want the writer's Flusher, Hijacker, ReaderFrom and a working ResponseController", body, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "http: panic serving GET /after: late") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // the child's stderr is copied by another goroutine
+	}
+	for _, want := range []string{"http: panic serving GET /before: boom", "goroutine ", "http: panic serving GET /after: late"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer for a child's output, written by one
+// goroutine and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
