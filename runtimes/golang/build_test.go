@@ -145,6 +145,38 @@ func TestBuildReproducible(t *testing.T) {
 	}
 }
 
+// A go.work replace with a folder beside the project: the build goes
+// through a copy of go.work (its go.work.sum stays out of the user's
+// tree), and still gives the same bootstrap in two checkouts, since the
+// replacement's path, recorded in the binary, is relative.
+func TestBuildReproducibleWithAWorkspaceReplace(t *testing.T) {
+	requireGo(t)
+	t.Parallel()
+	var bins [][]byte
+	for range 2 {
+		p := loadProject(t, "goworkreplace")
+		p.root = filepath.Join(p.root, "proj")
+		req := buildRequest(p, "api/hello.go", function("Handler"), t.TempDir(), "")
+		if _, err := testRuntime().Build(t.Context(), req); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(req.OutDir, "bootstrap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bins = append(bins, b)
+		if _, err := os.Stat(filepath.Join(p.root, "go.work.sum")); err == nil {
+			t.Error("the build wrote go.work.sum into the user's tree")
+		}
+	}
+	if !bytes.Equal(bins[0], bins[1]) {
+		t.Error("bootstraps of two checkouts differ")
+	}
+	if !bytes.Contains(bins[0], []byte("=>\t../")) {
+		t.Error("the bootstrap's build information does not hold a relative replacement")
+	}
+}
+
 func TestBuildRejects(t *testing.T) {
 	t.Parallel()
 	p := loadProject(t, "hello")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"golang.org/x/mod/modfile"
 )
@@ -17,10 +18,11 @@ import (
 // that no go.sum of the workspace has in go.work.sum beside go.work, even
 // with -mod=readonly; the overlay does not cover writes. With GOWORK set
 // to the copy, they are recorded in the copy's go.work.sum, and the
-// user's tree is left alone. The copy's use and replace paths are made
-// absolute (relative ones are relative to the go.work file), and its
-// go.work.sum starts with the user's entries, so a build verifies against
-// what the user recorded.
+// user's tree is left alone. The copy's use paths are made absolute
+// (relative ones are relative to the go.work file), its replace paths
+// relative to the copy when it is inside the project (see below), and
+// its go.work.sum starts with the user's entries, so a build verifies
+// against what the user recorded.
 //
 // A workspace vendored with go work vendor is left as it is: its vendor
 // folder is beside go.work, and a vendored build writes no checksums.
@@ -56,13 +58,25 @@ func (p *plan) layWork(dir string) (string, error) {
 			tok[len(tok)-1] = modfile.AutoQuote(abs(u.Path))
 		}
 	}
+	// A replacement's path is recorded in the binary's build information
+	// (-trimpath keeps it), so a Lambda bootstrap is the same in every
+	// checkout only when the path is: relative to the copy, when the copy
+	// is inside the project (the default cache), and so moves with it.
+	inside := within(p.t.root, dir)
 	for _, r := range wf.Replace {
 		if r.New.Version != "" || !modfile.IsDirectoryPath(r.New.Path) || filepath.IsAbs(r.New.Path) {
 			continue
 		}
 		tok := r.Syntax.Token
 		if i := slices.Index(tok, "=>"); i >= 0 && i+1 < len(tok) {
-			tok[i+1] = modfile.AutoQuote(abs(r.New.Path))
+			to := abs(r.New.Path)
+			if rel, err := filepath.Rel(dir, to); err == nil && inside {
+				to = filepath.ToSlash(rel)
+				if !strings.HasPrefix(to, "../") {
+					to = "./" + to
+				}
+			}
+			tok[i+1] = modfile.AutoQuote(to)
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -77,6 +91,12 @@ func (p *plan) layWork(dir string) (string, error) {
 	}
 	p.env = mergeEnv(p.env, []string{"GOWORK=" + copied})
 	return work, nil
+}
+
+// within reports whether path is root or below it.
+func within(root, path string) bool {
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // mergeSums adds the lines of the user's go.work.sum (from) that the copy
