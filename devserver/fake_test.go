@@ -47,8 +47,10 @@ type fakeRuntime struct {
 	mu     sync.Mutex
 	starts map[string]int // StartDev calls by file
 	cache  string         // the CacheDir of the last StartDev
-	asked  map[string]int // LoadTracker questions by file
-	live   map[*fakeProc]bool
+	// inputsCache is the CacheDir of the last Inputs.
+	inputsCache string
+	asked       map[string]int // LoadTracker questions by file
+	live        map[*fakeProc]bool
 	// inputsExtra are directories (relative to the root) every function
 	// depends on, with exts; anyTrees are directories in which any file
 	// counts (runtimes.Inputs.AnyTrees).
@@ -202,6 +204,7 @@ func (rt *fakeRuntime) Inputs(ctx context.Context, req runtimes.InputsRequest) (
 		in.Dirs = append(in.Dirs, filepath.Join(req.Root, d))
 	}
 	rt.mu.Lock()
+	rt.inputsCache = req.CacheDir
 	trees, gate := rt.anyTrees, rt.inputsGate
 	rt.inputsCalls++
 	rt.mu.Unlock()

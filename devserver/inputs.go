@@ -135,7 +135,7 @@ const maxUnjudged = 256
 // (function.inputsStale): go list is too slow for every save.
 func (f *function) refreshInputs(rt runtimes.Runtime, def *project.Function, gen int64) {
 	defer f.s.inputsJudged.Add(1)
-	in, err := rt.Inputs(f.s.ctx, runtimes.InputsRequest{Root: f.s.root, File: def.File})
+	in, err := rt.Inputs(f.s.ctx, runtimes.InputsRequest{Root: f.s.root, File: def.File, CacheDir: f.s.cacheDir})
 	var set *inputSet
 	if err == nil {
 		set = newInputSet(in)

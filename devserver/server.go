@@ -388,7 +388,12 @@ func (s *Server) warn(msg string) {
 func (s *Server) useWritableCache() {
 	err := os.MkdirAll(s.cacheDir, 0o755)
 	if err == nil {
-		return
+		// It may exist and be read-only: try a write.
+		var probe string
+		if probe, err = os.MkdirTemp(s.cacheDir, ".write-"); err == nil {
+			os.Remove(probe)
+			return
+		}
 	}
 	base, uerr := os.UserCacheDir()
 	if uerr != nil {

@@ -194,6 +194,13 @@ func TestUnwritableCacheFolder(t *testing.T) {
 	if !strings.HasPrefix(cache, filepath.Join(base, "lambdalens", "dev")+string(filepath.Separator)) {
 		t.Errorf("CacheDir = %q, want one under %s", cache, base)
 	}
+	waitInputs(t, h.srv, "api/a")
+	h.goRT.mu.Lock()
+	inputsCache := h.goRT.inputsCache
+	h.goRT.mu.Unlock()
+	if inputsCache != cache {
+		t.Errorf("Inputs got CacheDir %q, want %q (the processes')", inputsCache, cache)
+	}
 	if n := h.events.count(func(ev Event) bool {
 		return ev.Type == EventWarning && strings.HasPrefix(ev.Message, "cannot write ") && strings.HasSuffix(ev.Message, "build caches go to "+cache)
 	}); n != 1 {

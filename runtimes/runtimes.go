@@ -243,6 +243,9 @@ type InputsRequest struct {
 	Root string
 	File string
 	Read FileReader // nil reads from disk
+	// CacheDir is where scratch files go (<Root>/.vercel/cache by
+	// default), as in DevRequest.
+	CacheDir string
 }
 
 // Inputs is the set of files an entrypoint depends on.

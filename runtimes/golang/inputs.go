@@ -53,7 +53,8 @@ func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runti
 		file:     req.File,
 		wrap:     wrapPackage,
 		settings: settings,
-		scratch:  filepath.Join(cacheDir(req.Root, ""), "go", "inputs", entryName(req.Root, req.File)),
+		scratch:  filepath.Join(cacheDir(req.Root, req.CacheDir), "go", "inputs", entryName(req.Root, req.File)),
+		cache:    cacheDir(req.Root, req.CacheDir),
 		read:     req.Read,
 		offline:  true,
 	})
