@@ -100,8 +100,8 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		if !in.exactFor(t) {
-			log.Warn(fmt.Sprintf("pip evaluates environment markers (python_version, sys_platform) for the Python that runs it, %s, not for Lambda's %s on linux: packages required only for some versions may be missing or extra; put uv or python%s (with pip) on PATH for an exact install", in.markers, t.version, t.version))
+		if in, err = r.exactInstaller(ctx, in, deps, t, env, buildCacheDir(req), tools, log); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		key, err := depsKey(req.Root, deps, t, in.key())
 		if err != nil {
@@ -251,9 +251,13 @@ func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (stri
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
 	if deps != nil {
-		in, err := r.chooseInstaller(ctx, installEnv(req.Env), t)
+		env := installEnv(req.Env)
+		in, err := r.chooseInstaller(ctx, env, t)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", op, err)
+		}
+		if in.bootstrapsUV(t, env) {
+			in = installer{name: installerUV} // as Build will, see exactInstaller
 		}
 		key, err := depsKey(req.Root, deps, t, in.key())
 		if err != nil {

@@ -132,8 +132,9 @@ type installer struct {
 	// path is uv, or the Python interpreter that runs pip.
 	path string
 	// markers, for pip, is where environment markers (python_version,
-	// sys_platform) are evaluated: the Python that runs pip, on this
-	// machine ("3.11 on darwin"). uv evaluates them for the target.
+	// sys_platform, platform_machine) are evaluated: the Python that runs
+	// pip, on this machine ("3.11 on darwin arm64"). uv evaluates them
+	// for the target.
 	markers string
 }
 
@@ -148,9 +149,27 @@ func (in installer) key() string {
 
 // exactFor reports whether the installer chooses packages exactly as the
 // target would: uv always; pip only when run by the target's Python
-// version on Linux.
+// version on Linux on the target's machine (--python-version and
+// --platform select wheels, not the markers pip evaluates).
 func (in installer) exactFor(t pyTarget) bool {
-	return in.name == installerUV || in.markers == t.version+" on linux"
+	return in.name == installerUV || in.markers == pipMarkers(t.version, "linux", t.wheelArch)
+}
+
+// pipMarkers is installer.markers: "3.12 on linux x86_64".
+func pipMarkers(version, goos, machine string) string {
+	return version + " on " + goos + " " + machine
+}
+
+// hostMachine is this machine as platform_machine names it on Linux
+// ("x86_64", "aarch64"), or GOARCH.
+func hostMachine() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x86_64"
+	case "arm64":
+		return "aarch64"
+	}
+	return runtime.GOARCH
 }
 
 // chooseInstaller picks uv when it is on PATH and pip otherwise;
@@ -166,13 +185,13 @@ func (r *Runtime) chooseInstaller(ctx context.Context, env []string, t pyTarget)
 		return installer{name: installerUV, path: uv}, nil
 	}
 	if py, err := lookPath("python"+t.version, getenv(env, "PATH")); err == nil && hasPip(ctx, py, env) {
-		return installer{name: installerPip, path: py, markers: t.version + " on " + runtime.GOOS}, nil
+		return installer{name: installerPip, path: py, markers: pipMarkers(t.version, runtime.GOOS, hostMachine())}, nil
 	}
 	base, err := r.baseInterp(ctx, env)
 	if err != nil {
 		return installer{}, fmt.Errorf("finding an installer (uv is not on PATH, and pip needs a Python): %w", err)
 	}
-	return installer{name: installerPip, path: base.Path, markers: base.Version + " on " + runtime.GOOS}, nil
+	return installer{name: installerPip, path: base.Path, markers: pipMarkers(base.Version, runtime.GOOS, hostMachine())}, nil
 }
 
 // uvFor returns the uv to install with: the one on PATH unless

@@ -32,7 +32,7 @@ func TestChooseInstallerForTheTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.path != filepath.Join(bin, "python3.9") || !in.exactFor(pyTarget{version: "3.9"}) && runtime.GOOS == "linux" {
+	if in.path != filepath.Join(bin, "python3.9") || !in.exactFor(pyTarget{version: "3.9", wheelArch: hostMachine()}) && runtime.GOOS == "linux" {
 		t.Errorf("target 3.9 with python3.9 on PATH: %+v, want pip run by it", in)
 	}
 	in, err = r.chooseInstaller(t.Context(), env, pyTarget{version: "3.13"})
@@ -46,7 +46,7 @@ func TestChooseInstallerForTheTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if exact := in.exactFor(pyTarget{version: "3.13"}); exact != (hostVersion == "3.13" && runtime.GOOS == "linux") {
+	if exact := in.exactFor(pyTarget{version: "3.13", wheelArch: hostMachine()}); exact != (hostVersion == "3.13" && runtime.GOOS == "linux") {
 		t.Errorf("exactFor(3.13) = %v with pip run by Python %s", exact, hostVersion)
 	}
 	if in.key() == installerPip || !strings.Contains(in.key(), hostVersion) {
