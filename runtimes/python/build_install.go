@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -242,9 +243,25 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 		return cmd
 	}
 	reqFile := d.src.ReqFile
+	localLines := d.src.Reqs // the requirements that may name local trees
 	if reqFile == "" {
 		reqFile = filepath.Join(scratch, "requirements.txt")
 		plan.files[reqFile] = []byte(strings.Join(d.src.Reqs, "\n") + "\n")
+	} else {
+		// Editable lines become regular ones, in copies.
+		top, files, err := editableReqFiles(reqFile, scratch)
+		if err != nil {
+			return installPlan{}, err
+		}
+		reqFile = top
+		maps.Copy(plan.files, files)
+		for _, f := range d.files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return installPlan{}, fmt.Errorf("reading %s: %w", f, err)
+			}
+			localLines = append(localLines, requirementTexts(b)...)
+		}
 	}
 	var constraints string
 	var extraIndexes []string // the lock's package indexes besides PyPI
@@ -259,12 +276,14 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 		reqFile = filepath.Join(scratch, "pylock-requirements.txt")
 		plan.files[reqFile] = []byte(strings.Join(reqs, "\n") + "\n")
 		frozen = true
+		localLines = reqs
 	}
 
 	if in.name == installerUV {
 		args := []string{"pip", "install", "--target", target,
 			"--python-platform", t.uvPlatform(), "--python-version", t.version,
 			"--only-binary", ":all:", "--no-progress"}
+		var local []string // local trees, which uv may build
 		if d.uvLock != "" {
 			// Exactly the locked set, markers evaluated for the target by
 			// the install; the project itself is not a dependency.
@@ -273,6 +292,21 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 			command(in.path, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-editable",
 				"--no-header", "--format", "requirements.txt", "--output-file", reqFile, "--quiet")
 			args = append(args, "--no-deps")
+			b, err := os.ReadFile(d.uvLock)
+			if err != nil {
+				return installPlan{}, fmt.Errorf("reading uv.lock: %w", err)
+			}
+			if local, err = uvLockLocalNames(b); err != nil {
+				return installPlan{}, err
+			}
+		} else {
+			var err error
+			if local, err = localProjectNames(localLines, dir); err != nil {
+				return installPlan{}, err
+			}
+		}
+		for _, name := range local {
+			args = append(args, "--no-binary", name)
 		}
 		if frozen {
 			args = append(args, "--no-deps")
