@@ -299,6 +299,17 @@ func planInstall(ctx context.Context, root string, d *lambdaDeps, t pyTarget, in
 			if local, err = uvLockLocalNames(b); err != nil {
 				return installPlan{}, err
 			}
+			// The export names no index: the lock's other than PyPI come
+			// along. Every line is pinned and hashed, so taking each
+			// package from whichever index has it (pip's way) installs
+			// exactly the locked files.
+			_, indexes, err := d.uvLockPins()
+			if err != nil {
+				return installPlan{}, err
+			}
+			if len(indexes) > 0 {
+				args = append(append(args, indexArgs(indexes)...), "--index-strategy", "unsafe-best-match")
+			}
 		} else {
 			var err error
 			if local, err = localProjectNames(localLines, dir); err != nil {
