@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -111,3 +112,24 @@ func TestBuildUVLockLocalAndIndex(t *testing.T) {
 	}
 }
 
+
+// A package the index does not have is reported as such, not as one
+// without a wheel for the target.
+func TestNotInIndex(t *testing.T) {
+	for _, tc := range []struct{ output, want string }{
+		{"  cause: Because nonexistent-pkg was not found in the package registry and you require nonexistent-pkg", "nonexistent-pkg"},
+		{"  ╰─▶ Because there is no version of flask==99 and you require flask==99", "flask==99"},
+		{"  cause: Because docopt==0.6.2 has no usable wheels and you require docopt==0.6.2", ""},
+		{"ERROR: No matching distribution found for docopt==0.6.2", ""},
+	} {
+		if got := notInIndex(tc.output); got != tc.want {
+			t.Errorf("notInIndex(%q) = %q, want %q", tc.output, got, tc.want)
+		}
+	}
+	err := runInstall(t.Context(), installPlan{cmds: []*exec.Cmd{exec.Command("false")}}, func(*exec.Cmd) ([]byte, error) {
+		return []byte("  cause: Because llidx-demo was not found in the package registry and you require llidx-demo==1.0"), errors.New("exit status 1")
+	}, "installing", pyTarget{version: "3.12", wheelArch: "x86_64", glibcMinor: 34}, quietLogger())
+	if !errors.Is(err, errNotInIndex) || errors.Is(err, errNoWheel) || strings.Contains(err.Error(), "only binary wheels") {
+		t.Errorf("got %v, want errNotInIndex and no word of wheels", err)
+	}
+}

@@ -395,7 +395,9 @@ func runInstall(ctx context.Context, plan installPlan, run func(*exec.Cmd) ([]by
 			return fmt.Errorf("%s: %w", op, ctxErr)
 		}
 		output := strings.TrimSpace(string(out))
-		if pkg := missingWheel(output); pkg != "" {
+		if pkg := notInIndex(output); pkg != "" {
+			err = fmt.Errorf("%w: %s was not found in the package index (check the name and the version; a package from another index needs that index configured, in uv.lock or with --extra-index-url)", errNotInIndex, pkg)
+		} else if pkg := missingWheel(output); pkg != "" {
 			err = fmt.Errorf("%w: no wheel of %s for %s; lambdalens installs only binary wheels for the Lambda platform (a package that publishes only a source distribution cannot be installed)", errNoWheel, pkg, t)
 		}
 		return &runtimes.BuildError{Op: op, Output: output, Err: err}
@@ -406,6 +408,24 @@ func runInstall(ctx context.Context, plan installPlan, run func(*exec.Cmd) ([]by
 // errNoWheel is wrapped by the error of an install that found no wheel of
 // a package for the target.
 var errNoWheel = errors.New("missing wheel")
+
+// errNotInIndex is wrapped by the error of an install that found no such
+// package, or no such version, in the package index.
+var errNotInIndex = errors.New("package not found")
+
+// uv: "Because bar was not found in the package registry", "Because
+// there is no version of baz==9". pip says "No matching distribution"
+// for a missing package and a missing wheel alike.
+var uvNotFoundRe = regexp.MustCompile(`Because (?:([A-Za-z0-9][A-Za-z0-9._\-\[\],]*(?:[=<>!~]=?[^\s,]+)?) was not found in the package registry|there is no version of ([^\s,]+))`)
+
+// notInIndex returns the requirement that uv's output says is not in the
+// package index at all, or "".
+func notInIndex(output string) string {
+	if m := uvNotFoundRe.FindStringSubmatch(output); m != nil {
+		return strings.Trim(m[1]+m[2], "`'\".,")
+	}
+	return ""
+}
 
 var (
 	// pip: "ERROR: No matching distribution found for docopt==0.6.2".
