@@ -49,7 +49,10 @@ func defaultBuildTools() buildTools {
 //     findDeps), the nearest from the entrypoint's folder up to the root
 //     (api/requirements.txt for api/index.py), installed as binary wheels for Linux on the target
 //     architecture and Python version (not for the machine building), with
-//     uv when it is on PATH and pip otherwise. The install is cached under
+//     uv when it is on PATH and pip otherwise; a pip that would evaluate
+//     environment markers for this machine instead of the target installs
+//     uv first (see exactInstaller). Local source trees are installed
+//     non-editable (-e lines are rewritten in copies). The install is cached under
 //     <CacheDir>/python/deps/<hash of the dependency files and target>/ and
 //     hard-linked into the .func, so an unchanged rebuild installs nothing;
 //   - _vendor/lambdalens_runtime/: the adapter that turns Lambda events
