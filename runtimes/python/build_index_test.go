@@ -112,7 +112,6 @@ func TestBuildUVLockLocalAndIndex(t *testing.T) {
 	}
 }
 
-
 // A package the index does not have is reported as such, not as one
 // without a wheel for the target.
 func TestNotInIndex(t *testing.T) {
