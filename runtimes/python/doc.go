@@ -166,7 +166,12 @@
 // pip; frozen to uv.lock or pylock.toml when there is one, with pylock.toml's
 // hashes checked when every package has them; cached by content under
 // CacheDir/python/deps), and adds the lambdalens_runtime adapter plus the
-// vc__handler__python.py trampoline. The adapter serves Vercel invoke
+// vc__handler__python.py trampoline. Where packages come from follows the
+// manifest, as `uv lock` does on Vercel: pyproject.toml's [tool.uv.sources]
+// become direct references (a path source its absolute file:// URL) and
+// its [[tool.uv.index]]es and a Pipfile's [[source]]s become --index-url / --extra-index-url lines of the
+// converted requirements (pyproject.go, pipfile.go); a source that cannot
+// be expressed is an error, never a lookup of the name on PyPI. The adapter serves Vercel invoke
 // payloads, API Gateway v2 / Function URL and v1 events to ASGI, WSGI or
 // BaseHTTPRequestHandler apps (see its docstring), running ASGI lifespan
 // startup once per container. A function over 250 MB unzipped whose

@@ -435,7 +435,8 @@ pywin32 = {version = "*", markers = "sys_platform == 'win32'"}
 			"Pipfile":      "[packages]\nflask = \"*\"\n",
 			"Pipfile.lock": `{"default": {"flask": {"version": "==3.1.0"}, "click": {"version": "==8.1.7", "markers": "python_version >= '3.7'"}}}`,
 		}, "Pipfile.lock", []string{"click==8.1.7; python_version >= '3.7'", "flask==3.1.0"}, ""},
-		{"Pipfile git source", map[string]string{"Pipfile": "[packages]\nmylib = {git = \"https://example.com/x.git\"}\n"}, "", nil, "git source"},
+		{"Pipfile git source", map[string]string{"Pipfile": "[packages]\nmylib = {git = \"https://example.com/x.git\", ref = \"v1\"}\n"}, "Pipfile", []string{"mylib @ git+https://example.com/x.git@v1"}, ""},
+		{"Pipfile hg source", map[string]string{"Pipfile": "[packages]\nmylib = {hg = \"https://example.com/x\"}\n"}, "", nil, "hg source"},
 		{"bad pyproject", map[string]string{"pyproject.toml": "[project\n"}, "", nil, "pyproject.toml"},
 	}
 	for _, tt := range tests {

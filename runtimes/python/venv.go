@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,12 +16,10 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/BurntSushi/toml"
 	"github.com/lambdalens/lambdalens/runtimes/proc"
 )
 
@@ -115,27 +112,31 @@ func findDepsIn(root, rel string) (*depSource, error) {
 	}
 
 	pyproject := filepath.Join(dir, "pyproject.toml")
-	if b, err := os.ReadFile(pyproject); err == nil {
-		var doc struct {
-			Project struct {
-				Dependencies []string `toml:"dependencies"`
-			} `toml:"project"`
-		}
-		if _, err := toml.Decode(string(b), &doc); err != nil {
-			return nil, fmt.Errorf("reading the dependencies in %s: %w", name("pyproject.toml"), err)
-		}
+	if doc, files, err := readPyproject(pyproject, name("pyproject.toml")); err == nil {
 		if len(doc.Project.Dependencies) > 0 {
+			ws, err := findUVWorkspace(root, rel)
+			if err != nil {
+				return nil, err
+			}
+			reqs, err := pyprojectRequirements(name("pyproject.toml"), dir, doc, ws)
+			if err != nil {
+				return nil, err
+			}
 			src := source("pyproject.toml")
-			src.Reqs = doc.Project.Dependencies
+			src.Files = files
+			if ws != nil {
+				src.Files = append(src.Files, ws.files...)
+			}
+			src.Reqs = reqs
 			return src, nil
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("reading %s: %w", name("pyproject.toml"), err)
+		return nil, err
 	}
 
 	lock := filepath.Join(dir, "Pipfile.lock")
 	if b, err := os.ReadFile(lock); err == nil {
-		reqs, err := pipfileLockReqs(b)
+		reqs, err := pipfileLockReqs(b, dir)
 		if err != nil {
 			return nil, fmt.Errorf("reading the dependencies in %s: %w", name("Pipfile.lock"), err)
 		}
@@ -146,7 +147,7 @@ func findDepsIn(root, rel string) (*depSource, error) {
 
 	pipfile := filepath.Join(dir, "Pipfile")
 	if b, err := os.ReadFile(pipfile); err == nil {
-		reqs, err := pipfileReqs(b)
+		reqs, err := pipfileReqs(b, dir)
 		if err != nil {
 			return nil, fmt.Errorf("reading the dependencies in %s: %w", name("Pipfile"), err)
 		}
@@ -164,85 +165,6 @@ func findDepsIn(root, rel string) (*depSource, error) {
 		}
 	}
 	return nil, nil
-}
-
-// pipfileLockReqs pins every "default" package of a Pipfile.lock.
-func pipfileLockReqs(b []byte) ([]string, error) {
-	var lock struct {
-		Default map[string]struct {
-			Version string   `json:"version"`
-			Extras  []string `json:"extras"`
-			Markers string   `json:"markers"`
-			Git     string   `json:"git"`
-			Path    string   `json:"path"`
-			File    string   `json:"file"`
-		} `json:"default"`
-	}
-	if err := json.Unmarshal(b, &lock); err != nil {
-		return nil, err
-	}
-	var reqs []string
-	for name, p := range lock.Default {
-		if p.Git != "" || p.Path != "" || p.File != "" {
-			return nil, fmt.Errorf("package %q comes from a VCS, path or file source, which lambdalens does not install; create .venv yourself", name)
-		}
-		reqs = append(reqs, requirement(name, p.Extras, p.Version, p.Markers))
-	}
-	sort.Strings(reqs)
-	return reqs, nil
-}
-
-// pipfileReqs converts the [packages] table of a Pipfile.
-func pipfileReqs(b []byte) ([]string, error) {
-	var doc struct {
-		Packages map[string]any `toml:"packages"`
-	}
-	if _, err := toml.Decode(string(b), &doc); err != nil {
-		return nil, err
-	}
-	var reqs []string
-	for name, v := range doc.Packages {
-		switch v := v.(type) {
-		case string:
-			reqs = append(reqs, requirement(name, nil, v, ""))
-		case map[string]any:
-			for _, k := range []string{"git", "path", "file", "hg", "svn", "bzr"} {
-				if _, ok := v[k]; ok {
-					return nil, fmt.Errorf("package %q uses a %s source, which lambdalens does not install; create .venv yourself", name, k)
-				}
-			}
-			version, _ := v["version"].(string)
-			markers, _ := v["markers"].(string)
-			var extras []string
-			if xs, ok := v["extras"].([]any); ok {
-				for _, x := range xs {
-					if s, ok := x.(string); ok {
-						extras = append(extras, s)
-					}
-				}
-			}
-			reqs = append(reqs, requirement(name, extras, version, markers))
-		default:
-			return nil, fmt.Errorf("package %q: unsupported value %v", name, v)
-		}
-	}
-	sort.Strings(reqs)
-	return reqs, nil
-}
-
-// requirement formats a PEP 508 specifier; version "*" means any.
-func requirement(name string, extras []string, version, markers string) string {
-	s := name
-	if len(extras) > 0 {
-		s += "[" + strings.Join(extras, ",") + "]"
-	}
-	if version = strings.TrimSpace(version); version != "" && version != "*" {
-		s += version
-	}
-	if markers = strings.TrimSpace(markers); markers != "" {
-		s += "; " + markers
-	}
-	return s
 }
 
 // hasRequirements reports whether a requirements file has any line that is

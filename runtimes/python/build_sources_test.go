@@ -1,0 +1,82 @@
+package python
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// vendoredOrigin returns the ORIGIN a test wheel's module records in the
+// build in dir, or what is there instead.
+func vendoredOrigin(t *testing.T, dir, module string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, vendorDir, module, "__init__.py"))
+	if err != nil {
+		return fmt.Sprintf("not vendored (%v; have %v)", err, findFiles(t, filepath.Join(dir, vendorDir), ".dist-info"))
+	}
+	if _, origin, ok := strings.Cut(string(b), "ORIGIN = "); ok {
+		return strings.Trim(strings.TrimSpace(origin), `"`)
+	}
+	return "another package: " + strings.TrimSpace(string(b))[:min(len(b), 80)]
+}
+
+// Without a lock, the package sources and indexes of pyproject.toml
+// ([tool.uv.sources], [[tool.uv.index]]), of a Pipfile ([[source]],
+// index = "...") are where the build installs from, with either installer. Before, the names
+// were resolved on PyPI, which has an unrelated "mylib" (0.0.1): a
+// dependency-confusion risk.
+func TestBuildHonoursManifestSourcesAndIndexes(t *testing.T) {
+	ix := startTestIndex(t)
+	ix.add(t, "mylib", "9.0.0", "private")
+	localFile, localWheel := testWheel(t, "lambdalens-local-lib", "1.0", "path")
+
+	projects := map[string]map[string]string{
+		"pyproject": {
+			"pyproject.toml": `[project]
+name = "app"
+version = "0.1.0"
+dependencies = ["mylib", "lambdalens-local-lib"]
+
+[[tool.uv.index]]
+name = "private"
+url = "` + ix.URL() + `"
+explicit = true
+
+[tool.uv.sources]
+mylib = { index = "private" }
+lambdalens-local-lib = { path = "wheels/` + localFile + `" }
+`,
+			"wheels/" + localFile: string(localWheel),
+		},
+		"Pipfile": {
+			"Pipfile": `[[source]]
+name = "private"
+url = "` + ix.URL() + `"
+verify_ssl = false
+
+[packages]
+mylib = { version = "*", index = "private" }
+`,
+		},
+	}
+	for name, files := range projects {
+		for inst, env := range testInstallers(t) {
+			t.Run(name+"/"+inst, func(t *testing.T) {
+				root := t.TempDir()
+				files["api/index.py"] = "app = None\n"
+				writeFiles(t, root, files)
+				dir, _ := mustBuild(t, &Runtime{}, buildSpec{root: root, file: "api/index.py", env: env})
+				if got := vendoredOrigin(t, dir, "mylib"); got != "private" {
+					t.Errorf("mylib: %s, want the private index's", got)
+				}
+				if name == "pyproject" {
+					if got := vendoredOrigin(t, dir, "lambdalens_local_lib"); got != "path" {
+						t.Errorf("lambdalens-local-lib: %s, want the wheel its path source names", got)
+					}
+				}
+			})
+		}
+	}
+}
