@@ -24,12 +24,13 @@ func vendoredOrigin(t *testing.T, dir, module string) string {
 
 // Without a lock, the package sources and indexes of pyproject.toml
 // ([tool.uv.sources], [[tool.uv.index]]), of a Pipfile ([[source]],
-// index = "...") are where the build installs from, with either installer. Before, the names
+// index = "...") and the indexes pylock.toml's packages come from are
+// where the build installs from, with either installer. Before, the names
 // were resolved on PyPI, which has an unrelated "mylib" (0.0.1): a
 // dependency-confusion risk.
 func TestBuildHonoursManifestSourcesAndIndexes(t *testing.T) {
 	ix := startTestIndex(t)
-	ix.add(t, "mylib", "9.0.0", "private")
+	_, sum := ix.add(t, "mylib", "9.0.0", "private")
 	localFile, localWheel := testWheel(t, "lambdalens-local-lib", "1.0", "path")
 
 	projects := map[string]map[string]string{
@@ -58,6 +59,18 @@ verify_ssl = false
 
 [packages]
 mylib = { version = "*", index = "private" }
+`,
+		},
+		"pylock": {
+			"pyproject.toml": "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"mylib\"]\n",
+			"pylock.toml": `lock-version = "1.0"
+created-by = "test"
+
+[[packages]]
+name = "mylib"
+version = "9.0.0"
+index = "` + ix.URL() + `"
+wheels = [{ url = "` + ix.Server.URL + `/files/mylib-9.0.0-py3-none-any.whl", hashes = { sha256 = "` + sum + `" } }]
 `,
 		},
 	}

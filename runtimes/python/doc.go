@@ -169,7 +169,8 @@
 // vc__handler__python.py trampoline. Where packages come from follows the
 // manifest, as `uv lock` does on Vercel: pyproject.toml's [tool.uv.sources]
 // become direct references (a path source its absolute file:// URL) and
-// its [[tool.uv.index]]es and a Pipfile's [[source]]s become --index-url / --extra-index-url lines of the
+// its [[tool.uv.index]]es, a Pipfile's [[source]]s and pylock.toml's
+// package indexes become --index-url / --extra-index-url lines of the
 // converted requirements (pyproject.go, pipfile.go); a source that cannot
 // be expressed is an error, never a lookup of the name on PyPI. The adapter serves Vercel invoke
 // payloads, API Gateway v2 / Function URL and v1 events to ASGI, WSGI or

@@ -196,3 +196,24 @@ local = { path = "./lib" }
 		t.Errorf("Pipfile.lock Reqs = %q, want %q", src.Reqs, want)
 	}
 }
+
+// pylock.toml's package indexes other than PyPI are searched.
+func TestPylockIndexes(t *testing.T) {
+	lock := `lock-version = "1.0"
+[[packages]]
+name = "mylib"
+version = "1.0"
+index = "https://corp.example/simple"
+[[packages]]
+name = "six"
+version = "1.16.0"
+index = "https://pypi.org/simple/"
+`
+	reqs, _, err := pylockRequirements([]byte(lock), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"--extra-index-url https://corp.example/simple", "mylib==1.0", "six==1.16.0"}; !slices.Equal(reqs, want) {
+		t.Errorf("reqs = %q, want %q", reqs, want)
+	}
+}

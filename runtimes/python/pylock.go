@@ -26,7 +26,10 @@ var hashAlgorithms = []string{"sha256", "sha384", "sha512"}
 // environment marker (evaluated by the installer: for the Lambda target
 // by uv, for the Python that runs it by pip, see installer.exactFor):
 //
-//   - a package from an index: name==version;
+//   - a package from an index: name==version; the indexes other than
+//     PyPI that packages name (index = "...") come first, as
+//     --extra-index-url lines, so that a private package is looked up
+//     where it was locked from;
 //   - from a VCS: name @ git+URL@commit;
 //   - from an archive: name @ URL (or file:// for a path);
 //   - from a directory: name @ file:// of it, except the project itself
@@ -47,6 +50,7 @@ func pylockRequirements(b []byte, dir string) (reqs []string, hashed bool, err e
 			Name      string `toml:"name"`
 			Version   string `toml:"version"`
 			Marker    string `toml:"marker"`
+			Index     string `toml:"index"`
 			Directory *struct {
 				Path string `toml:"path"`
 			} `toml:"directory"`
@@ -82,6 +86,7 @@ func pylockRequirements(b []byte, dir string) (reqs []string, hashed bool, err e
 		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
 	}
 	var hashes [][]string // of each line
+	var indexes indexOptions
 	for i, p := range lock.Packages {
 		if p.Name == "" {
 			return nil, false, fmt.Errorf("reading %s: packages[%d] has no name", pylockFile, i)
@@ -124,6 +129,7 @@ func pylockRequirements(b []byte, dir string) (reqs []string, hashed bool, err e
 			req = p.Name + " @ " + fileURL(p.Directory.Path)
 		case p.Version != "":
 			req = p.Name + "==" + p.Version
+			indexes.addExtra(p.Index)
 			for _, w := range p.Wheels {
 				files = append(files, w.Hashes)
 			}
@@ -148,7 +154,7 @@ func pylockRequirements(b []byte, dir string) (reqs []string, hashed bool, err e
 			reqs[i] += " " + strings.Join(hashes[i], " ")
 		}
 	}
-	return reqs, hashed, nil
+	return append(indexes.lines(), reqs...), hashed, nil
 }
 
 // hashOptions returns the --hash options of files, each file's in the
