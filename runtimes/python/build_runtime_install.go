@@ -168,6 +168,11 @@ func splitBundle(dists []distribution, public map[string]bool, budget int64) (bu
 // removes the public distributions that do not fit from _vendor and adds
 // uv and the config. It returns the names installed at cold start.
 func (r *Runtime) runtimeInstall(ctx context.Context, req buildContext, total int64, tools buildTools, log *slog.Logger) ([]string, error) {
+	if filepath.Dir(req.deps.uvLock) != req.deps.src.Dir {
+		// A uv workspace member's lock is at the workspace root; the cold
+		// start's `uv sync` is not set up for that: the size check decides.
+		return nil, nil
+	}
 	lock, err := os.ReadFile(req.deps.uvLock)
 	if err != nil {
 		return nil, fmt.Errorf("reading uv.lock: %w", err)

@@ -3,6 +3,7 @@ package python
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,5 +92,60 @@ wheels = [{ url = "` + ix.Server.URL + `/files/mylib-9.0.0-py3-none-any.whl", ha
 				}
 			})
 		}
+	}
+}
+
+// A function in a uv workspace member is held to the workspace's uv.lock
+// at its root (uv locks a workspace there): mylib 1.0.0 as locked, not
+// the newer 9.0.0 published since. Before, only the member's folder was
+// searched for uv.lock and the newest was installed, not frozen.
+func TestBuildWorkspaceMemberUsesTheWorkspaceLock(t *testing.T) {
+	uvBin := uvForTests(t)
+	if uvBin == "" {
+		t.Skip("no uv to write the workspace's uv.lock")
+	}
+	ix := startTestIndex(t)
+	ix.add(t, "mylib", "1.0.0", "locked")
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"pyproject.toml": `[project]
+name = "root"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = []
+
+[tool.uv.workspace]
+members = ["api"]
+
+[[tool.uv.index]]
+name = "private"
+url = "` + ix.URL() + `"
+default = true
+`,
+		"api/pyproject.toml": "[project]\nname = \"api\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\ndependencies = [\"mylib\"]\n",
+		"api/index.py":       "app = None\n",
+	})
+	lock := exec.Command(uvBin, "lock", "--quiet")
+	lock.Dir = root
+	lock.Env = append(os.Environ(), "UV_PYTHON_DOWNLOADS=never", "UV_CACHE_DIR="+t.TempDir())
+	if out, err := lock.CombinedOutput(); err != nil {
+		t.Fatalf("uv lock: %v\n%s", err, out)
+	}
+	ix.add(t, "mylib", "9.0.0", "newest")
+
+	d, err := findLambdaDeps(root, "api")
+	if err != nil || d == nil {
+		t.Fatalf("findLambdaDeps: %+v, %v", d, err)
+	}
+	if want := filepath.Join(root, "uv.lock"); d.uvLock != want || !d.frozen() {
+		t.Errorf("uvLock = %q (frozen %t), want %q", d.uvLock, d.frozen(), want)
+	}
+	for inst, env := range testInstallers(t) {
+		t.Run(inst, func(t *testing.T) {
+			dir, _ := mustBuild(t, &Runtime{}, buildSpec{root: root, file: "api/index.py", env: env})
+			if got := vendoredOrigin(t, dir, "mylib"); got != "locked" {
+				t.Errorf("mylib: %s, want the locked 1.0.0", got)
+			}
+		})
 	}
 }

@@ -29,8 +29,9 @@ type lambdaDeps struct {
 	// the root; in a directory, pyproject.toml [project.dependencies],
 	// Pipfile.lock, Pipfile or a requirements file, in that order.
 	src *depSource
-	// uvLock is the uv.lock next to pyproject.toml, when src is it. The
-	// install is then frozen: exactly the locked versions.
+	// uvLock is the uv.lock next to pyproject.toml, when src is it, or
+	// else the one at the root of the uv workspace whose member src is.
+	// The install is then frozen: exactly the locked versions.
 	uvLock string
 	// pylock is the pylock.toml next to pyproject.toml when src is it and
 	// there is no uv.lock: the install is frozen to it too.
@@ -94,6 +95,11 @@ func findLambdaDeps(root, dir string) (*lambdaDeps, error) {
 		} else if _, err := os.Stat(pylock); err == nil {
 			d.pylock = pylock
 			d.files = append(d.files, pylock)
+		} else if lock, err := workspaceLock(root, src.Dir); err != nil {
+			return nil, err
+		} else if lock != "" {
+			d.uvLock = lock
+			d.files = append(d.files, lock)
 		}
 	}
 	if src.ReqFile != "" {
@@ -104,6 +110,26 @@ func findLambdaDeps(root, dir string) (*lambdaDeps, error) {
 		d.files = append(d.files, inc...)
 	}
 	return d, nil
+}
+
+// workspaceLock returns the uv.lock of the uv workspace whose members
+// include the project in dir (absolute, under root), or "": uv locks a
+// workspace in one uv.lock at its root, and `uv export` run in a member's
+// folder exports that member's part of it.
+func workspaceLock(root, dir string) (string, error) {
+	rel, err := filepath.Rel(root, dir)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return "", nil
+	}
+	ws, err := findUVWorkspace(root, filepath.ToSlash(rel))
+	if err != nil || ws == nil {
+		return "", err
+	}
+	lock := filepath.Join(ws.dir, "uv.lock")
+	if _, err := os.Stat(lock); err != nil {
+		return "", nil
+	}
+	return lock, nil
 }
 
 // maxRequirementIncludes bounds how many files -r/-c includes may pull in.

@@ -163,7 +163,8 @@
 // Vercel's default ignore list with .env.local and .env.*.local,
 // .vercelignore and excludeFiles), installs the dependencies as Linux wheels
 // for the target Python version and architecture into _vendor/ (uv, else
-// pip; frozen to uv.lock or pylock.toml when there is one, with pylock.toml's
+// pip; frozen to uv.lock or pylock.toml when there is one — for a uv
+// workspace member, the workspace root's uv.lock — with pylock.toml's
 // hashes checked when every package has them; cached by content under
 // CacheDir/python/deps), and adds the lambdalens_runtime adapter plus the
 // vc__handler__python.py trampoline. Where packages come from follows the
