@@ -106,7 +106,7 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 		if in, err = r.exactInstaller(ctx, in, deps, t, env, buildCacheDir(req), tools, log); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		key, err := depsKey(req.Root, deps, t, in.key())
+		key, err := depsKey(req.Root, deps, t, in.key(), env)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
@@ -262,7 +262,7 @@ func (r *Runtime) CacheKey(ctx context.Context, req runtimes.BuildRequest) (stri
 		if in.bootstrapsUV(t, env) {
 			in = installer{name: installerUV} // as Build will, see exactInstaller
 		}
-		key, err := depsKey(req.Root, deps, t, in.key())
+		key, err := depsKey(req.Root, deps, t, in.key(), env)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", op, err)
 		}

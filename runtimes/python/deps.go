@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -286,11 +287,31 @@ func indexArgs(indexes []string) []string {
 // or the way it is filled changes.
 const depsCacheFormat = "lambdalens python deps 3"
 
+// indexEnv are the installer environment variables that change where
+// packages come from: another index can serve other files for the same
+// requirements.
+var indexEnv = []string{
+	"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX",
+	"UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "UV_NO_INDEX",
+	"UV_INDEX", "UV_DEFAULT_INDEX",
+}
+
+// hashIndexEnv writes the index settings of env (see indexEnv) to h.
+func hashIndexEnv(h io.Writer, env []string) {
+	for _, k := range indexEnv {
+		if v := getenv(env, k); v != "" {
+			fmt.Fprintf(h, "env %s=%q\n", k, v)
+		}
+	}
+}
+
 // depsKey identifies one install: the dependency files' names and
-// contents, the target and the installer.
-func depsKey(root string, d *lambdaDeps, t pyTarget, installer string) (string, error) {
+// contents, the target, the installer and the index settings of env,
+// the installers' environment.
+func depsKey(root string, d *lambdaDeps, t pyTarget, installer string, env []string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n%s\n", depsCacheFormat, t.version, t.wheelArch, t.platformTag(), installer)
+	hashIndexEnv(h, env)
 	fmt.Fprintf(h, "source %s uv.lock=%t pylock=%t\n", d.src.Name, d.uvLock != "", d.pylock != "")
 	for _, r := range d.src.Reqs {
 		fmt.Fprintf(h, "req %q\n", r)

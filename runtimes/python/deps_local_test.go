@@ -49,7 +49,7 @@ func TestDepsKeyFollowsLocalFiles(t *testing.T) {
 	target := pyTarget{version: "3.12", wheelArch: "x86_64"}
 	key := func() string {
 		t.Helper()
-		k, err := depsKey(root, d, target, "uv")
+		k, err := depsKey(root, d, target, "uv", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -165,8 +165,8 @@
 // for the target Python version and architecture into _vendor/ (uv, else
 // pip; frozen to uv.lock or pylock.toml when there is one — for a uv
 // workspace member, the workspace root's uv.lock — with pylock.toml's
-// hashes checked when every package has them; cached by content under
-// CacheDir/python/deps), and adds the lambdalens_runtime adapter plus the
+// hashes checked when every package has them; cached by content and by the
+// index settings of the environment under CacheDir/python/deps), and adds the lambdalens_runtime adapter plus the
 // vc__handler__python.py trampoline. Where packages come from follows the
 // manifest, as `uv lock` does on Vercel: pyproject.toml's [tool.uv.sources]
 // become direct references (a path source its absolute file:// URL) and

@@ -217,3 +217,26 @@ index = "https://pypi.org/simple/"
 		t.Errorf("reqs = %q, want %q", reqs, want)
 	}
 }
+
+// The environment's index settings decide what is installed, so they
+// are part of the dependency cache key.
+func TestDepsKeyFollowsIndexEnv(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"requirements.txt": "mylib\n"})
+	d, err := findLambdaDeps(root, ".")
+	if err != nil || d == nil {
+		t.Fatalf("findLambdaDeps: %+v, %v", d, err)
+	}
+	target := pyTarget{version: "3.12", wheelArch: "x86_64"}
+	keys := map[string]bool{}
+	for _, env := range [][]string{nil, {"PIP_INDEX_URL=https://a.example/simple"}, {"UV_EXTRA_INDEX_URL=https://b.example/simple"}, {"PIP_FIND_LINKS=/wheels"}} {
+		k, err := depsKey(root, d, target, "uv", env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keys[k] {
+			t.Errorf("env %q: the same key as another index setting", env)
+		}
+		keys[k] = true
+	}
+}

@@ -200,12 +200,14 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 	}
 }
 
-// venvHash identifies the content of a managed venv: the base interpreter
-// and the dependency files (the declaration, its lock, the files
-// requirements.txt includes with -r and -c).
-func venvHash(base Interp, deps *lambdaDeps) (string, error) {
+// venvHash identifies the content of a managed venv: the base interpreter,
+// the dependency files (the declaration, its lock, the files
+// requirements.txt includes with -r and -c) and the index settings of
+// env.
+func venvHash(base Interp, deps *lambdaDeps, env []string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "lambdalens managed venv 2\n%s\n%s\n%s\n", base.Path, base.Version, deps.src.Name)
+	hashIndexEnv(h, env)
 	for _, f := range deps.files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -222,7 +224,7 @@ func venvHash(base Interp, deps *lambdaDeps) (string, error) {
 // what a Lambda build of the project installs: pyproject.toml's
 // dependencies held to uv.lock's versions, or exactly pylock.toml's set.
 func managedVenv(ctx context.Context, root, cacheDir string, base Interp, deps *lambdaDeps, env []string, logger *slog.Logger, notices io.Writer) (Interp, error) {
-	hash, err := venvHash(base, deps)
+	hash, err := venvHash(base, deps, env)
 	if err != nil {
 		return Interp{}, err
 	}

@@ -22,12 +22,12 @@ func TestVenvFollowsRequirementIncludes(t *testing.T) {
 		t.Fatalf("findLambdaDeps: %+v, %v", deps, err)
 	}
 	base := Interp{Path: "/usr/bin/python3", Version: "3.12"}
-	h1, err := venvHash(base, deps)
+	h1, err := venvHash(base, deps, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	writeTree(t, root, map[string]string{"requirements/base.txt": "flask==3.1.0\n"})
-	h2, err := venvHash(base, deps)
+	h2, err := venvHash(base, deps, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
