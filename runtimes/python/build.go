@@ -96,6 +96,7 @@ func (r *Runtime) build(ctx context.Context, req runtimes.BuildRequest, tools bu
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
+	warnPoetryOnly(log, req.Root, entryDir(req.File))
 	var bc buildContext
 	if deps != nil {
 		env := installEnv(req.Env)

@@ -111,6 +111,7 @@ func (r *Runtime) interpreter(ctx context.Context, root, dir, cacheDir string, e
 	if err != nil {
 		return Interp{}, err
 	}
+	warnPoetryOnly(logger, root, dir)
 	if deps == nil {
 		logger.Info("no dependencies declared: using the base interpreter", "python", base.Path, "source", base.Source)
 		if r.firstSystemUse(base.Path) {

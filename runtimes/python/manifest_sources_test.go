@@ -1,6 +1,8 @@
 package python
 
 import (
+	"bytes"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -238,5 +240,20 @@ func TestDepsKeyFollowsIndexEnv(t *testing.T) {
 			t.Errorf("env %q: the same key as another index setting", env)
 		}
 		keys[k] = true
+	}
+}
+
+// A pyproject.toml whose dependencies are only Poetry's installs none of
+// them, on Vercel as here: say so.
+func TestWarnPoetryOnly(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"pyproject.toml": "[tool.poetry]\nname = \"app\"\n\n[tool.poetry.dependencies]\npython = \"^3.12\"\nsix = \"*\"\n",
+		"api/index.py":   "app = None\n",
+	})
+	var buf bytes.Buffer
+	warnPoetryOnly(slog.New(slog.NewTextHandler(&buf, nil)), root, "api")
+	if out := buf.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "pyproject.toml") || !strings.Contains(out, "[tool.poetry.dependencies]") {
+		t.Errorf("log = %q, want a warning naming pyproject.toml and [tool.poetry.dependencies]", out)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -20,7 +21,10 @@ type pyprojectDoc struct {
 		Dependencies []string `toml:"dependencies"`
 	} `toml:"project"`
 	Tool struct {
-		UV uvSettings `toml:"uv"`
+		UV     uvSettings `toml:"uv"`
+		Poetry struct {
+			Dependencies map[string]any `toml:"dependencies"`
+		} `toml:"poetry"`
 	} `toml:"tool"`
 }
 
@@ -325,4 +329,36 @@ func pyprojectRequirements(name, dir string, doc *pyprojectDoc, ws *uvWorkspace)
 		}
 	}
 	return append(opts.lines(), reqs...), nil
+}
+
+// poetryOnly reports whether doc declares dependencies only in
+// [tool.poetry.dependencies] (besides python), which neither uv nor
+// Vercel install.
+func (doc *pyprojectDoc) poetryOnly() bool {
+	if len(doc.Project.Dependencies) > 0 {
+		return false
+	}
+	for k := range doc.Tool.Poetry.Dependencies {
+		if k != "python" {
+			return true
+		}
+	}
+	return false
+}
+
+// warnPoetryOnly warns about each pyproject.toml that the dependency
+// lookup from dir (see findDeps) passes over although it declares
+// dependencies, in [tool.poetry.dependencies] only: as on Vercel, whose
+// `uv lock` reads [project] alone, they are not installed, and the
+// function fails at its first import of one.
+func warnPoetryOnly(log *slog.Logger, root, dir string) {
+	for _, d := range manifestDirs(relDir(dir)) {
+		name := path.Join(d, "pyproject.toml")
+		if doc, _, err := readPyproject(filepath.Join(root, filepath.FromSlash(name)), name); err == nil && doc.poetryOnly() {
+			log.Warn(name + " declares dependencies only in [tool.poetry.dependencies], which neither Vercel nor lambdalens installs (uv reads [project] dependencies): list them in [project] dependencies, or export them to requirements.txt")
+		}
+		if src, err := findDepsIn(root, d); err != nil || src != nil {
+			return
+		}
+	}
 }
