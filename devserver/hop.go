@@ -26,11 +26,6 @@ const (
 	hopMaxIdlePerHost = 256
 	// hopIdleTimeout closes connections idle for longer.
 	hopIdleTimeout = 90 * time.Second
-	// hopPeekAfter is the idle time after which a connection is checked
-	// for a close by the process even for a request that could be resent
-	// (servers close idle connections after seconds: uvicorn and Node
-	// 5 s, gunicorn 2 s).
-	hopPeekAfter = 500 * time.Millisecond
 	// hopMaxHead bounds a response head: 10 MB, the default of
 	// http.Transport's MaxResponseHeaderBytes (the fallback's).
 	hopMaxHead = 10 << 20
@@ -90,9 +85,10 @@ type hopConn struct {
 	idleAt time.Time
 }
 
-// errStale marks a failure on a reused connection before any byte of the
-// response arrived: the process had closed it while it was idle.
-var errStale = errors.New("kept-alive connection closed by the process")
+// errStale marks the end of a connection before any byte of the response
+// arrived: the process closed it, after reading the request (EOF: it
+// dropped it) or with the request unread (a reset; see RoundTrip).
+var errStale = errors.New("the process closed the connection without answering")
 
 // RoundTrip implements http.RoundTripper.
 func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -111,7 +107,7 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	trace := httptrace.ContextClientTrace(ctx)
 	resent := false
 	for {
-		pc, reused, err := t.conn(ctx, req.URL.Host, !resent && replayable(req))
+		pc, reused, err := t.conn(ctx, req.URL.Host)
 		if err != nil {
 			return nil, err
 		}
@@ -126,12 +122,16 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		pc.nc.Close()
-		// Like http.Transport: a request that failed on a kept-alive
-		// connection before any response byte came back (the process
-		// closed it as the request went out) is sent again on another
-		// one, when the request may run twice. Once: a handler that kills
-		// the connection every time must not run once per pooled one.
-		if reused && !resent && errors.Is(err, errStale) && ctx.Err() == nil && replayable(req) {
+		// A request that failed on a kept-alive connection before any
+		// response byte came back is sent again on another one, once,
+		// when the request may run twice (as http.Transport does) and
+		// the process never read it: it closed the connection with the
+		// request unread, which the kernel answers with a reset (a
+		// handler still running after its response, then failing; a
+		// close racing the peek in conn). A clean end (EOF) is a process
+		// that read the request and dropped it (a crash, a handler that
+		// killed the connection): sent again, it would run twice.
+		if reused && !resent && errors.Is(err, errStale) && unread(err) && ctx.Err() == nil && replayable(req) {
 			resent = true
 			continue
 		}
@@ -141,6 +141,10 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 }
+
+// unread reports a failure that means the process never read the
+// request: a reset, or a write to a connection it had closed.
+func unread(err error) bool { return isConnReset(err) || errors.Is(err, syscall.EPIPE) }
 
 // replayable reports whether a request may be sent twice, as
 // http.Transport decides: an idempotent method, or an idempotency key.
@@ -174,10 +178,8 @@ func (t *hopTransport) takes(req *http.Request) (body []byte, ok bool, err error
 	return body, true, nil
 }
 
-// conn returns an idle connection to host, or dials one. canResend says
-// that a request failing on a connection the process closed will be
-// sent again.
-func (t *hopTransport) conn(ctx context.Context, host string, canResend bool) (pc *hopConn, reused bool, err error) {
+// conn returns an idle connection to host, or dials one.
+func (t *hopTransport) conn(ctx context.Context, host string) (pc *hopConn, reused bool, err error) {
 	now := time.Now()
 	for {
 		t.mu.Lock()
@@ -190,14 +192,13 @@ func (t *hopTransport) conn(ctx context.Context, host string, canResend bool) (p
 		list[len(list)-1] = nil
 		t.idle[host] = list[:len(list)-1]
 		t.mu.Unlock()
-		idle := now.Sub(pc.idleAt)
 		// A process may close kept-alive connections (uvicorn does after
-		// 5 s); one non-blocking peek finds out before the request is
-		// sent, where http.Transport has a goroutine per connection
-		// waiting for it. Under load that peek is a system call per
-		// request, so a connection idle for less than hopPeekAfter is
-		// not peeked when the request can be resent.
-		if idle > t.idleTimeout || pc.br.Buffered() > 0 || (!canResend || idle > hopPeekAfter) && pc.closedByPeer(idle) {
+		// 5 s, a server after a handler's failure); one non-blocking peek
+		// finds out before the request is sent, where http.Transport has
+		// a goroutine per connection waiting for it. A close the peek
+		// saw costs nothing; one it missed ends the request with EOF,
+		// which is not sent again (RoundTrip).
+		if idle := now.Sub(pc.idleAt); idle > t.idleTimeout || pc.br.Buffered() > 0 || pc.closedByPeer(idle) {
 			pc.nc.Close()
 			continue
 		}

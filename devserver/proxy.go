@@ -201,7 +201,7 @@ var port80 = []string{"80"}
 // modifyResponse decorates the upstream's response (reference §3.5): the
 // function's own cache-control and the route's headers' keys it set win.
 func (s *Server) modifyResponse(res *http.Response) error {
-	if res.StatusCode == http.StatusInternalServerError && res.Header[runtimes.PanicHeader] != nil {
+	if res.StatusCode == http.StatusInternalServerError && res.Header[runtimes.PanicHeader] != nil && fromGoWrapper(res) {
 		// Read to the end (it is short), so that the connection goes
 		// back to the pool.
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 4<<10))
@@ -286,6 +286,18 @@ func classifyProxyError(ctx context.Context, c *call, err error) error {
 		}
 	}
 	return e
+}
+
+// fromGoWrapper reports whether res comes from Go's dev wrapper (a Go
+// function's process), the one process that marks a panic: another
+// process's 500 with the header is its own answer.
+func fromGoWrapper(res *http.Response) bool {
+	c := callFrom(res.Request.Context())
+	if c == nil || c.inst == nil {
+		return false
+	}
+	def := c.inst.f.def.Load()
+	return def.Language() == runtimes.Go && def.Kind() == runtimes.KindFunction
 }
 
 // panicError is a dev process's answer to a handler that panicked

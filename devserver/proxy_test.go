@@ -88,11 +88,12 @@ func TestProxyErrors(t *testing.T) {
 
 			// The process dies mid-request: 500 FUNCTION_INVOCATION_FAILED,
 			// as vercel dev answers a proxy error (reference §3.4), then
-			// the next request gets a new process. (A POST: an idempotent
-			// request sent on a kept-alive connection is sent once more, as
-			// Go's transport does, and would crash the next process too.)
+			// the next request gets a new process. A GET, on the
+			// kept-alive connection of the request before: the process
+			// read it, so it is not sent again (it would crash the next
+			// process too).
 			before := h.getEcho("/api/hello", nil)
-			resp, body := h.do("POST", "/api/hello", hdr("crash"), nil)
+			resp, body := h.do("GET", "/api/hello", hdr("crash"), nil)
 			check(resp, body, http.StatusInternalServerError, codeInvocation)
 			after := h.getEcho("/api/hello", nil)
 			if after.PID == before.PID {
@@ -424,5 +425,19 @@ func TestResponseWithoutContentType(t *testing.T) {
 	// A typed one keeps its type.
 	if resp, _ := h.do("GET", "/api/a", nil, nil); resp.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("Content-Type of the echo = %q, want application/json", resp.Header.Get("Content-Type"))
+	}
+}
+
+// Only Go's dev wrapper marks a panic: another process's 500 that
+// carries the header is its own answer, passed through.
+func TestPanicHeaderOnlyFromGoFunctions(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/go.go": goHandler("1"), "api/py.py": pyHandler("1")})
+	resp, body := h.do("GET", "/api/go", map[string]string{"X-Fake": "panic"}, nil)
+	if resp.StatusCode != 500 || !bytes.Contains(body, []byte(codeInvocation)) {
+		t.Errorf("Go function's panic = %d %q, want the FUNCTION_INVOCATION_FAILED page", resp.StatusCode, body)
+	}
+	resp, body = h.do("GET", "/api/py", map[string]string{"X-Fake": "panic"}, nil)
+	if resp.StatusCode != 500 || string(body) != "panic: boom\n" {
+		t.Errorf("Python function's own 500 = %d %q, want it passed through", resp.StatusCode, body)
 	}
 }

@@ -166,8 +166,8 @@ func TestDevWrapperAnswersPanics(t *testing.T) {
 	if _, _, _, err := get("/abort"); err == nil {
 		t.Error("GET /abort: http.ErrAbortHandler did not abort")
 	}
-	if _, body, _, err := get("/iface"); err != nil || body != "y y y y" {
-		t.Errorf("GET /iface = %q, %v; want the writer's Flusher, Hijacker, ReaderFrom and a working ResponseController", body, err)
+	if _, body, _, err := get("/iface"); err != nil || body != "y y y y y" {
+		t.Errorf("GET /iface = %q, %v; want the writer's Flusher, Hijacker, ReaderFrom, CloseNotifier and a working ResponseController", body, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(stderr.String(), "http: panic serving GET /after: late") && time.Now().Before(deadline) {
