@@ -128,6 +128,11 @@ async def app(scope, receive, send):
         await respond(send, ("%s %d %s" % (scope["method"], n, h.hexdigest())).encode())
     elif path == "/noresponse":
         return
+    elif path == "/oserror":
+        open("/nonexistent/lambdalens-test")
+    elif path == "/raiseafterstart":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise RuntimeError("after start")
     elif path == "/mark":
         # A line in the log after everything before it.
         print("MARK", scope["query_string"].decode(), file=sys.stderr, flush=True)
@@ -252,6 +257,19 @@ func TestStartDevBuiltinASGI(t *testing.T) {
 			t.Errorf("HEAD /noresponse = %d %q, want 500 without a body", code, body)
 		}
 		waitStderrCount(t, stderr, "ASGI callable returned without starting response", 2)
+	})
+
+	// An app's own OSError is its error, not a client gone; and one
+	// raised after http.response.start but before any body still gets a
+	// 500, since nothing was sent.
+	t.Run("app errors", func(t *testing.T) {
+		for path, want := range map[string]string{"/oserror": "FileNotFoundError", "/raiseafterstart": "RuntimeError: after start"} {
+			code, body, _ := do(t, "GET", base+path, nil)
+			if code != 500 || body != "Internal Server Error\n" {
+				t.Errorf("GET %s = %d %q, want 500", path, code, body)
+			}
+			waitStderr(t, stderr, want)
+		}
 	})
 
 	// An app that returns on http.disconnect, after its client left,

@@ -295,13 +295,16 @@ class Exchange:
         broken = False
         try:
             await app(self.scope(), self.receive, self.send)
-        except (ConnectionError, OSError):
-            broken = True
-        except Exception:
-            traceback.print_exc()
-            broken = self.started
-            if not self.started:
-                self.internal_error()
+        except Exception as e:
+            if isinstance(e, OSError) and self.disconnected.is_set() and not self.finished:
+                broken = True  # the client went away (ConnectionError is an OSError)
+            else:
+                # The app's own error (FileNotFoundError is an OSError
+                # too). Until the head is out, it can still be a 500.
+                traceback.print_exc()
+                broken = self.head_sent
+                if not self.head_sent:
+                    self.internal_error()
         if self.watcher is not None:
             self.watcher.cancel()
             await asyncio.gather(self.watcher, return_exceptions=True)
