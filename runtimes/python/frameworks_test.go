@@ -206,6 +206,8 @@ const rawInputWSGI = `import json
 
 
 def app(environ, start_response):
+    if environ["PATH_INFO"] == "/refused":
+        raise ConnectionRefusedError("the database is down")
     body = environ["wsgi.input"].read()
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps({"got": len(body)}).encode()]
@@ -218,6 +220,11 @@ func checkRawInput(t *testing.T, base string) {
 	}
 	if m := getJSON(t, "GET", base+"/x", ""); m["got"] != 0.0 {
 		t.Errorf("GET = %v, want got 0", m)
+	}
+	// The app's own ConnectionError is its error: a 500, not a request
+	// left without an answer (werkzeug takes it for the client gone).
+	if code, _, _ := do(t, "GET", base+"/refused", nil); code != 500 {
+		t.Errorf("GET /refused = %d, want 500", code)
 	}
 }
 

@@ -366,7 +366,8 @@ def _read_chunked(rfile):
 
 
 def sized_input(app):
-    """Hands the app its body as a file that ends at CONTENT_LENGTH.
+    """Hands the app its body as a file that ends at CONTENT_LENGTH, and
+    its ConnectionErrors to the server as the app's errors.
 
     werkzeug and wsgiref pass the connection itself as wsgi.input, whose
     end never comes on a kept-alive connection: an app that reads it
@@ -384,7 +385,13 @@ def sized_input(app):
             body = environ["wsgi.input"].read(size) if size > 0 else b""
             environ["wsgi.input"] = io.BytesIO(body)
             environ["wsgi.input_terminated"] = True
-        return app(environ, start_response)
+        try:
+            return app(environ, start_response)
+        except ConnectionError as e:
+            # The app's own (a refused connection to a database):
+            # werkzeug takes a ConnectionError for the client gone and
+            # leaves the request without an answer.
+            raise RuntimeError("the app raised %r" % e) from e
 
     return wrapped
 
