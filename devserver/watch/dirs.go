@@ -62,15 +62,9 @@ type notifyDirs struct {
 // It watches nothing until Set is called. root is what Event.Rel is
 // relative to; ignore, onEvents and logger are as for New.
 func NewDirs(ctx context.Context, root string, ignore IgnoreFunc, onEvents func([]Event), logger *slog.Logger) (Dirs, error) {
-	if onEvents == nil {
-		return nil, errors.New("watching folders: onEvents is nil")
-	}
-	abs, err := resolveRoot(root)
+	abs, ignore, err := checkArgs("watching folders", root, ignore, onEvents)
 	if err != nil {
 		return nil, err
-	}
-	if ignore == nil {
-		ignore = func(string, bool) bool { return false }
 	}
 	fsw, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -224,15 +218,9 @@ type pollDirs struct {
 // (DefaultPollInterval when interval <= 0). Other arguments are as for
 // NewDirs.
 func NewPollDirs(ctx context.Context, root string, ignore IgnoreFunc, onEvents func([]Event), logger *slog.Logger, interval time.Duration) (Dirs, error) {
-	if onEvents == nil {
-		return nil, errors.New("watching folders: onEvents is nil")
-	}
-	abs, err := resolveRoot(root)
+	abs, ignore, err := checkArgs("watching folders", root, ignore, onEvents)
 	if err != nil {
 		return nil, err
-	}
-	if ignore == nil {
-		ignore = func(string, bool) bool { return false }
 	}
 	if interval <= 0 {
 		interval = DefaultPollInterval

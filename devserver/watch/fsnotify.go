@@ -39,15 +39,9 @@ type notifyWatcher struct {
 // reject, and calls onEvents with batches of changes until ctx ends or
 // Close is called. ignore may be nil; logger nil means slog.Default().
 func New(ctx context.Context, root string, ignore IgnoreFunc, onEvents func([]Event), logger *slog.Logger) (Watcher, error) {
-	if onEvents == nil {
-		return nil, errors.New("watching files: onEvents is nil")
-	}
-	abs, err := resolveRoot(root)
+	abs, ignore, err := checkArgs("watching files", root, ignore, onEvents)
 	if err != nil {
 		return nil, err
-	}
-	if ignore == nil {
-		ignore = func(string, bool) bool { return false }
 	}
 	fsw, err := fsnotify.NewWatcher()
 	if err != nil {

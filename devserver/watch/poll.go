@@ -2,7 +2,6 @@ package watch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -39,15 +38,9 @@ type stamp struct {
 // NewPoll watches root by walking it every interval (DefaultPollInterval
 // when interval <= 0). Other arguments are as for New.
 func NewPoll(ctx context.Context, root string, ignore IgnoreFunc, onEvents func([]Event), logger *slog.Logger, interval time.Duration) (Watcher, error) {
-	if onEvents == nil {
-		return nil, errors.New("watching files: onEvents is nil")
-	}
-	abs, err := resolveRoot(root)
+	abs, ignore, err := checkArgs("watching files", root, ignore, onEvents)
 	if err != nil {
 		return nil, err
-	}
-	if ignore == nil {
-		ignore = func(string, bool) bool { return false }
 	}
 	if interval <= 0 {
 		interval = DefaultPollInterval

@@ -12,6 +12,7 @@
 package watch
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -104,6 +105,23 @@ type Watcher interface {
 // IgnoreFunc says whether a path (slash-separated, relative to the root)
 // and, for a directory, everything below it is of no interest.
 type IgnoreFunc func(rel string, isDir bool) bool
+
+// checkArgs checks the arguments every watcher takes: onEvents must be
+// set, root is resolved (resolveRoot), and a nil ignore ignores nothing.
+// what names the watcher in errors.
+func checkArgs(what, root string, ignore IgnoreFunc, onEvents func([]Event)) (string, IgnoreFunc, error) {
+	if onEvents == nil {
+		return "", nil, errors.New(what + ": onEvents is nil")
+	}
+	abs, err := resolveRoot(root)
+	if err != nil {
+		return "", nil, err
+	}
+	if ignore == nil {
+		ignore = func(string, bool) bool { return false }
+	}
+	return abs, ignore, nil
+}
 
 // resolveRoot returns root as an absolute path, through the symbolic
 // links that lead to it: a root given through a link (a linked workspace
