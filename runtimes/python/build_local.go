@@ -189,14 +189,9 @@ func projectName(dir string) string {
 // are built from a local source tree (directory, editable and workspace
 // members, a local sdist): the ones uv export writes as paths.
 func uvLockLocalNames(b []byte) ([]string, error) {
-	var lock struct {
-		Package []struct {
-			Name   string         `toml:"name"`
-			Source map[string]any `toml:"source"`
-		} `toml:"package"`
-	}
-	if err := toml.Unmarshal(b, &lock); err != nil {
-		return nil, fmt.Errorf("reading uv.lock: %w", err)
+	lock, err := parseUVLock(b)
+	if err != nil {
+		return nil, err
 	}
 	var names []string
 	for _, p := range lock.Package {

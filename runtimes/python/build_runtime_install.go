@@ -16,8 +16,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/lambdalens/lambdalens/runtimes/fileutil"
 )
 
@@ -118,14 +116,9 @@ func vendorDistributions(vendor string) ([]distribution, error) {
 // uvLockPublic returns the normalized names of uv.lock's packages that
 // come from a package index: the ones uv can install at cold start.
 func uvLockPublic(b []byte) (map[string]bool, error) {
-	var lock struct {
-		Package []struct {
-			Name   string         `toml:"name"`
-			Source map[string]any `toml:"source"`
-		} `toml:"package"`
-	}
-	if err := toml.Unmarshal(b, &lock); err != nil {
-		return nil, fmt.Errorf("reading uv.lock: %w", err)
+	lock, err := parseUVLock(b)
+	if err != nil {
+		return nil, err
 	}
 	public := map[string]bool{}
 	for _, p := range lock.Package {

@@ -219,6 +219,24 @@ func requirementIncludeLines(b []byte) []requirementInclude {
 	return out
 }
 
+// uvLock is what lambdalens reads of a uv.lock: its packages.
+type uvLock struct {
+	Package []struct {
+		Name              string         `toml:"name"`
+		Version           string         `toml:"version"`
+		Source            map[string]any `toml:"source"`
+		ResolutionMarkers []string       `toml:"resolution-markers"`
+	} `toml:"package"`
+}
+
+func parseUVLock(b []byte) (*uvLock, error) {
+	var lock uvLock
+	if err := toml.Unmarshal(b, &lock); err != nil {
+		return nil, fmt.Errorf("reading uv.lock: %w", err)
+	}
+	return &lock, nil
+}
+
 // uvLockPins returns "name==version" for every package of a uv.lock that
 // comes from a package index: the constraints that make pip install what
 // the lock says when uv is not available. A lock that forks (numpy 2.0.2
@@ -230,16 +248,9 @@ func requirementIncludeLines(b []byte) []requirementInclude {
 // CPU index locks torch 2.5.1+cpu there), to pass as extra index URLs:
 // the pins could not be met from PyPI alone.
 func uvLockPins(b []byte) (pins, indexes []string, err error) {
-	var lock struct {
-		Package []struct {
-			Name              string         `toml:"name"`
-			Version           string         `toml:"version"`
-			Source            map[string]any `toml:"source"`
-			ResolutionMarkers []string       `toml:"resolution-markers"`
-		} `toml:"package"`
-	}
-	if err := toml.Unmarshal(b, &lock); err != nil {
-		return nil, nil, fmt.Errorf("reading uv.lock: %w", err)
+	lock, err := parseUVLock(b)
+	if err != nil {
+		return nil, nil, err
 	}
 	versions := map[string]int{}
 	for _, p := range lock.Package {
