@@ -39,9 +39,10 @@ const (
 // dev server's hot path those handoffs cost more than the proxying itself
 // (bench/README.md has the numbers).
 //
-// Requests it does not take — protocol upgrades, Expect: 100-continue,
-// bodies of unknown length or over hopMaxBody, whose sending must overlap
-// with reading the response — go to fallback.
+// Requests it does not take — protocol upgrades, bodies of unknown length
+// or over hopMaxBody, whose sending must overlap with reading the response,
+// and an Expect: 100-continue (the dev server's own requests never carry
+// one: the proxy answers the client's and removes it) — go to fallback.
 type hopTransport struct {
 	dialer   net.Dialer
 	fallback closeIdler
