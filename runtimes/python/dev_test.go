@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -128,6 +129,9 @@ async def app(scope, receive, send):
         await respond(send, ("%s %d %s" % (scope["method"], n, h.hexdigest())).encode())
     elif path == "/noresponse":
         return
+    elif path == "/big":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"x" * (64 << 20)})
     elif path == "/oserror":
         open("/nonexistent/lambdalens-test")
     elif path == "/raiseafterstart":
@@ -269,6 +273,28 @@ func TestStartDevBuiltinASGI(t *testing.T) {
 				t.Errorf("GET %s = %d %q, want 500", path, code, body)
 			}
 			waitStderr(t, stderr, want)
+		}
+	})
+
+	// A client that leaves during the one body message of a large
+	// response is gone, not the app's error: nothing is printed.
+	t.Run("client gone during the last body", func(t *testing.T) {
+		before := strings.Count(stderr.String(), "Traceback")
+		c, err := net.Dial("tcp", p.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+		if _, err := io.ReadFull(c, make([]byte, 200<<10)); err != nil {
+			t.Fatalf("reading the start of /big: %v", err)
+		}
+		c.Close()
+		if code, _, _ := do(t, "GET", base+"/mark?after-big", nil); code != 200 {
+			t.Fatalf("GET /mark = %d", code)
+		}
+		waitStderr(t, stderr, "MARK after-big")
+		if strings.Count(stderr.String(), "Traceback") != before {
+			t.Errorf("a client leaving a large response printed a traceback:\n%s", stderr.String())
 		}
 	})
 

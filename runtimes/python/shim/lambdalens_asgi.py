@@ -174,6 +174,9 @@ class Exchange:
         self.keep_alive = (version == "1.1" and b"close" not in conn_hdr) or (
             version == "1.0" and b"keep-alive" in conn_hdr)
         self.disconnected = asyncio.Event()
+        # client_gone: the client went away (not set by a finished
+        # response, which also ends the wait for http.disconnect).
+        self.client_gone = False
         self.watcher = None
         # ASGI: the first receive() is an http.request, even for a request
         # without a body (Django's handler reads it on every request).
@@ -215,9 +218,10 @@ class Exchange:
         try:
             while not self.finished and len(self.conn.buf) < MAX_HEADER_BYTES:
                 if not await self.conn.fill():
+                    self.client_gone = True
                     break
         except (ConnectionError, OSError):
-            pass
+            self.client_gone = True
         self.disconnected.set()
 
     async def send(self, message):
@@ -246,6 +250,7 @@ class Exchange:
             try:
                 await self.writer.drain()
             except (ConnectionError, OSError):
+                self.client_gone = True
                 self.disconnected.set()
                 raise
         else:
@@ -296,7 +301,7 @@ class Exchange:
         try:
             await app(self.scope(), self.receive, self.send)
         except Exception as e:
-            if isinstance(e, OSError) and self.disconnected.is_set() and not self.finished:
+            if isinstance(e, OSError) and self.client_gone:
                 broken = True  # the client went away (ConnectionError is an OSError)
             else:
                 # The app's own error (FileNotFoundError is an OSError
@@ -313,7 +318,7 @@ class Exchange:
             # sees a truncated body rather than a clean one.
             self.keep_alive = False
             return
-        if not self.started and self.disconnected.is_set():
+        if not self.started and self.client_gone:
             # The client left (a long poll that returns on
             # http.disconnect): no one to answer, nothing to report.
             self.keep_alive = False
