@@ -122,17 +122,22 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		pc.nc.Close()
 		// A request that failed on a kept-alive connection before any
 		// response byte came back is sent again on another one, once,
 		// when the request may run twice (as http.Transport does) and
 		// the process never read it: it closed the connection with the
 		// request unread, which the kernel answers with a reset (a
 		// handler still running after its response, then failing; a
-		// close racing the peek in conn). A clean end (EOF) is a process
-		// that read the request and dropped it (a crash, a handler that
-		// killed the connection): sent again, it would run twice.
-		if reused && !resent && errors.Is(err, errStale) && unread(err) && ctx.Err() == nil && replayable(req) {
+		// close racing the peek in conn). The reset may come just after
+		// a clean end (EOF: a server that shuts down its side first, as
+		// Python's socketserver does), so a clean end waits a moment for
+		// one (resetSoon). A clean end that stays clean is a process that
+		// read the request and dropped it (a crash, a server's panic):
+		// sent again, it would run twice.
+		again := reused && !resent && errors.Is(err, errStale) && ctx.Err() == nil && replayable(req) &&
+			(unread(err) || pc.resetSoon())
+		pc.nc.Close()
+		if again {
 			resent = true
 			continue
 		}

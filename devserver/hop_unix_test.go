@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A process that closes a kept-alive connection with the next request
@@ -19,6 +21,19 @@ import (
 // request, and one that may run twice is sent again on a new connection.
 // One that may not fails.
 func TestHopTransportResendsARequestTheProcessNeverRead(t *testing.T) {
+	t.Run("close", func(t *testing.T) { testResendUnread(t, false) })
+	// Python's socketserver shuts its side down first: the connection
+	// ends cleanly, and the reset follows a moment later (seen on Linux,
+	// where the hop reads the socket's TCP state).
+	t.Run("shutdown then close", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("the hop sees a reset that follows a clean end only on Linux")
+		}
+		testResendUnread(t, true)
+	})
+}
+
+func testResendUnread(t *testing.T, shutWrite bool) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +70,10 @@ func TestHopTransportResendsARequestTheProcessNeverRead(t *testing.T) {
 					_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK)
 					return err != syscall.EAGAIN
 				})
+				if shutWrite {
+					c.(*net.TCPConn).CloseWrite()
+					time.Sleep(time.Millisecond) // the FIN first, then the close's reset, as socketserver does
+				}
 			}()
 		}
 	}()
