@@ -205,9 +205,17 @@ def hello(name):
 const rawInputWSGI = `import json
 
 
+def refused():
+    raise ConnectionRefusedError("the database is down")
+    yield b""
+
+
 def app(environ, start_response):
     if environ["PATH_INFO"] == "/refused":
         raise ConnectionRefusedError("the database is down")
+    if environ["PATH_INFO"] == "/refused-stream":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return refused()
     body = environ["wsgi.input"].read()
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps({"got": len(body)}).encode()]
@@ -223,8 +231,10 @@ func checkRawInput(t *testing.T, base string) {
 	}
 	// The app's own ConnectionError is its error: a 500, not a request
 	// left without an answer (werkzeug takes it for the client gone).
-	if code, _, _ := do(t, "GET", base+"/refused", nil); code != 500 {
-		t.Errorf("GET /refused = %d, want 500", code)
+	for _, path := range []string{"/refused", "/refused-stream"} {
+		if code, _, _ := do(t, "GET", base+path, nil); code != 500 {
+			t.Errorf("GET %s = %d, want 500", path, code)
+		}
 	}
 }
 

@@ -385,15 +385,66 @@ def sized_input(app):
             body = environ["wsgi.input"].read(size) if size > 0 else b""
             environ["wsgi.input"] = io.BytesIO(body)
             environ["wsgi.input_terminated"] = True
+        # The app's own ConnectionErrors (a refused connection to a
+        # database) are handed on as RuntimeErrors: werkzeug takes a
+        # ConnectionError for the client gone and leaves the request
+        # without an answer. Those of the write callable are the
+        # client's, and pass as they are.
+        def start(status, headers, exc_info=None):
+            write = start_response(status, headers, exc_info)
+
+            def client_write(data):
+                try:
+                    return write(data)
+                except ConnectionError as e:
+                    e.lambdalens_client = True
+                    raise
+
+            return client_write
+
         try:
-            return app(environ, start_response)
+            result = app(environ, start)
         except ConnectionError as e:
-            # The app's own (a refused connection to a database):
-            # werkzeug takes a ConnectionError for the client gone and
-            # leaves the request without an answer.
-            raise RuntimeError("the app raised %r" % e) from e
+            raise _apps(e)
+        wrapper = environ.get("wsgi.file_wrapper")
+        if isinstance(result, (list, tuple)) or isinstance(wrapper, type) and isinstance(result, wrapper):
+            return result  # cannot raise; a file wrapper keeps the server's sendfile
+        return _AppIterable(result)
 
     return wrapped
+
+
+def _apps(e):
+    """The app's ConnectionError as an error of the app, unless it is the
+    client's (raised by the write callable)."""
+    if getattr(e, "lambdalens_client", False):
+        return e
+    err = RuntimeError("the app raised %r" % e)
+    err.__cause__ = e
+    return err
+
+
+class _AppIterable:
+    """An app's response iterable whose ConnectionErrors are the app's
+    (see sized_input); close() is passed on, as WSGI asks."""
+
+    def __init__(self, result):
+        self.result = result
+        self.it = iter(result)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            return next(self.it)
+        except ConnectionError as e:
+            raise _apps(e)
+
+    def close(self):
+        close = getattr(self.result, "close", None)
+        if close is not None:
+            close()
 
 
 def run_wsgi(app, rel, builtin_only):
