@@ -135,7 +135,7 @@ async def app(scope, receive, send):
     elif path == "/oserror":
         open("/nonexistent/lambdalens-test")
     elif path == "/raiseafterstart":
-        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.start", "status": 204 if scope["query_string"] == b"204" else 200, "headers": []})
         raise RuntimeError("after start")
     elif path == "/mark":
         # A line in the log after everything before it.
@@ -267,7 +267,7 @@ func TestStartDevBuiltinASGI(t *testing.T) {
 	// raised after http.response.start but before any body still gets a
 	// 500, since nothing was sent.
 	t.Run("app errors", func(t *testing.T) {
-		for path, want := range map[string]string{"/oserror": "FileNotFoundError", "/raiseafterstart": "RuntimeError: after start"} {
+		for path, want := range map[string]string{"/oserror": "FileNotFoundError", "/raiseafterstart": "RuntimeError: after start", "/raiseafterstart?204": "RuntimeError: after start"} {
 			code, body, _ := do(t, "GET", base+path, nil)
 			if code != 500 || body != "Internal Server Error\n" {
 				t.Errorf("GET %s = %d %q, want 500", path, code, body)

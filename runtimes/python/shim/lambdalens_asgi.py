@@ -288,6 +288,7 @@ class Exchange:
         response started."""
         self.status = 500
         self.out_headers = [(b"content-type", b"text/plain; charset=utf-8")]
+        self.no_body = self.method == "HEAD"  # not a 204 the app had started
         self.started = True
         self.keep_alive = False
         body = b"Internal Server Error\n"
