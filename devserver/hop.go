@@ -133,9 +133,11 @@ func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// Python's socketserver does), so a clean end waits a moment for
 		// one (resetSoon). A clean end that stays clean is a process that
 		// read the request and dropped it (a crash, a server's panic):
-		// sent again, it would run twice.
-		again := reused && !resent && errors.Is(err, errStale) && ctx.Err() == nil && replayable(req) &&
-			(unread(err) || pc.resetSoon())
+		// sent again, it would run twice. Only a request without a body:
+		// one with a body may have been read in part (its head, and the
+		// handler run) when the reset says bytes were left unread.
+		again := reused && !resent && len(body) == 0 && errors.Is(err, errStale) && ctx.Err() == nil && replayable(req) &&
+			(unread(err) || pc.resetSoon()) && ctx.Err() == nil
 		pc.nc.Close()
 		if again {
 			resent = true

@@ -105,3 +105,54 @@ func testResendUnread(t *testing.T, shutWrite bool) {
 		}
 	}
 }
+
+// A request with a body that the process read the head of, ran, and then
+// dropped with the body unread ends in a reset too: that reset does not
+// prove the request unread, so it is not sent again, even with an
+// Idempotency-Key.
+func TestHopTransportDoesNotResendARequestWithABodyAfterAReset(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var ran atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReaderSize(c, 16) // reads little past the head
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					if req.ContentLength > 0 {
+						ran.Add(1)
+						return // run, then close with the body unread: a reset
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				}
+			}()
+		}
+	}()
+	ht, _ := newTestHop(t)
+	url := "http://" + ln.Addr().String() + "/"
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", url, nil)
+	if s, b, _ := hopDo(t, ht, req); s != 200 || b != "ok" {
+		t.Fatalf("first request = %d %q", s, b)
+	}
+	req, _ = http.NewRequestWithContext(t.Context(), "POST", url, strings.NewReader(strings.Repeat("x", 8000)))
+	req.Header.Set("Idempotency-Key", "k1")
+	if resp, err := ht.RoundTrip(req); err == nil {
+		resp.Body.Close()
+		t.Error("the dropped POST succeeded")
+	}
+	if n := ran.Load(); n != 1 {
+		t.Errorf("the handler ran %d times, want 1", n)
+	}
+}
