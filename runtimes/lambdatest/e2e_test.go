@@ -322,7 +322,7 @@ func e2eFunction(t *testing.T, funcDir string) {
 			t.Fatalf("got %v (%s)", err, raw)
 		}
 		// The function's log has the panicking frame, not only the caller.
-		if logs := e.Logs(); !strings.Contains(logs, "stackTrace=") || !strings.Contains(logs, "example.com/fn/api.Handler (") {
+		if logs := e.WaitLogs(10*time.Second, "stackTrace=", "example.com/fn/api.Handler ("); !strings.Contains(logs, "stackTrace=") || !strings.Contains(logs, "example.com/fn/api.Handler (") {
 			t.Errorf("the log does not show the panic's stack trace:\n%s", logs)
 		}
 		// The runtime exits after a panic; RIE starts a new one.

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -222,6 +223,24 @@ func (e *Emulator) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 
 // Logs returns what RIE and the function have written so far.
 func (e *Emulator) Logs() string { return e.logs.String() }
+
+// WaitLogs waits until the log holds every one of want, for up to d, and
+// returns it: the function's output is copied by another goroutine and
+// may come after the response it belongs to.
+func (e *Emulator) WaitLogs(d time.Duration, want ...string) string {
+	deadline := time.Now().Add(d)
+	for {
+		logs := e.Logs()
+		all := true
+		for _, w := range want {
+			all = all && strings.Contains(logs, w)
+		}
+		if all || time.Now().After(deadline) {
+			return logs
+		}
+		time.Sleep(10 * time.Millisecond) // polling the copied output, bounded by d
+	}
+}
 
 // Processes lists RIE's descendants: the runtime and whatever it started.
 func (e *Emulator) Processes() []int {

@@ -122,11 +122,12 @@ func TestLambdaStdlibApps(t *testing.T) {
 			if typ := functionErrorType(raw); typ != "InvalidEvent" {
 				t.Errorf("unknown event: got %s, want an InvalidEvent function error", raw)
 			}
-			if !strings.Contains(em.Logs(), "boom from the") {
-				t.Errorf("the app's exception was not logged:\n%s", em.Logs())
+			logs := em.WaitLogs(10*time.Second, "boom from the", "late failure from the")
+			if !strings.Contains(logs, "boom from the") {
+				t.Errorf("the app's exception was not logged:\n%s", logs)
 			}
-			if !strings.Contains(em.Logs(), "late failure from the") {
-				t.Errorf("the exception after the response was not logged:\n%s", em.Logs())
+			if !strings.Contains(logs, "late failure from the") {
+				t.Errorf("the exception after the response was not logged:\n%s", logs)
 			}
 		})
 	}
@@ -151,12 +152,13 @@ func TestLambdaImportError(t *testing.T) {
 	if typ := functionErrorType(raw); typ != "Runtime.ImportModuleError" {
 		t.Errorf("got %s, want a Runtime.ImportModuleError function error", raw)
 	}
-	logs := em.Logs()
-	for _, want := range []string{
+	wants := []string{
 		"lambdalens: importing api/broken.py failed:",
 		`api/broken.py", line 2`,
 		"No module named 'lambdalens_no_such_module'",
-	} {
+	}
+	logs := em.WaitLogs(10*time.Second, wants...)
+	for _, want := range wants {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the log does not say %q:\n%s", want, logs)
 		}
