@@ -55,6 +55,8 @@ type fakeRuntime struct {
 	// depends on, with exts; anyTrees are directories in which any file
 	// counts (runtimes.Inputs.AnyTrees).
 	inputsExtra, anyTrees []string
+	// skip is the Inputs' Skip.
+	skip []string
 	// inputsGate, when set, holds Inputs until it is closed. Tests that
 	// change it or anyTrees while Inputs may run hold mu; inputsCalls
 	// counts the calls.
@@ -199,7 +201,7 @@ func (p *trackingProc) Loaded(ctx context.Context, paths []string) ([]string, er
 }
 
 func (rt *fakeRuntime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runtimes.Inputs, error) {
-	in := runtimes.Inputs{Files: []string{filepath.Join(req.Root, filepath.FromSlash(req.File))}, Exts: []string{".go", ".py"}}
+	in := runtimes.Inputs{Files: []string{filepath.Join(req.Root, filepath.FromSlash(req.File))}, Exts: []string{".go", ".py"}, Skip: rt.skip}
 	for _, d := range rt.inputsExtra {
 		in.Dirs = append(in.Dirs, filepath.Join(req.Root, d))
 	}

@@ -24,11 +24,12 @@ type inputSet struct {
 	dirs     map[string]struct{}
 	trees    []string
 	exts     []string
+	skip     []string // suffixes that never match in dirs and trees
 	anyTrees []string // any file, whatever its extension
 }
 
 func newInputSet(in runtimes.Inputs) *inputSet {
-	s := &inputSet{files: make(map[string]struct{}, len(in.Files)), dirs: make(map[string]struct{}, len(in.Dirs)), exts: in.Exts}
+	s := &inputSet{files: make(map[string]struct{}, len(in.Files)), dirs: make(map[string]struct{}, len(in.Dirs)), exts: in.Exts, skip: in.Skip}
 	for _, f := range in.Files {
 		s.files[filepath.Clean(f)] = struct{}{}
 	}
@@ -57,7 +58,7 @@ func (s *inputSet) matches(p string) bool {
 			return true
 		}
 	}
-	if !s.hasExt(p) {
+	if !s.hasExt(p) || slices.ContainsFunc(s.skip, func(suffix string) bool { return strings.HasSuffix(p, suffix) }) {
 		return false
 	}
 	if _, ok := s.dirs[filepath.Dir(p)]; ok {

@@ -129,6 +129,29 @@ func TestHotReloadRebuildsOnlyAffectedFunctions(t *testing.T) {
 	}
 }
 
+// A file the inputs skip (Go's _test.go) in an input folder changes
+// nothing; a source file beside it rebuilds.
+func TestHotReloadSkipsSkippedFiles(t *testing.T) {
+	h := startHarness(t, map[string]string{"api/a.go": goHandler("1"), "lib/x.go": "package lib\n"})
+	h.goRT.inputsExtra = []string{"lib"}
+	h.goRT.skip = []string{"_test.go"}
+	a1 := h.waitVersion("/api/a", "1")
+	waitInputs(t, h.srv, "api/a")
+	batches := h.srv.reloads.processed.Load()
+	h.write("lib/x_test.go", "package lib\n")
+	eventually(t, reloadTimeout, "the test file to be processed", func() (bool, string) {
+		return h.srv.reloads.processed.Load() > batches, ""
+	})
+	if counts := h.settled(); counts["api/a.go"] != 1 {
+		t.Errorf("a was started %d times after a test file was written, want 1", counts["api/a.go"])
+	}
+	h.write("lib/x.go", "package lib // changed\n")
+	eventually(t, reloadTimeout, "a rebuilt after its input changed", func() (bool, string) {
+		e := h.getEcho("/api/a", nil)
+		return e.PID != a1.PID, fmt.Sprint("pid ", e.PID)
+	})
+}
+
 // rewriteInPlace writes a file's own content over it without truncating
 // it: one write event, no content change.
 func rewriteInPlace(t *testing.T, path string) {

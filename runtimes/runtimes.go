@@ -264,6 +264,9 @@ type Inputs struct {
 	// recursively, whatever its name: where a Go package's //go:embed
 	// patterns may pick up a new file.
 	AnyTrees []string `json:"anyTrees,omitempty"`
+	// Skip are file name suffixes that never matter in Dirs and Trees
+	// (Go's "_test.go": tests are not part of a function's build).
+	Skip []string `json:"skip,omitempty"`
 }
 
 // BuildRequest asks a runtime to build one Lambda artifact.

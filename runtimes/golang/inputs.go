@@ -119,6 +119,7 @@ func (r *Runtime) Inputs(ctx context.Context, req runtimes.InputsRequest) (runti
 		Dirs:     sortedKeys(dirs),
 		AnyTrees: sortedKeys(trees),
 		Exts:     []string{".go"},
+		Skip:     []string{"_test.go"},
 	}, nil
 }
 
