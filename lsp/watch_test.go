@@ -3,6 +3,7 @@ package lsp_test
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -113,5 +114,25 @@ func TestWatchedFilesSettingChanged(t *testing.T) {
 			e.must(os.WriteFile(e.Path("api/broken.py"), []byte("x = 1\n"), 0o644))
 			e.await("the new file's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("api/broken.py", "py-no-entrypoint") })
 		})
+	})
+}
+
+// A workspace folder opened through a symbolic link (the editor names the
+// link): its project is loaded, and the server's own watcher sees files
+// created in subfolders.
+func TestLinkedWorkspaceFolder(t *testing.T) {
+	dir := t.TempDir()
+	if err := lsptest.WriteTxtar(dir, goFunction); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "linked")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Skipf("symlinks unavailable: %v", err)
+	}
+	runTestIn(t, link, testOpts{}, func(e *env) {
+		e.eventually("lenses on the function", func() bool { return len(e.lenses("api/hello.go")) == 2 })
+		e.must(os.MkdirAll(filepath.Join(dir, "api", "sub"), 0o755))
+		e.must(os.WriteFile(filepath.Join(dir, "api", "sub", "broken.py"), []byte("x = 1\n"), 0o644))
+		e.await("the new file's diagnostic", func(s *lsptest.State) bool { return s.HasDiagnostic("api/sub/broken.py", "py-no-entrypoint") })
 	})
 }
