@@ -48,22 +48,14 @@ func hasRefusedFile(dir string) bool {
 // go/types' verdict. Errors of the package are in the result; the error
 // returned is for a check that could not run.
 func loadRefused(ctx context.Context, cfg *packages.Config, dir string) (*packages.Package, error) {
-	ents, err := os.ReadDir(dir)
+	// Build constraints, and the names the go command ignores.
+	bctx := build.Default
+	paths, err := golang.PackageFiles(&bctx, dir)
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: %w", dir, err)
 	}
-	bctx := build.Default
 	p := &packages.Package{ID: dir, PkgPath: importPath(dir)}
-	for _, e := range ents {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		// Build constraints, and the names the go command ignores.
-		if ok, err := bctx.MatchFile(dir, name); err != nil || !ok {
-			continue
-		}
-		path := filepath.Join(dir, name)
+	for _, path := range paths {
 		f, err := parser.ParseFile(cfg.Fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
 			p.Errors = append(p.Errors, parseErrors(path, err)...)

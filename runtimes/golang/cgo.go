@@ -80,28 +80,41 @@ type cgoFile struct {
 	pos  runtimes.Position
 }
 
+// PackageFiles returns the paths of dir's non-test .go files that the go
+// command compiles for bctx: their names and build constraints match it.
+func PackageFiles(bctx *build.Context, dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		if ok, err := bctx.MatchFile(dir, name); err != nil || !ok {
+			continue
+		}
+		out = append(out, filepath.Join(dir, name))
+	}
+	return out, nil
+}
+
 // cgoFiles lists the Go files of dir that the go command would compile
 // for bctx but for their import of "C" (cgo is off).
 func cgoFiles(bctx *build.Context, dir string) []cgoFile {
 	if bctx == nil {
 		return nil
 	}
-	entries, err := os.ReadDir(dir)
+	// MatchFile (in PackageFiles) judges names and build constraints, not
+	// cgo: the go command leaves out a matching file that imports "C".
+	paths, err := PackageFiles(bctx, dir)
 	if err != nil {
 		return nil
 	}
 	var out []cgoFile
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		// MatchFile judges names and build constraints, not cgo: the go
-		// command leaves out a matching file that imports "C".
-		if ok, err := bctx.MatchFile(dir, name); err != nil || !ok {
-			continue
-		}
-		path := filepath.Join(dir, name)
+	for _, path := range paths {
 		fset := token.NewFileSet()
 		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
 		if err != nil {
