@@ -49,6 +49,17 @@ func runChild(mode string) int {
 		return 0
 	}
 
+	if mode == "elsewhere-first" {
+		// Another listener (metrics, say), then PORT's a little later.
+		extra, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer extra.Close()
+		time.Sleep(500 * time.Millisecond)
+		mode = "env"
+	}
 	var l net.Listener
 	var err error
 	if mode == "env" {

@@ -17,7 +17,10 @@
 //     is polled until the ready deadline and is removed once read. Children
 //     should write it with a single write or write-and-rename.
 //   - PortEnv: the parent picks a free 127.0.0.1 port, passes PORT=<n> and
-//     waits until 127.0.0.1:<n> accepts connections.
+//     waits until 127.0.0.1:<n> accepts connections. On Linux it also
+//     looks at the sockets the child's group listens on (/proc): a child
+//     that listens elsewhere only (a hard-coded :8080, or ::1) fails after
+//     a few seconds with those addresses named, not at the ready deadline.
 //
 // Every wait races the child's exit, the caller's context and
 // Config.ReadyTimeout; a failed start is a *StartError carrying the exit

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +23,18 @@ import (
 // 20ms keeps the added latency unnoticeable without busy-looping.
 const pollInterval = 20 * time.Millisecond
 
+// A child started with PORT that listens elsewhere (a hard-coded :8080,
+// or ::1 only, which 127.0.0.1 does not reach) fails once it has done so
+// for wrongPortGrace with PORT still refusing connections, instead of
+// after ReadyTimeout: the error names the addresses it took. A server
+// that opens another listener first (metrics, pprof) has wrongPortGrace
+// to open PORT's. The child's listeners are looked at every
+// listenCheckInterval (on Linux; elsewhere they cannot be listed).
+const (
+	wrongPortGrace      = 3 * time.Second
+	listenCheckInterval = 250 * time.Millisecond
+)
+
 // portWaiter waits for a child to report its port in one PortMode.
 type portWaiter struct {
 	mode     PortMode
@@ -29,6 +43,7 @@ type portWaiter struct {
 	fd3w     *os.File // child's write end, closed by afterStart
 	portFile string   // PortFD3, PortFile
 	envPort  int      // PortEnv
+	pgid     int      // the child's process group, set by afterStart
 }
 
 func newPortWaiter(mode PortMode) (*portWaiter, error) {
@@ -62,10 +77,16 @@ func newPortWaiter(mode PortMode) (*portWaiter, error) {
 	return w, nil
 }
 
-// afterStart closes the parent's copy of the write end, so that reading
-// fd 3 ends at EOF once the child (and anything it passed fd 3 to) closed
-// it or exited.
-func (w *portWaiter) afterStart() {
+// afterStart records the child's process group (its pid: each child
+// leads its own) and closes the parent's copy of the write end, so that
+// reading fd 3 ends at EOF once the child (and anything it passed fd 3 to)
+// closed it or exited.
+func (w *portWaiter) afterStart(pgid int) {
+	w.pgid = pgid
+	w.closeWriteEnd()
+}
+
+func (w *portWaiter) closeWriteEnd() {
 	if w.fd3w != nil {
 		w.fd3w.Close()
 		w.fd3w = nil
@@ -74,7 +95,7 @@ func (w *portWaiter) afterStart() {
 
 // cleanup releases the pipe and removes the port file.
 func (w *portWaiter) cleanup() {
-	w.afterStart()
+	w.closeWriteEnd()
 	if w.fd3r != nil {
 		w.fd3r.Close()
 	}
@@ -209,6 +230,8 @@ func (w *portWaiter) pollDial(ctx context.Context) portResult {
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	var d net.Dialer
+	var elsewhere time.Time // since when the child listens, but not on PORT
+	nextLook := time.Now().Add(listenCheckInterval)
 	for {
 		dctx, cancel := context.WithTimeout(ctx, time.Second)
 		c, err := d.DialContext(dctx, "tcp", addr)
@@ -217,12 +240,43 @@ func (w *portWaiter) pollDial(ctx context.Context) portResult {
 			c.Close()
 			return portResult{port: w.envPort}
 		}
+		if now := time.Now(); w.pgid > 0 && !now.Before(nextLook) {
+			nextLook = now.Add(listenCheckInterval)
+			// An error reading /proc tells nothing about the child: the
+			// wait goes on to ReadyTimeout.
+			switch addrs, _ := groupListeners(w.pgid); {
+			case len(addrs) == 0:
+				elsewhere = time.Time{}
+			case elsewhere.IsZero():
+				elsewhere = now
+			case now.Sub(elsewhere) >= wrongPortGrace:
+				return portResult{err: &wrongPortError{port: w.envPort, addrs: addrs, after: now.Sub(elsewhere)}}
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return portResult{err: ctx.Err()}
 		case <-t.C:
 		}
 	}
+}
+
+// wrongPortError is a child started with PORT that listens on other
+// addresses only.
+type wrongPortError struct {
+	port  int
+	addrs []netip.AddrPort
+	after time.Duration
+}
+
+func (e *wrongPortError) Error() string {
+	slices.SortFunc(e.addrs, netip.AddrPort.Compare)
+	list := make([]string, len(e.addrs))
+	for i, a := range e.addrs {
+		list[i] = a.String()
+	}
+	return fmt.Sprintf("it listens on %s, not on the port in the PORT environment variable (127.0.0.1:%d refused connections for %s): listen on that port, on 127.0.0.1 or all addresses (os.Getenv(\"PORT\") in Go)",
+		strings.Join(list, ", "), e.port, e.after.Round(100*time.Millisecond))
 }
 
 // parsePort accepts ASCII digits with optional surrounding whitespace (a

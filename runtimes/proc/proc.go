@@ -251,7 +251,7 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 		cancel()
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
-	w.afterStart()
+	w.afterStart(cmd.Process.Pid)
 	logger.Debug("child started", "pid", cmd.Process.Pid, "port_mode", mode.String())
 
 	rctx, rcancel := context.WithTimeout(ctx, ready)

@@ -1,0 +1,141 @@
+package proc
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Lines as Linux 6.x prints them (columns after the inode trimmed in the
+// second table).
+const (
+	procNetTCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1F99 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 40211 1 0000000000000000 100 0 0 10 0
+   1: 00000000:0BB8 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 40212 1 0000000000000000 100 0 0 10 0
+   2: 0100007F:1F99 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 40299 1 0000000000000000 20 4 30 10 -1
+`
+	procNetTCP6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 50001 1
+   1: 0000000000000000FFFF00000100007F:2328 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 50002 1
+   2: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 50003 1
+`
+)
+
+func TestParseListeners(t *testing.T) {
+	for _, tc := range []struct {
+		name, table string
+		want        []tcpListener
+	}{
+		{"tcp", procNetTCP, []tcpListener{
+			{netip.MustParseAddrPort("127.0.0.1:8089"), 40211},
+			{netip.MustParseAddrPort("0.0.0.0:3000"), 40212},
+			// line 2 is an established connection: not listed
+		}},
+		{"tcp6", procNetTCP6, []tcpListener{
+			{netip.MustParseAddrPort("[::1]:8080"), 50001},
+			{netip.MustParseAddrPort("127.0.0.1:9000"), 50002}, // ::ffff:127.0.0.1, unmapped
+			{netip.MustParseAddrPort("[::]:80"), 50003},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseListeners(strings.NewReader(tc.table))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Errorf("listener %d = %v, want %v", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+	for _, bad := range []string{
+		"header\n   0: 0100007F:1F99 00000000:0000 0A\n",                     // too few fields
+		"header\n   0: 0100007F 00000000:0000 0A 0:0 0:0 0 0 0 1\n",          // no port
+		"header\n   0: 01007F:1F99 00000000:0000 0A 0:0 0:0 0 0 0 1\n",       // 6 hex digits
+		"header\n   0: 0100007F:1F99 00000000:0000 0A 0:0 0:0 0 0 0 inode\n", // inode
+		"header\n   0: 0100007F:1FFFF 00000000:0000 0A 0:0 0:0 0 0 0 1\n",    // port > 65535
+	} {
+		if got, err := parseListeners(strings.NewReader(bad)); err == nil {
+			t.Errorf("parseListeners(%q) = %v, want an error", bad, got)
+		}
+	}
+}
+
+func FuzzParseListeners(f *testing.F) {
+	f.Add(procNetTCP)
+	f.Add(procNetTCP6)
+	f.Fuzz(func(t *testing.T, table string) {
+		ls, err := parseListeners(strings.NewReader(table))
+		if err != nil {
+			return
+		}
+		for _, l := range ls {
+			if !l.addr.IsValid() || l.addr.Addr().Is4In6() {
+				t.Errorf("listener %v: invalid or still mapped", l)
+			}
+		}
+	})
+}
+
+// The real table of this machine holds a listener the test opens.
+func TestGroupListenersSeesAChildsListener(t *testing.T) {
+	p, err := startChild(t, "fd3", Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := groupListeners(p.PID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := netip.MustParseAddrPort(p.Addr())
+	if len(addrs) != 1 || addrs[0] != want {
+		t.Fatalf("groupListeners = %v, want [%v]", addrs, want)
+	}
+	if own, err := groupListeners(os.Getpid() + 1<<22); err != nil || len(own) != 0 {
+		t.Errorf("groupListeners(no such group) = %v, %v; want none", own, err)
+	}
+}
+
+// A server that listens on another port than PORT fails with that port
+// named, well before its ReadyTimeout.
+func TestStartReportsAServerListeningElsewhere(t *testing.T) {
+	t.Parallel()
+	_, err := startChild(t, "elsewhere", Config{Port: PortEnv, ReadyTimeout: time.Minute, GracePeriod: 100 * time.Millisecond})
+	var se *StartError
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %v, want a *StartError", err)
+	}
+	var wp *wrongPortError
+	if !errors.As(se.Err, &wp) {
+		t.Fatalf("Err = %v, want the other port named", se.Err)
+	}
+	m := regexp.MustCompile(`serving on (\d+)`).FindStringSubmatch(se.Stderr)
+	if m == nil {
+		t.Fatalf("Stderr = %q, want the child's port", se.Stderr)
+	}
+	want := "it listens on 127.0.0.1:" + m[1] + ", not on the port in the PORT environment variable (127.0.0.1:" + strconv.Itoa(wp.port) + " refused"
+	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `os.Getenv("PORT")`) {
+		t.Errorf("Error() = %q, want it to contain %q and the fix", err, want)
+	}
+}
+
+// Another listener opened before PORT's is no failure.
+func TestStartWaitsForPORTAfterAnotherListener(t *testing.T) {
+	t.Parallel()
+	p, err := startChild(t, "elsewhere-first", Config{Port: PortEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, p.Addr(), "/"); got != "hello from env" {
+		t.Errorf("GET / = %q", got)
+	}
+}
