@@ -156,7 +156,7 @@ func (s *Server) route(w *exchange, r *http.Request) error {
 		}
 		u = withRawPath(u, collapsed)
 	}
-	res := snap.router.Route(routing.Request{Method: r.Method, Path: routing.RoutePath(u), RawQuery: u.RawQuery, Host: r.Host, Header: r.Header}, snap)
+	res := snap.routes.route(snap, routing.Request{Method: r.Method, Path: routing.RoutePath(u), RawQuery: u.RawQuery, Host: r.Host, Header: r.Header})
 	w.routeHeaders = res.Headers
 	switch {
 	case res.Location != "":

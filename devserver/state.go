@@ -21,6 +21,7 @@ import (
 type snapshot struct {
 	proj   *project.Project
 	router *routing.Router
+	routes *routeCache // of router's results; nil when they cannot be kept
 	// funcs are keyed by function ID. *function values live across
 	// snapshots as long as the function exists.
 	funcs map[string]*function
@@ -64,7 +65,7 @@ func (s *Server) load(ctx context.Context, prev *snapshot) (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compiling the routes of %s: %w", s.root, err)
 	}
-	snap := &snapshot{proj: p, router: router, funcs: make(map[string]*function, len(p.Functions))}
+	snap := &snapshot{proj: p, router: router, routes: newRouteCache(router), funcs: make(map[string]*function, len(p.Functions))}
 	// As project.Load and the build: .vercelignore, else .nowignore.
 	ignore, _ := fileutil.ReadIgnoreFile(func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(s.root, name)) })
 	snap.ignorer = fileutil.NewRules(fileutil.VercelDefaults, ignore)

@@ -16,6 +16,9 @@ type Router struct {
 	// Routes of each phase, handle markers removed. fs holds the
 	// "filesystem", "rewrite" and "resource" phases in table order.
 	initial, fs, miss, hit, errs []*compiledRoute
+	// readsHeaders: a route's has or missing looks at a header or a
+	// cookie (see ReadsHeaders).
+	readsHeaders bool
 }
 
 // compiledRoute is a Route with its regular expressions and templates
@@ -78,6 +81,9 @@ func NewRouter(routes []Route, fs FSOptions) (*Router, error) {
 		if err != nil {
 			return nil, fmt.Errorf("compiling route %d (src %q): %w", i, rt.Src, err)
 		}
+		for _, c := range slices.Concat(cr.has, cr.missing) {
+			r.readsHeaders = r.readsHeaders || c.typ == "header" || c.typ == "cookie"
+		}
 		switch phase {
 		case PhaseNone:
 			r.initial = append(r.initial, cr)
@@ -93,6 +99,12 @@ func NewRouter(routes []Route, fs FSOptions) (*Router, error) {
 	}
 	return r, nil
 }
+
+// ReadsHeaders reports whether a route looks at a request header or
+// cookie (a has or missing condition of type header or cookie). When it
+// does not, the Result of Route depends only on the request's method,
+// host, path and query, and on the Filesystem.
+func (r *Router) ReadsHeaders() bool { return r.readsHeaders }
 
 func compileRoute(rt *Route) (*compiledRoute, error) {
 	if rt.Src == "" {

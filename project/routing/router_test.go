@@ -556,3 +556,25 @@ func TestRouteConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestReadsHeaders(t *testing.T) {
+	cond := func(typ string) []config.Has { return []config.Has{{Type: typ, Key: "k"}} }
+	for _, tc := range []struct {
+		name   string
+		routes []Route
+		want   bool
+	}{
+		{"no conditions", []Route{{Src: "^/a$", Dest: "/b"}}, false},
+		{"host and query", []Route{{Src: "^/a$", Has: []config.Has{{Type: "host", Value: new("x")}}}, {Src: "^/b$", Missing: cond("query")}}, false},
+		{"header in has", []Route{{Src: "^/a$"}, {Src: "^/b$", Has: cond("header")}}, true},
+		{"cookie in missing, after a handle", []Route{{Handle: PhaseFilesystem}, {Src: "^/b$", Missing: cond("cookie")}}, true},
+	} {
+		r, err := NewRouter(tc.routes, FSOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := r.ReadsHeaders(); got != tc.want {
+			t.Errorf("%s: ReadsHeaders() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
