@@ -152,6 +152,10 @@ func TestParseDiagnostics(t *testing.T) {
 		{"redirect permanent and status", `{"redirects": [{"source": "/a", "destination": "/b", "permanent": true, "statusCode": 301}]}`, []want{e("redirect-permanent-and-status-code", `"statusCode"`)}, ""},
 		{"redirect permanent type", `{"redirects": [{"source": "/a", "destination": "/b", "permanent": "yes"}]}`, []want{e("invalid-type", `"yes"`)}, ""},
 		{"headers empty", `{"headers": [{"source": "/a", "headers": []}]}`, []want{e("headers-empty", "[]}")}, ""},
+		{"header name with a space", `{"headers": [{"source": "/a", "headers": [{"key": "X Bad", "value": "1"}, {"key": "X-Ok", "value": "2"}]}]}`, []want{w("header-name-invalid", `"X Bad"`)}, "leaves it out"},
+		{"header value with CRLF", `{"headers": [{"source": "/a", "headers": [{"key": "X-Split", "value": "a\r\nSet-Cookie: x=1"}]}]}`, []want{w("header-value-control", `"a\r`)}, "line break"},
+		{"header value with a tab is fine", `{"headers": [{"source": "/a", "headers": [{"key": "X-Tab", "value": "a\tb"}]}]}`, nil, ""},
+		{"route header name and value", `{"routes": [{"src": "/a", "headers": {"Bad:Name": "1", "X-Nul": "a\u0000"}}]}`, []want{w("header-name-invalid", `"Bad:Name"`), w("header-value-control", `"a\u0000"`)}, ""},
 		{"header without value", `{"headers": [{"source": "/a", "headers": [{"key": "x"}]}]}`, []want{e("missing-property", `{"key"`)}, `"value"`},
 
 		// has / missing.

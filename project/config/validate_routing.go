@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/lambdalens/lambdalens/runtimes"
 )
 
 // Limits of the routing keys, from Vercel's schemas (@vercel/routing-utils).
@@ -212,9 +214,15 @@ func (v *validator) headerList(p *Node, label string) []Header {
 			s, fine := v.str(m, ml)
 			if m.Key == "key" {
 				fine = fine && v.maxLen(m, ml, "value-too-long", s, maxSourceLen)
+				if fine {
+					v.checkHeaderName(m.Range, ml, s)
+				}
 				hdr.Key = s
 			} else {
 				fine = fine && v.maxLen(m, ml, "value-too-long", s, maxHeaderValueLen)
+				if fine {
+					v.checkHeaderValue(m.Range, ml, s)
+				}
 				hdr.Value = s
 			}
 			ok = ok && fine
@@ -447,7 +455,9 @@ func (v *validator) routeHeaders(p *Node, label string) map[string]string {
 			v.errorf(h.KeyRange, "value-too-long", "%s: header names must be 1 to %d characters long", label, maxPatternLen)
 			continue
 		}
+		v.checkHeaderName(h.KeyRange, hl, h.Key)
 		if s, ok := v.str(h, hl); ok && v.maxLen(h, hl, "value-too-long", s, maxHeaderValueLen) {
+			v.checkHeaderValue(h.Range, hl, s)
 			out[h.Key] = s
 		}
 	}
@@ -524,4 +534,35 @@ func pcreOnly(src string) string {
 		}
 	}
 	return ""
+}
+
+// checkHeaderName warns about a header name that is no HTTP field name
+// (responses leave such a header out).
+func (v *validator) checkHeaderName(r runtimes.Range, label, name string) {
+	if !headerName(name) {
+		v.warnf(r, "header-name-invalid", "%s: %q is not a header name (letters, digits and !#$%%&'*+-.^_`|~, no spaces): lambdalens dev leaves it out of responses", label, name)
+	}
+}
+
+// checkHeaderValue warns about a header value holding a control
+// character (the dev server, as net/http, sends CR and LF as spaces and
+// the others as they are).
+func (v *validator) checkHeaderValue(r runtimes.Range, label, value string) {
+	if strings.ContainsFunc(value, func(c rune) bool { return c < ' ' && c != '\t' || c == 0x7f }) {
+		v.warnf(r, "header-value-control", "%s holds a line break or another control character, which a header value cannot carry: remove it (lambdalens dev sends a line break as a space)", label)
+	}
+}
+
+// headerName reports whether s is an HTTP field name: a token of RFC 9110
+// section 5.6.2.
+func headerName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
