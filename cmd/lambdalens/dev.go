@@ -38,6 +38,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lambdalens dev: %v\n", err)
 		return 1
 	}
+	procsCtx, stopProcs := context.WithCancel(ctx)
+	waitProcs := devserver.GovernProcs(procsCtx, logger)
+	defer func() { stopProcs(); waitProcs() }()
 	// Run serves until ctx ends (SIGINT/SIGTERM), then stops every child.
 	if err := srv.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "lambdalens dev: %v\n", err)
