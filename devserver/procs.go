@@ -28,9 +28,11 @@ const (
 	// procsTick is how often the latencies are read while requests come.
 	procsTick = 100 * time.Millisecond
 	// procsQuietTick is the period while the server is quiet (fewer than
-	// procsBusyRate scheduling events a second): a burst after a quiet
-	// spell waits up to this long for more Ps.
-	procsQuietTick = time.Second
+	// procsBusyRate scheduling events a second) on one P: a burst after a
+	// quiet spell runs on one P for up to this long. (At a second, a
+	// 32-connection round of bench/dev right after a quiet one lost a
+	// tenth of its requests.)
+	procsQuietTick = 250 * time.Millisecond
 	// procsBusyRate is the rate of sampled scheduling events below which
 	// the server counts as quiet, and one P as enough.
 	procsBusyRate = 200
