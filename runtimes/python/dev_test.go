@@ -274,6 +274,9 @@ func TestStartDevBuiltinASGI(t *testing.T) {
 			}
 			waitStderr(t, stderr, want)
 		}
+		// Both "after start" tracebacks end with the same line: wait for
+		// the second too, or it lands in the next subtest's count.
+		waitStderrCount(t, stderr, "RuntimeError: after start", 2)
 	})
 
 	// A client that leaves during the one body message of a large
