@@ -3,8 +3,11 @@ package devserver
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/lambdalens/lambdalens/project/routing"
 )
@@ -153,4 +156,35 @@ func BenchmarkRouteCache(b *testing.B) {
 			snap.routes.route(snap, req)
 		}
 	})
+}
+
+// A static file that appears (or goes) makes a snapshot with the new set of
+// files (Server.withStatic), and its paths route to it: results cached
+// before the change must not be kept.
+func TestRouteCacheForgetsStaticFilesThatChanged(t *testing.T) {
+	h := startHarness(t, cachedRoutesProject)
+	if resp, _ := h.get("/new"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET /new before it exists = %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := h.get("/about"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /about = %d, want 200", resp.StatusCode)
+	}
+	writeFiles(t, h.dir, map[string]string{"public/new.html": "<p>new</p>"})
+	eventually(t, 10*time.Second, "public/new.html in the snapshot", func() (bool, string) {
+		_, ok := h.srv.state.Load().static["new.html"]
+		return ok, "not yet"
+	})
+	if resp, body := h.get("/new"); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /new after it was created = %d %q, want 200", resp.StatusCode, body)
+	}
+	if err := os.Remove(filepath.Join(h.dir, "public", "about.html")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "public/about.html gone from the snapshot", func() (bool, string) {
+		_, ok := h.srv.state.Load().static["about.html"]
+		return !ok, "still there"
+	})
+	if resp, body := h.get("/about"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /about after about.html was removed = %d %q, want 404", resp.StatusCode, body)
+	}
 }

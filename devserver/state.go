@@ -134,12 +134,15 @@ func (s *Server) reportLoad(snap *snapshot, prev *snapshot) {
 	}
 }
 
-// withStatic returns a copy of snap with the static files rescanned.
+// withStatic returns a copy of snap with the static files rescanned. The
+// copy gets a route cache of its own: the old one's results were decided
+// on the old set of files.
 func (s *Server) withStatic(snap *snapshot) *snapshot {
 	cp := *snap
 	if cp.staticRoot != "" {
 		cp.static = scanStatic(s.root, cp.staticRoot, cp.ignorer, cp.proj.StaticExcluded)
 	}
+	cp.routes = newRouteCache(cp.router)
 	return &cp
 }
 
