@@ -154,6 +154,8 @@ func TestParseDiagnostics(t *testing.T) {
 		{"headers empty", `{"headers": [{"source": "/a", "headers": []}]}`, []want{e("headers-empty", "[]}")}, ""},
 		{"header name with a space", `{"headers": [{"source": "/a", "headers": [{"key": "X Bad", "value": "1"}, {"key": "X-Ok", "value": "2"}]}]}`, []want{w("header-name-invalid", `"X Bad"`)}, "leaves it out"},
 		{"header value with CRLF", `{"headers": [{"source": "/a", "headers": [{"key": "X-Split", "value": "a\r\nSet-Cookie: x=1"}]}]}`, []want{w("header-value-control", `"a\r`)}, "line break"},
+		{"header name with a parameter is fine", `{"headers": [{"source": "/t/:tenant", "headers": [{"key": "x-:tenant-id", "value": "1"}]}]}`, nil, ""},
+		{"header name with a colon alone", `{"headers": [{"source": "/a", "headers": [{"key": "x-a:", "value": "1"}]}]}`, []want{w("header-name-invalid", `"x-a:"`)}, ""},
 		{"header value with a tab is fine", `{"headers": [{"source": "/a", "headers": [{"key": "X-Tab", "value": "a\tb"}]}]}`, nil, ""},
 		{"route header name and value", `{"routes": [{"src": "/a", "headers": {"Bad:Name": "1", "X-Nul": "a\u0000"}}]}`, []want{w("header-name-invalid", `"Bad:Name"`), w("header-value-control", `"a\u0000"`)}, ""},
 		{"header without value", `{"headers": [{"source": "/a", "headers": [{"key": "x"}]}]}`, []want{e("missing-property", `{"key"`)}, `"value"`},

@@ -215,7 +215,9 @@ func (v *validator) headerList(p *Node, label string) []Header {
 			if m.Key == "key" {
 				fine = fine && v.maxLen(m, ml, "value-too-long", s, maxSourceLen)
 				if fine {
-					v.checkHeaderName(m.Range, ml, s)
+					// ":name" is a parameter of the source or a has key,
+					// which the key may use (Next.js: "x-slug-:slug").
+					v.checkHeaderName(m.Range, ml, s, headerKeyParam.ReplaceAllString(s, "p"))
 				}
 				hdr.Key = s
 			} else {
@@ -455,7 +457,7 @@ func (v *validator) routeHeaders(p *Node, label string) map[string]string {
 			v.errorf(h.KeyRange, "value-too-long", "%s: header names must be 1 to %d characters long", label, maxPatternLen)
 			continue
 		}
-		v.checkHeaderName(h.KeyRange, hl, h.Key)
+		v.checkHeaderName(h.KeyRange, hl, h.Key, h.Key)
 		if s, ok := v.str(h, hl); ok && v.maxLen(h, hl, "value-too-long", s, maxHeaderValueLen) {
 			v.checkHeaderValue(h.Range, hl, s)
 			out[h.Key] = s
@@ -537,9 +539,10 @@ func pcreOnly(src string) string {
 }
 
 // checkHeaderName warns about a header name that is no HTTP field name
-// (responses leave such a header out).
-func (v *validator) checkHeaderName(r runtimes.Range, label, name string) {
-	if !headerName(name) {
+// (responses leave such a header out). checked is name with the parameter
+// references it may hold replaced by a token.
+func (v *validator) checkHeaderName(r runtimes.Range, label, name, checked string) {
+	if !headerName(checked) {
 		v.warnf(r, "header-name-invalid", "%s: %q is not a header name (letters, digits and !#$%%&'*+-.^_`|~, no spaces): lambdalens dev leaves it out of responses", label, name)
 	}
 }
@@ -552,6 +555,10 @@ func (v *validator) checkHeaderValue(r runtimes.Range, label, value string) {
 		v.warnf(r, "header-value-control", "%s holds a line break or another control character, which a header value cannot carry: remove it (lambdalens dev sends a line break as a space)", label)
 	}
 }
+
+// headerKeyParam is a ":name" reference in a headers[] key, as
+// path-to-regexp names run.
+var headerKeyParam = regexp.MustCompile(`:[A-Za-z0-9_]+`)
 
 // headerName reports whether s is an HTTP field name: a token of RFC 9110
 // section 5.6.2.
