@@ -250,7 +250,7 @@ func (w *portWaiter) pollDial(ctx context.Context) portResult {
 			case elsewhere.IsZero():
 				elsewhere = now
 			case now.Sub(elsewhere) >= wrongPortGrace:
-				return portResult{err: &wrongPortError{port: w.envPort, addrs: addrs, after: now.Sub(elsewhere)}}
+				return portResult{err: newWrongPortError(w.envPort, addrs, now.Sub(elsewhere))}
 			}
 		}
 		select {
@@ -269,8 +269,14 @@ type wrongPortError struct {
 	after time.Duration
 }
 
+// newWrongPortError sorts addrs, which Error then only reads: a start
+// error is shared by the requests that waited for the start.
+func newWrongPortError(port int, addrs []netip.AddrPort, after time.Duration) *wrongPortError {
+	slices.SortFunc(addrs, netip.AddrPort.Compare)
+	return &wrongPortError{port: port, addrs: addrs, after: after}
+}
+
 func (e *wrongPortError) Error() string {
-	slices.SortFunc(e.addrs, netip.AddrPort.Compare)
 	list := make([]string, len(e.addrs))
 	for i, a := range e.addrs {
 		list[i] = a.String()
