@@ -60,6 +60,18 @@ func runChild(mode string) int {
 		time.Sleep(500 * time.Millisecond)
 		mode = "env"
 	}
+	if mode == "env-ipv6-loopback" {
+		// PORT, but on ::1 only (Node's listen(PORT, "localhost") where
+		// localhost resolves to ::1 first).
+		l, err := net.Listen("tcp6", "[::1]:"+os.Getenv("PORT"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Fprintln(os.Stderr, "serving on", l.Addr())
+		http.Serve(l, http.NotFoundHandler())
+		return 0
+	}
 	var l net.Listener
 	var err error
 	if mode == "env" {

@@ -2,6 +2,7 @@ package proc
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 	"os"
 	"regexp"
@@ -137,5 +138,24 @@ func TestStartWaitsForPORTAfterAnotherListener(t *testing.T) {
 	}
 	if got := get(t, p.Addr(), "/"); got != "hello from env" {
 		t.Errorf("GET / = %q", got)
+	}
+}
+
+// A server on PORT but on ::1 only is not told that it listens on
+// another port.
+func TestStartReportsPORTOnAnotherAddress(t *testing.T) {
+	t.Parallel()
+	if l, err := net.Listen("tcp6", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		l.Close()
+	}
+	_, err := startChild(t, "env-ipv6-loopback", Config{Port: PortEnv, ReadyTimeout: time.Minute, GracePeriod: 100 * time.Millisecond})
+	var wp *wrongPortError
+	if !errors.As(err, &wp) {
+		t.Fatalf("err = %v, want a *wrongPortError", err)
+	}
+	if strings.Contains(err.Error(), "not on the port") || !strings.Contains(err.Error(), "does not reach") {
+		t.Errorf("Error() = %q, which says it is not on PORT", err)
 	}
 }

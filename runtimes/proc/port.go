@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -230,14 +231,20 @@ func (w *portWaiter) pollDial(ctx context.Context) portResult {
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	var d net.Dialer
+	dial := func() error {
+		dctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		c, err := d.DialContext(dctx, "tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
 	var elsewhere time.Time // since when the child listens, but not on PORT
 	nextLook := time.Now().Add(listenCheckInterval)
 	for {
-		dctx, cancel := context.WithTimeout(ctx, time.Second)
-		c, err := d.DialContext(dctx, "tcp", addr)
-		cancel()
+		err := dial()
 		if err == nil {
-			c.Close()
 			return portResult{port: w.envPort}
 		}
 		if now := time.Now(); w.pgid > 0 && !now.Before(nextLook) {
@@ -250,7 +257,15 @@ func (w *portWaiter) pollDial(ctx context.Context) portResult {
 			case elsewhere.IsZero():
 				elsewhere = now
 			case now.Sub(elsewhere) >= wrongPortGrace:
-				return portResult{err: newWrongPortError(w.envPort, addrs, now.Sub(elsewhere))}
+				// PORT's listener may have come between the dial and
+				// the look at the child's sockets: one more dial decides.
+				if err = dial(); err == nil {
+					return portResult{port: w.envPort}
+				}
+				if ctx.Err() != nil {
+					return portResult{err: ctx.Err()}
+				}
+				return portResult{err: newWrongPortError(w.envPort, addrs, now.Sub(elsewhere), err)}
 			}
 		}
 		select {
@@ -262,27 +277,39 @@ func (w *portWaiter) pollDial(ctx context.Context) portResult {
 }
 
 // wrongPortError is a child started with PORT that listens on other
-// addresses only.
+// addresses only: other ports, or PORT on an address 127.0.0.1 does not
+// reach (::1, an IPv6-only [::], another interface's).
 type wrongPortError struct {
 	port  int
 	addrs []netip.AddrPort
 	after time.Duration
+	dial  error // the last dial to 127.0.0.1:port
 }
 
 // newWrongPortError sorts addrs, which Error then only reads: a start
 // error is shared by the requests that waited for the start.
-func newWrongPortError(port int, addrs []netip.AddrPort, after time.Duration) *wrongPortError {
+func newWrongPortError(port int, addrs []netip.AddrPort, after time.Duration, dial error) *wrongPortError {
 	slices.SortFunc(addrs, netip.AddrPort.Compare)
-	return &wrongPortError{port: port, addrs: addrs, after: after}
+	return &wrongPortError{port: port, addrs: addrs, after: after, dial: dial}
 }
 
 func (e *wrongPortError) Error() string {
 	list := make([]string, len(e.addrs))
+	onPort := false
 	for i, a := range e.addrs {
 		list[i] = a.String()
+		onPort = onPort || int(a.Port()) == e.port
 	}
-	return fmt.Sprintf("it listens on %s, not on the port in the PORT environment variable (127.0.0.1:%d refused connections for %s): listen on that port, on 127.0.0.1 or all addresses (os.Getenv(\"PORT\") in Go)",
-		strings.Join(list, ", "), e.port, e.after.Round(100*time.Millisecond))
+	failed := "refused connections"
+	if e.dial != nil && !errors.Is(e.dial, syscall.ECONNREFUSED) {
+		failed = "failed: " + e.dial.Error() + ","
+	}
+	if onPort {
+		return fmt.Sprintf("it listens on %s, which 127.0.0.1:%d, the port in the PORT environment variable, does not reach (it %s for %s): listen on 127.0.0.1 or all addresses (0.0.0.0, or \":\"+os.Getenv(\"PORT\") in Go)",
+			strings.Join(list, ", "), e.port, failed, e.after.Round(100*time.Millisecond))
+	}
+	return fmt.Sprintf("it listens on %s, not on the port in the PORT environment variable (127.0.0.1:%d %s for %s): listen on that port, on 127.0.0.1 or all addresses (os.Getenv(\"PORT\") in Go)",
+		strings.Join(list, ", "), e.port, failed, e.after.Round(100*time.Millisecond))
 }
 
 // parsePort accepts ASCII digits with optional surrounding whitespace (a

@@ -12,7 +12,7 @@ import (
 func TestWrongPortErrorConcurrentError(t *testing.T) {
 	e := newWrongPortError(3000, []netip.AddrPort{
 		netip.MustParseAddrPort("[::1]:8080"), netip.MustParseAddrPort("127.0.0.1:9090"), netip.MustParseAddrPort("0.0.0.0:8080"),
-	}, time.Second)
+	}, time.Second, nil)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() { _ = e.Error() })
