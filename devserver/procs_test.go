@@ -106,8 +106,12 @@ func TestGovernProcs(t *testing.T) {
 	waitProcs(1, "while the process is quiet")
 
 	// 64 goroutines taking turns on one P, each for about 50 µs at a time.
+	// They stop however the test ends: left spinning after a failure, they
+	// would take both cores from the package's other tests.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	stopSpinning := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopSpinning()
 	for range 64 {
 		wg.Go(func() {
 			for {
@@ -123,8 +127,7 @@ func TestGovernProcs(t *testing.T) {
 		})
 	}
 	waitProcs(def, "with 64 goroutines queueing")
-	close(stop)
-	wg.Wait()
+	stopSpinning()
 	waitProcs(1, "once the goroutines are gone")
 
 	cancel()
