@@ -8,7 +8,11 @@ import (
 )
 
 // routeCacheMax bounds a routeCache: when it is full, it starts over.
-const routeCacheMax = 4096
+// routeCacheMaxKey is the longest path and query it keeps a result for.
+const (
+	routeCacheMax    = 4096
+	routeCacheMaxKey = 2 << 10
+)
 
 // routeCache remembers the routing results of one snapshot, so that a
 // path requested again is not routed again: routing is a tenth of the dev
@@ -42,8 +46,9 @@ func newRouteCache(router *routing.Router) *routeCache {
 // route returns snap's routing of req, from the cache when it has it. A
 // nil cache routes every request.
 func (c *routeCache) route(snap *snapshot, req routing.Request) routing.Result {
-	if c == nil || req.Host == "" {
-		// Without Host, a host condition reads the Host header.
+	if c == nil || req.Host == "" || len(req.Path)+len(req.RawQuery) > routeCacheMaxKey {
+		// Without Host, a host condition reads the Host header. Long
+		// URLs are not kept: 4096 of them could take gigabytes.
 		return snap.router.Route(req, snap)
 	}
 	k := routeKey{req.Method, req.Host, req.Path, req.RawQuery}

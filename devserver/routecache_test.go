@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,8 @@ func TestRouteCacheMatchesTheRouter(t *testing.T) {
 		{Method: "GET", Host: "b.test", Path: "/about.html"},
 		{Method: "GET", Host: "b.test", Path: "/"},
 		{Method: "GET", Host: "b.test", Path: "/nowhere"},
-		{Method: "GET", Path: "/here", Header: http.Header{"Host": {"a.test"}}}, // no Host: never cached
+		{Method: "GET", Path: "/here", Header: http.Header{"Host": {"a.test"}}},              // no Host: never cached
+		{Method: "GET", Host: "b.test", Path: "/u/" + strings.Repeat("x", routeCacheMaxKey)}, // too long: never cached
 	}
 	for round := range 2 { // the second round comes from the cache
 		for _, req := range reqs {
@@ -70,8 +72,8 @@ func TestRouteCacheMatchesTheRouter(t *testing.T) {
 	snap.routes.mu.RLock()
 	n := len(snap.routes.m)
 	snap.routes.mu.RUnlock()
-	if n != len(reqs)-1 {
-		t.Errorf("the cache holds %d results, want %d (one per request with a Host)", n, len(reqs)-1)
+	if n != len(reqs)-2 {
+		t.Errorf("the cache holds %d results, want %d (one per request with a Host and a short URL)", n, len(reqs)-2)
 	}
 
 	// A response header that took a route's value and got another one
