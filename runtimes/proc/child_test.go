@@ -49,7 +49,7 @@ func runChild(mode string) int {
 		return 0
 	}
 
-	if mode == "elsewhere-first" {
+	if mode == "elsewhere-first" || mode == "elsewhere-slow" {
 		// Another listener (metrics, say), then PORT's a little later.
 		extra, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -57,7 +57,11 @@ func runChild(mode string) int {
 			return 1
 		}
 		defer extra.Close()
-		time.Sleep(500 * time.Millisecond)
+		if mode == "elsewhere-slow" {
+			time.Sleep(wrongPortGrace + time.Second) // past the warning
+		} else {
+			time.Sleep(500 * time.Millisecond)
+		}
 		mode = "env"
 	}
 	if mode == "env-ipv6-loopback" {

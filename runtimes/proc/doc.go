@@ -19,8 +19,9 @@
 //   - PortEnv: the parent picks a free 127.0.0.1 port, passes PORT=<n> and
 //     waits until 127.0.0.1:<n> accepts connections. On Linux it also
 //     looks at the sockets the child's group listens on (/proc): a child
-//     that listens elsewhere only (a hard-coded :8080, or ::1) fails after
-//     a few seconds with those addresses named, not at the ready deadline.
+//     that listens elsewhere only (a hard-coded :8080, or ::1) is warned
+//     about after a few seconds, and the error at the ready deadline
+//     names those addresses.
 //
 // Every wait races the child's exit, the caller's context and
 // Config.ReadyTimeout; a failed start is a *StartError carrying the exit

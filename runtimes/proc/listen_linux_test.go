@@ -1,13 +1,17 @@
 package proc
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -106,11 +110,13 @@ func TestGroupListenersSeesAChildsListener(t *testing.T) {
 	}
 }
 
-// A server that listens on another port than PORT fails with that port
-// named, well before its ReadyTimeout.
+// A server that listens on another port than PORT is warned about after
+// wrongPortGrace, and its start fails at ReadyTimeout with that port
+// named.
 func TestStartReportsAServerListeningElsewhere(t *testing.T) {
 	t.Parallel()
-	_, err := startChild(t, "elsewhere", Config{Port: PortEnv, ReadyTimeout: time.Minute, GracePeriod: 100 * time.Millisecond})
+	var warned warnings
+	_, err := startChild(t, "elsewhere", Config{Port: PortEnv, ReadyTimeout: wrongPortGrace + 2*time.Second, GracePeriod: 100 * time.Millisecond, Logger: slog.New(&warned)})
 	var se *StartError
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %v, want a *StartError", err)
@@ -127,6 +133,51 @@ func TestStartReportsAServerListeningElsewhere(t *testing.T) {
 	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `os.Getenv("PORT")`) {
 		t.Errorf("Error() = %q, want it to contain %q and the fix", err, want)
 	}
+	if w := warned.all(); len(w) != 1 || !strings.Contains(w[0], "child-elsewhere: "+want) || !strings.HasSuffix(w[0], "still waiting for it") {
+		t.Errorf("warnings = %q, want one naming the port, while waiting", w)
+	}
+}
+
+// Another listener opened before PORT's is no failure, even when PORT's
+// comes only after the warning.
+func TestStartWaitsForASlowPORTAfterAnotherListener(t *testing.T) {
+	t.Parallel()
+	var warned warnings
+	p, err := startChild(t, "elsewhere-slow", Config{Port: PortEnv, Logger: slog.New(&warned)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, p.Addr(), "/"); got != "hello from env" {
+		t.Errorf("GET / = %q", got)
+	}
+	if w := warned.all(); len(w) != 1 {
+		t.Errorf("warnings = %q, want the one given while PORT was not open yet", w)
+	}
+}
+
+// warnings is a slog.Handler that keeps the messages of warnings.
+type warnings struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (w *warnings) Enabled(context.Context, slog.Level) bool { return true }
+func (w *warnings) WithAttrs([]slog.Attr) slog.Handler       { return w }
+func (w *warnings) WithGroup(string) slog.Handler            { return w }
+
+func (w *warnings) Handle(_ context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn {
+		w.mu.Lock()
+		w.msgs = append(w.msgs, r.Message)
+		w.mu.Unlock()
+	}
+	return nil
+}
+
+func (w *warnings) all() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.msgs)
 }
 
 // Another listener opened before PORT's is no failure.
@@ -150,7 +201,7 @@ func TestStartReportsPORTOnAnotherAddress(t *testing.T) {
 	} else {
 		l.Close()
 	}
-	_, err := startChild(t, "env-ipv6-loopback", Config{Port: PortEnv, ReadyTimeout: time.Minute, GracePeriod: 100 * time.Millisecond})
+	_, err := startChild(t, "env-ipv6-loopback", Config{Port: PortEnv, ReadyTimeout: wrongPortGrace + 2*time.Second, GracePeriod: 100 * time.Millisecond})
 	var wp *wrongPortError
 	if !errors.As(err, &wp) {
 		t.Fatalf("err = %v, want a *wrongPortError", err)

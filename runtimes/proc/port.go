@@ -25,12 +25,13 @@ import (
 const pollInterval = 20 * time.Millisecond
 
 // A child started with PORT that listens elsewhere (a hard-coded :8080,
-// or ::1 only, which 127.0.0.1 does not reach) fails once it has done so
-// for wrongPortGrace with PORT still refusing connections, instead of
-// after ReadyTimeout: the error names the addresses it took. A server
-// that opens another listener first (metrics, pprof) has wrongPortGrace
-// to open PORT's. The child's listeners are looked at every
-// listenCheckInterval (on Linux; elsewhere they cannot be listed).
+// or ::1 only, which 127.0.0.1 does not reach) is warned about once it
+// has done so for wrongPortGrace with PORT still refusing connections,
+// and the error at ReadyTimeout names the addresses it took. It is not
+// failed early: a server may open another listener first (metrics,
+// pprof) and PORT's only after a slow start (migrations). The child's
+// listeners are looked at every listenCheckInterval (on Linux; elsewhere
+// they cannot be listed).
 const (
 	wrongPortGrace      = 3 * time.Second
 	listenCheckInterval = 250 * time.Millisecond
@@ -45,6 +46,11 @@ type portWaiter struct {
 	portFile string   // PortFD3, PortFile
 	envPort  int      // PortEnv
 	pgid     int      // the child's process group, set by afterStart
+	// warn tells the user about a child listening elsewhere (PortEnv).
+	warn func(msg string)
+	// elsewhere is the last wrong-port finding of pollDial (PortEnv):
+	// read once wait has returned.
+	elsewhere *wrongPortError
 }
 
 func newPortWaiter(mode PortMode) (*portWaiter, error) {
@@ -240,7 +246,8 @@ func (w *portWaiter) pollDial(ctx context.Context) portResult {
 		}
 		return err
 	}
-	var elsewhere time.Time // since when the child listens, but not on PORT
+	var since time.Time // since when the child listens, but not on PORT
+	warned := false
 	nextLook := time.Now().Add(listenCheckInterval)
 	for {
 		err := dial()
@@ -249,23 +256,19 @@ func (w *portWaiter) pollDial(ctx context.Context) portResult {
 		}
 		if now := time.Now(); w.pgid > 0 && !now.Before(nextLook) {
 			nextLook = now.Add(listenCheckInterval)
-			// An error reading /proc tells nothing about the child: the
-			// wait goes on to ReadyTimeout.
-			switch addrs, _ := groupListeners(w.pgid); {
+			// An error reading /proc tells nothing about the child.
+			addrs, _ := groupListeners(w.pgid)
+			switch {
 			case len(addrs) == 0:
-				elsewhere = time.Time{}
-			case elsewhere.IsZero():
-				elsewhere = now
-			case now.Sub(elsewhere) >= wrongPortGrace:
-				// PORT's listener may have come between the dial and
-				// the look at the child's sockets: one more dial decides.
-				if err = dial(); err == nil {
-					return portResult{port: w.envPort}
+				since, w.elsewhere = time.Time{}, nil
+			case since.IsZero():
+				since = now
+			default:
+				w.elsewhere = newWrongPortError(w.envPort, addrs, now.Sub(since), err)
+				if !warned && now.Sub(since) >= wrongPortGrace && w.warn != nil {
+					warned = true
+					w.warn(w.elsewhere.Error() + "; still waiting for it")
 				}
-				if ctx.Err() != nil {
-					return portResult{err: ctx.Err()}
-				}
-				return portResult{err: newWrongPortError(w.envPort, addrs, now.Sub(elsewhere), err)}
 			}
 		}
 		select {

@@ -214,6 +214,7 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
+	w.warn = func(msg string) { logger.Warn(name + ": " + msg) }
 	defer w.cleanup()
 	env = append(env, w.env...)
 
@@ -278,6 +279,9 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 		se.Err = fmt.Errorf("no port reported within %s (mode %s)", ready, mode)
 		if mode == PortEnv {
 			se.Err = fmt.Errorf("nothing accepted connections on 127.0.0.1:%d within %s; a server must listen on the port the PORT environment variable gives it", w.envPort, ready)
+			if w.elsewhere != nil {
+				se.Err = w.elsewhere
+			}
 		}
 	}
 	return nil, se
