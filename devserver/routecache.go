@@ -8,7 +8,8 @@ import (
 )
 
 // routeCacheMax bounds a routeCache: when it is full, it starts over.
-// routeCacheMaxKey is the longest path and query it keeps a result for.
+// routeCacheMaxKey is the longest host, path and query (together) it
+// keeps a result for.
 const (
 	routeCacheMax    = 4096
 	routeCacheMaxKey = 2 << 10
@@ -46,7 +47,7 @@ func newRouteCache(router *routing.Router) *routeCache {
 // route returns snap's routing of req, from the cache when it has it. A
 // nil cache routes every request.
 func (c *routeCache) route(snap *snapshot, req routing.Request) routing.Result {
-	if c == nil || req.Host == "" || len(req.Path)+len(req.RawQuery) > routeCacheMaxKey {
+	if c == nil || req.Host == "" || len(req.Host)+len(req.Path)+len(req.RawQuery) > routeCacheMaxKey {
 		// Without Host, a host condition reads the Host header. Long
 		// URLs are not kept: 4096 of them could take gigabytes.
 		return snap.router.Route(req, snap)
