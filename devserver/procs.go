@@ -99,12 +99,16 @@ func (p *procsDecider) step(now time.Time, d time.Duration, n, slow uint64) (one
 // the `lambdalens dev` process: GOMAXPROCS is the whole process's, and a
 // language server hosting a dev server has other work to spread.
 //
-// The returned function waits for it to stop.
+// log (slog.Default when nil) gets a debug line at each switch. The
+// returned function waits for it to stop.
 func GovernProcs(ctx context.Context, log *slog.Logger) (wait func()) {
 	done := make(chan struct{})
 	if os.Getenv("GOMAXPROCS") != "" || runtime.GOMAXPROCS(0) < 2 {
 		close(done)
 		return func() { <-done }
+	}
+	if log == nil {
+		log = slog.Default()
 	}
 	log = log.With("component", "procs")
 	go func() {
