@@ -210,3 +210,49 @@ func TestStartReportsPORTOnAnotherAddress(t *testing.T) {
 		t.Errorf("Error() = %q, which says it is not on PORT", err)
 	}
 }
+
+// lateDone is a context whose deadline has passed before its Done channel
+// is seen: pollDial's state when its select picks the ticker over a Done
+// that closed at the same time (both ready: a random pick), or when the
+// deadline passes between the ticker waking it and its dial.
+type lateDone struct {
+	context.Context
+	deadline time.Time
+	done     chan struct{}
+}
+
+func (c *lateDone) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *lateDone) Done() <-chan struct{}       { return c.done }
+func (c *lateDone) Err() error {
+	if time.Now().Before(c.deadline) {
+		return nil
+	}
+	return context.DeadlineExceeded
+}
+
+// A dial made after the ready deadline fails with the deadline's timeout:
+// it says nothing about PORT, and must not replace the finding that PORT
+// refused connections, which the StartError at the deadline reports.
+func TestElsewhereKeepsTheRefusalPastTheDeadline(t *testing.T) {
+	t.Parallel()
+	p, err := startChild(t, "fd3", Config{}) // listens on another port, in its own group
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &portWaiter{mode: PortEnv, envPort: port, pgid: p.PID()}
+	ctx := &lateDone{Context: context.Background(), deadline: time.Now().Add(1500 * time.Millisecond), done: make(chan struct{})}
+	time.AfterFunc(2*time.Second, func() { close(ctx.done) })
+	if res := w.pollDial(ctx); res.err == nil {
+		t.Fatalf("pollDial = port %d, want an error", res.port)
+	}
+	if w.elsewhere == nil {
+		t.Fatal("no wrong-port finding")
+	}
+	if msg := w.elsewhere.Error(); !strings.Contains(msg, strconv.Itoa(port)+" refused connections") {
+		t.Errorf("finding = %q, want PORT's refusal, not the deadline's dial error", msg)
+	}
+}
