@@ -254,6 +254,11 @@ func (w *portWaiter) pollDial(ctx context.Context) portResult {
 		if err == nil {
 			return portResult{port: w.envPort}
 		}
+		if ctx.Err() != nil {
+			// The dial failed because the wait ended: it says nothing
+			// about PORT, and must not replace w.elsewhere's finding.
+			return portResult{err: ctx.Err()}
+		}
 		if now := time.Now(); w.pgid > 0 && !now.Before(nextLook) {
 			nextLook = now.Add(listenCheckInterval)
 			// An error reading /proc tells nothing about the child.
