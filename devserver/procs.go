@@ -55,11 +55,10 @@ const (
 
 // procsDecider is GovernProcs's state, apart from the runtime.
 type procsDecider struct {
-	one        bool // on one P
-	hold       time.Duration
-	since      time.Time // of the last switch
-	calmTicks  int       // in a row, at the default
-	everSwitch bool      // switched at least once: since is set
+	one       bool // on one P
+	hold      time.Duration
+	since     time.Time // of the last switch
+	calmTicks int       // in a row, at the default
 }
 
 // step takes one tick's scheduling events (n, of which slow waited over
@@ -71,14 +70,14 @@ func (p *procsDecider) step(now time.Time, d time.Duration, n, slow uint64) (one
 		share = float64(slow) / float64(n)
 	}
 	if p.one {
-		if p.everSwitch && now.Sub(p.since) >= procsMaxHold {
+		if now.Sub(p.since) >= procsMaxHold {
 			p.hold = procsHold
 		}
 		if busy && share > procsUpShare {
-			if p.everSwitch && now.Sub(p.since) < p.hold {
+			if now.Sub(p.since) < p.hold {
 				p.hold = min(2*p.hold, procsMaxHold) // one P was too little again at once
 			}
-			p.one, p.since, p.calmTicks, p.everSwitch = false, now, 0, true
+			p.one, p.since, p.calmTicks = false, now, 0
 		}
 		return p.one
 	}
@@ -88,7 +87,7 @@ func (p *procsDecider) step(now time.Time, d time.Duration, n, slow uint64) (one
 		p.calmTicks = 0
 	}
 	if p.calmTicks >= procsDownTicks && now.Sub(p.since) >= p.hold {
-		p.one, p.since, p.calmTicks, p.everSwitch = true, now, 0, true
+		p.one, p.since, p.calmTicks = true, now, 0
 	}
 	return p.one
 }
