@@ -234,6 +234,7 @@ type frontConn struct {
 	f          *front
 	ctx        context.Context // the parent of its requests' contexts
 	nc         net.Conn
+	io         *sockIO // reads and writes nc for the front's own requests
 	remoteAddr string
 	br         *bufio.Reader // reads through the frontConn (see Read)
 	bw         *bufio.Writer
@@ -259,7 +260,7 @@ type frontConn struct {
 }
 
 func newFrontConn(f *front, nc net.Conn) *frontConn {
-	c := &frontConn{f: f, nc: nc, remoteAddr: nc.RemoteAddr().String()}
+	c := &frontConn{f: f, nc: nc, io: newSockIO(nc), remoteAddr: nc.RemoteAddr().String()}
 	c.ctx = context.WithValue(f.ctx, http.LocalAddrContextKey, nc.LocalAddr())
 	c.br = bufio.NewReaderSize(c, frontReadSize)
 	c.bw = bufio.NewWriterSize(frontConnWriter{c}, 4<<10)
@@ -276,7 +277,7 @@ func (c *frontConn) Read(p []byte) (int, error) {
 		p[0] = c.stash[0]
 		return 1, nil
 	}
-	return c.nc.Read(p)
+	return c.io.Read(p)
 }
 
 // frontConnWriter writes to the connection and cancels the request when
@@ -284,7 +285,7 @@ func (c *frontConn) Read(p []byte) (int, error) {
 type frontConnWriter struct{ c *frontConn }
 
 func (w frontConnWriter) Write(p []byte) (int, error) {
-	n, err := w.c.nc.Write(p)
+	n, err := w.c.io.Write(p)
 	if err != nil && w.c.cancel != nil {
 		w.c.cancel(errClientGone)
 	}

@@ -78,7 +78,8 @@ type hopConn struct {
 	t    *hopTransport
 	host string
 	nc   net.Conn
-	// lr is between nc and br: it bounds the bytes read for a response
+	sio  *sockIO // reads and writes nc
+	// lr is between sio and br: it bounds the bytes read for a response
 	// head.
 	lr     *headLimiter
 	br     *bufio.Reader
@@ -216,8 +217,9 @@ func (t *hopTransport) conn(ctx context.Context, host string) (pc *hopConn, reus
 	if err != nil {
 		return nil, false, err
 	}
-	lr := &headLimiter{r: nc}
-	return &hopConn{t: t, host: host, nc: nc, lr: lr, br: bufio.NewReaderSize(lr, 16<<10), bw: bufio.NewWriterSize(nc, 4<<10)}, false, nil
+	sio := newSockIO(nc)
+	lr := &headLimiter{r: sio}
+	return &hopConn{t: t, host: host, nc: nc, sio: sio, lr: lr, br: bufio.NewReaderSize(lr, 16<<10), bw: bufio.NewWriterSize(sio, 4<<10)}, false, nil
 }
 
 // put returns a connection to the pool, or closes it when the pool is

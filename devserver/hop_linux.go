@@ -18,6 +18,13 @@ const hopResetWait = 10 * time.Millisecond
 // CLOSE_WAIT).
 const tcpClose = 7
 
+// closedByPeer peeks at the connection without blocking (sockIO's
+// peekClosed): a kept-alive connection has nothing to read. idle, how
+// long it was in the pool, is not needed: the peek sees the close.
+func (pc *hopConn) closedByPeer(idle time.Duration) bool {
+	return pc.sio.peekClosed()
+}
+
 // resetSoon reports whether the connection, after a clean end, was reset
 // within hopResetWait. It polls the connection's TCP state: a reset
 // leaves no other trace once EOF was read.
