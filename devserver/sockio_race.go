@@ -1,4 +1,4 @@
-//go:build linux && race
+//go:build linux && (race || 386)
 
 package devserver
 
@@ -12,6 +12,10 @@ import (
 // goroutine wrote to a socket happened before another read it. The raw
 // calls (sockio_raw.go) carry no such annotation, so a race build would
 // report races between a test and the handler its request reached.
+//
+// linux/386 makes them here too: package syscall has no SYS_RECVFROM
+// there (socket calls go through socketcall), so sockio_raw.go would not
+// build.
 
 func sysRead(fd uintptr, p []byte) (int, syscall.Errno) {
 	n, err := syscall.Read(int(fd), p)

@@ -1,4 +1,4 @@
-//go:build linux && !race
+//go:build linux && !race && !386
 
 package devserver
 
@@ -9,7 +9,8 @@ import (
 
 // sysRead, sysWrite and sysPeek are sockIO's system calls, made without
 // the runtime's system-call entry (sockio_linux.go says why). Under the
-// race detector they are made the ordinary way (sockio_race.go).
+// race detector, and on linux/386, they are made the ordinary way
+// (sockio_race.go).
 
 func sysRead(fd uintptr, p []byte) (int, syscall.Errno) {
 	n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
