@@ -111,7 +111,7 @@ func (s *sockIO) Read(p []byte) (int, error) {
 	c.p = nil
 	switch {
 	case err != nil:
-		return 0, err
+		return 0, netOp(err, "read")
 	case c.errno != 0:
 		return 0, s.opError("read", c.errno)
 	case c.n == 0:
@@ -128,7 +128,9 @@ func (s *sockIO) Write(p []byte) (int, error) {
 	c.p, c.n, c.errno = p, 0, 0
 	err := s.rc.Write(c.do)
 	c.p = nil
-	if err == nil && c.errno != 0 {
+	if err != nil {
+		err = netOp(err, "write")
+	} else if c.errno != 0 {
 		err = s.opError("write", c.errno)
 	}
 	return c.n, err
@@ -155,4 +157,17 @@ func (s *sockIO) peekOnce(fd uintptr) bool {
 // opError is the error net.Conn would return for errno.
 func (s *sockIO) opError(op string, errno syscall.Errno) error {
 	return &net.OpError{Op: op, Net: s.nc.LocalAddr().Network(), Source: s.nc.LocalAddr(), Addr: s.nc.RemoteAddr(), Err: os.NewSyscallError(op, errno)}
+}
+
+// netOp names the operation of an error of RawConn's (the connection
+// closed, a deadline past) as net.Conn's Read or Write would: "read", not
+// "raw-read". net/http's server, which reads handed-off connections
+// through sockIO, takes a *net.OpError for "read" as the ordinary end of a
+// connection (any other makes it answer 400), and the hop's errors reach
+// the developer's log. RawConn makes a new *net.OpError for each error.
+func netOp(err error, op string) error {
+	if oe, ok := err.(*net.OpError); ok {
+		oe.Op = op
+	}
+	return err
 }

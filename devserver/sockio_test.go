@@ -145,3 +145,28 @@ func TestSockIOKeepsDeadlinesAndClose(t *testing.T) {
 		}
 	})
 }
+
+// Errors from the connection itself (closed, past a deadline) name the
+// operation as net.Conn's do: net/http's server, which reads handed-off
+// connections through sockIO, takes a *net.OpError for "read" as the
+// ordinary end of a connection, where another one would make it answer
+// 400 Bad Request.
+func TestSockIONamesItsOperationsAsNetConn(t *testing.T) {
+	conns(t, func(t *testing.T, rw io.ReadWriter, c, peer *net.TCPConn) {
+		c.SetReadDeadline(time.Unix(1, 0))
+		_, err := rw.Read(make([]byte, 8))
+		var oe *net.OpError
+		if !errors.As(err, &oe) || oe.Op != "read" || !oe.Timeout() {
+			t.Errorf("Read past the deadline: %v; want a *net.OpError for read that timed out", err)
+		}
+		c.Close()
+		_, err = rw.Read(make([]byte, 8))
+		if !errors.As(err, &oe) || oe.Op != "read" || !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Read on a closed connection: %v; want a *net.OpError for read, net.ErrClosed", err)
+		}
+		_, err = rw.Write([]byte("x"))
+		if !errors.As(err, &oe) || oe.Op != "write" || !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Write on a closed connection: %v; want a *net.OpError for write, net.ErrClosed", err)
+		}
+	})
+}
