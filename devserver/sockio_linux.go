@@ -43,6 +43,7 @@ type sockCall struct {
 	p     []byte
 	n     int
 	errno syscall.Errno
+	short bool // a write(2) wrote nothing without an error
 	do    func(fd uintptr) bool
 }
 
@@ -66,7 +67,7 @@ func (c *sockCall) read(fd uintptr) bool {
 		n, e := sysRead(fd, c.p)
 		switch e {
 		case 0:
-			c.n = int(n)
+			c.n = n
 			return true
 		case syscall.EINTR:
 			continue
@@ -84,7 +85,12 @@ func (c *sockCall) write(fd uintptr) bool {
 		n, e := sysWrite(fd, c.p)
 		switch e {
 		case 0:
-			c.n += int(n)
+			if n == 0 {
+				// Not on a stream socket; net.Conn reports the same.
+				c.short = true
+				return true
+			}
+			c.n += n
 			c.p = c.p[n:]
 			continue
 		case syscall.EINTR:
@@ -125,13 +131,16 @@ func (s *sockIO) Write(p []byte) (int, error) {
 		return s.nc.Write(p)
 	}
 	c := &s.wr
-	c.p, c.n, c.errno = p, 0, 0
+	c.p, c.n, c.errno, c.short = p, 0, 0, false
 	err := s.rc.Write(c.do)
 	c.p = nil
-	if err != nil {
+	switch {
+	case err != nil:
 		err = netOp(err, "write")
-	} else if c.errno != 0 {
+	case c.errno != 0:
 		err = s.opError("write", c.errno)
+	case c.short:
+		err = io.ErrUnexpectedEOF
 	}
 	return c.n, err
 }
