@@ -1,7 +1,6 @@
 package devserver
 
 import (
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,12 +28,8 @@ func (pc *hopConn) closedByPeer(idle time.Duration) bool {
 // within hopResetWait. It polls the connection's TCP state: a reset
 // leaves no other trace once EOF was read.
 func (pc *hopConn) resetSoon() bool {
-	sc, ok := pc.nc.(syscall.Conn)
-	if !ok {
-		return false
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := pc.sio.rc // sockIO looked it up when the connection was made
+	if rc == nil {
 		return false
 	}
 	deadline := time.Now().Add(hopResetWait)

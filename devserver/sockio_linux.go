@@ -22,8 +22,8 @@ import (
 // request woke it about once: a futex wake on the request's path and a
 // burst of 20 µs timer sleeps on the two cores the processes share (a
 // sixth of the dev server's CPU in perf at 2 connections, a fiftieth
-// since). sysmon still
-// wakes for every other system call and on the process's timers.
+// since). sysmon still wakes for every other system call and on the
+// process's timers.
 type sockIO struct {
 	nc net.Conn
 	rc syscall.RawConn // nil: use nc
